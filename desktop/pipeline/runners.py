@@ -1,0 +1,7 @@
+"""Which function runs a job of each modality. Later modalities add a line here."""
+
+from desktop.pipeline.text_job import run_text_job
+
+RUNNERS = {
+    "text": run_text_job,
+}

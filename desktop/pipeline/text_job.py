@@ -1,0 +1,85 @@
+"""A text job end to end: the model from the cache, a 'running' row, generation, and the
+commit of the result (and the assistant message of a conversation) before anyone is told
+it is done. Shared by the inference worker and the CLI; no Qt."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from desktop.core.engine import ProgressCallback
+from desktop.core.errors import Cancelled
+from desktop.core.jobs import Job
+from desktop.core.llama_engine import LlamaTextEngine
+from desktop.core.model_cache import ModelCache
+from desktop.core.text_request import COMPLETION, TextRequest, TextResult
+from desktop.pipeline.store_access import StoreAccess
+from desktop.store.asset_files import sha256_of_file
+from desktop.store.generations import NewGeneration
+from desktop.store.records import Message
+
+
+@dataclass
+class TextOutcome:
+    generation_id: int
+    result: TextResult
+    message: Message | None = None  # the assistant message, when the job belongs to a conversation
+
+
+def load_text_engine(cache: ModelCache, model_path: str, n_ctx: int, n_threads: int) -> LlamaTextEngine:
+    key = ("text", str(Path(model_path).resolve()), n_ctx, n_threads)
+    size = Path(model_path).stat().st_size if Path(model_path).exists() else 0
+    return cache.get(key, lambda: LlamaTextEngine(model_path, n_ctx=n_ctx, n_threads=n_threads),
+                     expected_bytes=size)
+
+
+def model_hash(store: StoreAccess, model_path: str) -> str:
+    path = Path(model_path).resolve()
+    known = store.call(lambda lib: lib.generations.known_model_hash(path))
+    if known:
+        return known
+    digest = sha256_of_file(path)  # hashed here, not on the writer thread, which must stay quick
+    store.call(lambda lib: lib.generations.remember_model_hash(path, digest))
+    return digest
+
+
+def run_text_job(job: Job, cache: ModelCache, store: StoreAccess, progress: ProgressCallback) -> TextOutcome:
+    request: TextRequest = job.request
+    options = job.context
+    conversation_id = options.get("conversation_id")
+    engine = load_text_engine(cache, job.model_path, options.get("n_ctx", 4096), options.get("n_threads", 1))
+    new = NewGeneration(
+        modality="text", kind=options.get("kind", request.mode), prompt=request.display_prompt(),
+        params={"mode": request.mode, **request.sampling.as_params(), "n_ctx": engine.n_ctx,
+                "n_threads": engine.n_threads},
+        model_name=engine.header.name, model_path=engine.model_path,
+        model_sha256=model_hash(store, engine.model_path), seed=request.sampling.seed if request.sampling.seed >= 0 else None,
+        conversation_id=conversation_id,
+    )
+    generation_id = store.call(lambda lib: lib.generations.start(new))
+    try:
+        result = engine.generate(request, progress, job.cancel)
+    except Cancelled as stopped:
+        def record_stop(lib):
+            lib.generations.cancel(generation_id, stopped.partial)
+            # A stopped chat reply is kept, as chat apps do; the generation says 'cancelled'.
+            if conversation_id is not None and request.mode != COMPLETION and stopped.partial.strip():
+                lib.conversations.add_message(conversation_id, "assistant", stopped.partial, generation_id)
+        store.call(record_stop)
+        raise
+    except BaseException as exc:
+        store.call(lambda lib: lib.generations.fail(generation_id, _describe(exc)))
+        raise
+
+    def commit(lib) -> Message | None:
+        lib.generations.finish(generation_id, output_text=result.text, stats=result.stats(), seed=result.seed)
+        if conversation_id is not None and request.mode != COMPLETION:
+            return lib.conversations.add_message(conversation_id, "assistant", result.text, generation_id)
+        return None
+
+    message = store.call(commit)
+    return TextOutcome(generation_id=generation_id, result=result, message=message)
+
+
+def _describe(exc: BaseException) -> str:
+    return str(exc) or type(exc).__name__

@@ -1,0 +1,72 @@
+"""Opening the library database: pragmas, migrations, and the newer-schema guard."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from desktop.core.errors import UserFacingError
+from desktop.store.migrations import MIGRATIONS
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class NewerSchemaError(UserFacingError):
+    """The database was written by a newer Atelier; opening it could damage it."""
+
+
+def connect(path: Path | str, *, migrate: bool = True) -> sqlite3.Connection:
+    """Open (creating if needed) and bring the schema up to date.
+
+    check_same_thread=False because the connection is owned by one writer thread that
+    may not be the thread that opened it; the writer serialises every use.
+    """
+    conn = sqlite3.connect(str(path), timeout=10, check_same_thread=False, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA busy_timeout=10000")
+    if migrate:
+        apply_migrations(conn, path)
+    return conn
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def apply_migrations(conn: sqlite3.Connection, path: Path | str = "") -> None:
+    current = schema_version(conn)
+    if current > SCHEMA_VERSION:
+        conn.close()
+        raise NewerSchemaError(
+            f"The library at {path} was created by a newer version of Atelier "
+            f"(schema {current}, this app knows {SCHEMA_VERSION}). Update Atelier, or "
+            "choose another data folder in Settings; the library was left untouched."
+        )
+    for number in range(current + 1, SCHEMA_VERSION + 1):
+        # One transaction per migration, so a failure leaves the previous version intact.
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _statements(MIGRATIONS[number - 1]):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version={number}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration into statements; triggers contain ';' so use sqlite's own check."""
+    statements, buffer = [], ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip():
+                statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return statements

@@ -1,0 +1,35 @@
+"""The library: one database plus the data folder's files. Owned by one writer thread."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from desktop.paths import DataLayout
+from desktop.store import database
+from desktop.store.asset_files import remove_leftover_temp_files
+from desktop.store.conversations import ConversationRepository
+from desktop.store.generations import GenerationRepository
+
+log = logging.getLogger(__name__)
+
+
+class Library:
+    def __init__(self, data_dir: Path | str):
+        self.layout = DataLayout(Path(data_dir)).ensure()
+        self.conn = database.connect(self.layout.database)
+        self.generations = GenerationRepository(self.conn)
+        self.conversations = ConversationRepository(self.conn)
+
+    def recover_after_crash(self) -> dict:
+        """Fix what an unclean exit left: 'running' rows and partial files."""
+        report = {
+            "interrupted": self.generations.mark_interrupted(),
+            "temp_files_removed": remove_leftover_temp_files(self.layout.assets),
+        }
+        if any(report.values()):
+            log.warning("Recovered after an unclean exit: %s", report)
+        return report
+
+    def close(self) -> None:
+        self.conn.close()

@@ -1,0 +1,109 @@
+"""Numbered schema migrations. Migration N takes the database from user_version N-1 to N.
+
+Append only: never edit a migration that has shipped.
+"""
+
+MIGRATIONS: list[str] = [
+    # 1: generations of every modality, their files, conversations and full-text search.
+    """
+    CREATE TABLE conversations (
+        id            INTEGER PRIMARY KEY,
+        studio        TEXT NOT NULL DEFAULT 'text',
+        title         TEXT NOT NULL DEFAULT 'New conversation',
+        system_prompt TEXT NOT NULL DEFAULT '',
+        model_path    TEXT NOT NULL DEFAULT '',
+        created_at    REAL NOT NULL,
+        updated_at    REAL NOT NULL
+    );
+    CREATE INDEX conversations_by_update ON conversations(studio, updated_at DESC);
+
+    CREATE TABLE generations (
+        id              INTEGER PRIMARY KEY,
+        modality        TEXT NOT NULL,
+        kind            TEXT NOT NULL DEFAULT '',
+        prompt          TEXT NOT NULL DEFAULT '',
+        negative        TEXT NOT NULL DEFAULT '',
+        output_text     TEXT NOT NULL DEFAULT '',
+        params          TEXT NOT NULL DEFAULT '{}',
+        model_name      TEXT NOT NULL DEFAULT '',
+        model_path      TEXT NOT NULL DEFAULT '',
+        model_sha256    TEXT NOT NULL DEFAULT '',
+        seed            INTEGER,
+        status          TEXT NOT NULL CHECK (status IN ('running', 'done', 'failed', 'cancelled')),
+        error           TEXT NOT NULL DEFAULT '',
+        stats           TEXT NOT NULL DEFAULT '{}',
+        conversation_id INTEGER REFERENCES conversations(id) ON DELETE SET NULL,
+        created_at      REAL NOT NULL,
+        started_at      REAL,
+        finished_at     REAL
+    );
+    CREATE INDEX generations_by_time ON generations(created_at DESC, id DESC);
+    CREATE INDEX generations_by_modality ON generations(modality, created_at DESC);
+
+    CREATE TABLE assets (
+        id            INTEGER PRIMARY KEY,
+        generation_id INTEGER NOT NULL REFERENCES generations(id) ON DELETE CASCADE,
+        path          TEXT NOT NULL UNIQUE,
+        sha256        TEXT NOT NULL,
+        mime          TEXT NOT NULL,
+        size_bytes    INTEGER NOT NULL,
+        width         INTEGER,
+        height        INTEGER,
+        duration_s    REAL,
+        created_at    REAL NOT NULL
+    );
+    CREATE INDEX assets_by_generation ON assets(generation_id);
+    CREATE INDEX assets_by_sha ON assets(sha256);
+
+    CREATE TABLE messages (
+        id              INTEGER PRIMARY KEY,
+        conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+        role            TEXT NOT NULL CHECK (role IN ('system', 'user', 'assistant')),
+        content         TEXT NOT NULL,
+        generation_id   INTEGER REFERENCES generations(id) ON DELETE SET NULL,
+        created_at      REAL NOT NULL
+    );
+    CREATE INDEX messages_by_conversation ON messages(conversation_id, id);
+
+    CREATE TABLE model_hashes (
+        path       TEXT PRIMARY KEY,
+        size_bytes INTEGER NOT NULL,
+        mtime_ns   INTEGER NOT NULL,
+        sha256     TEXT NOT NULL
+    );
+
+    CREATE VIRTUAL TABLE generations_fts USING fts5(
+        prompt, negative, output_text, content='generations', content_rowid='id',
+        tokenize='unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER generations_ai AFTER INSERT ON generations BEGIN
+        INSERT INTO generations_fts(rowid, prompt, negative, output_text)
+        VALUES (new.id, new.prompt, new.negative, new.output_text);
+    END;
+    CREATE TRIGGER generations_ad AFTER DELETE ON generations BEGIN
+        INSERT INTO generations_fts(generations_fts, rowid, prompt, negative, output_text)
+        VALUES ('delete', old.id, old.prompt, old.negative, old.output_text);
+    END;
+    CREATE TRIGGER generations_au AFTER UPDATE OF prompt, negative, output_text ON generations BEGIN
+        INSERT INTO generations_fts(generations_fts, rowid, prompt, negative, output_text)
+        VALUES ('delete', old.id, old.prompt, old.negative, old.output_text);
+        INSERT INTO generations_fts(rowid, prompt, negative, output_text)
+        VALUES (new.id, new.prompt, new.negative, new.output_text);
+    END;
+
+    CREATE VIRTUAL TABLE messages_fts USING fts5(
+        content, content='messages', content_rowid='id',
+        tokenize='unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER messages_ai AFTER INSERT ON messages BEGIN
+        INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content);
+    END;
+    CREATE TRIGGER messages_ad AFTER DELETE ON messages BEGIN
+        INSERT INTO messages_fts(messages_fts, rowid, content) VALUES ('delete', old.id, old.content);
+    END;
+    CREATE TRIGGER messages_au AFTER UPDATE OF content ON messages BEGIN
+        INSERT INTO messages_fts(messages_fts, rowid, content) VALUES ('delete', old.id, old.content);
+        INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content);
+    END;
+    """,
+]

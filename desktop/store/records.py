@@ -1,0 +1,65 @@
+"""Plain records read from the library; safe to pass between threads."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Conversation:
+    id: int
+    studio: str
+    title: str
+    system_prompt: str
+    model_path: str
+    created_at: float
+    updated_at: float
+
+    @classmethod
+    def from_row(cls, row) -> "Conversation":
+        return cls(**{k: row[k] for k in row.keys()})
+
+
+@dataclass(frozen=True)
+class Message:
+    id: int
+    conversation_id: int
+    role: str
+    content: str
+    generation_id: int | None
+    created_at: float
+
+    @classmethod
+    def from_row(cls, row) -> "Message":
+        return cls(**{k: row[k] for k in row.keys()})
+
+
+@dataclass(frozen=True)
+class Generation:
+    id: int
+    modality: str
+    kind: str
+    prompt: str
+    negative: str
+    output_text: str
+    params: dict
+    model_name: str
+    model_path: str
+    model_sha256: str
+    seed: int | None
+    status: str
+    error: str
+    stats: dict
+    conversation_id: int | None
+    created_at: float
+    started_at: float | None
+    finished_at: float | None
+    assets: tuple = field(default=())
+
+    @classmethod
+    def from_row(cls, row, assets=()) -> "Generation":
+        values = {k: row[k] for k in row.keys()}
+        values["params"] = json.loads(values["params"] or "{}")
+        values["stats"] = json.loads(values["stats"] or "{}")
+        return cls(**values, assets=tuple(assets))

@@ -1,0 +1,115 @@
+"""The one long-lived inference worker: a QObject moved to an application-owned QThread
+(the GPT4All ChatLLM pattern). It loads, runs and unloads models; nothing else holds one.
+
+Cancel never goes through this object's event queue (a queued slot would not run while
+`run_job` is busy): the GUI sets the job's threading.Event directly.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot, Qt, QMetaObject
+
+from desktop.core.error_text import describe
+from desktop.core.errors import Cancelled
+from desktop.core.jobs import Job, Progress
+from desktop.core.model_cache import ModelCache
+
+log = logging.getLogger(__name__)
+
+# Streamed text and progress reach the GUI at most this often (plus the first token at once).
+PROGRESS_INTERVAL_S = 0.05
+
+
+class InferenceWorker(QObject):
+    job_started = Signal(int)
+    job_progress = Signal(int, object)    # job id, Progress (text = everything new since last)
+    job_finished = Signal(int, object)    # job id, outcome of the modality's runner
+    job_failed = Signal(int, str)         # job id, message for a person
+    job_cancelled = Signal(int, object)   # job id, partial outcome text ("" if none)
+    shut_down = Signal()
+
+    def __init__(self, store, runners: dict, budget_bytes: int, log_hint: str = ""):
+        super().__init__()
+        self.store = store
+        self.runners = runners
+        self.cache = ModelCache(budget_bytes)
+        self.log_hint = log_hint
+
+    @Slot(object)
+    def run_job(self, job: Job) -> None:
+        if job.cancel.is_set():
+            self.job_cancelled.emit(job.id, "")
+            return
+        self.job_started.emit(job.id)
+        throttle = _ProgressThrottle(job.id, self.job_progress.emit)
+        try:
+            runner = self.runners[job.modality]
+            outcome = runner(job, self.cache, self.store, throttle)
+        except Cancelled as stopped:
+            throttle.flush()
+            self.job_cancelled.emit(job.id, stopped.partial)
+        except BaseException as exc:  # every failure becomes a message; none escapes the thread
+            log.error("Job %s (%s) failed", job.id, job.modality, exc_info=exc)
+            self.job_failed.emit(job.id, describe(exc, self.log_hint))
+        else:
+            throttle.flush()
+            self.job_finished.emit(job.id, outcome)
+
+    @Slot()
+    def shutdown(self) -> None:
+        """Unload every model on this thread (where they were loaded)."""
+        self.cache.clear()
+        self.shut_down.emit()
+
+
+class _ProgressThrottle:
+    """Called per token by engines; emits merged progress at most every PROGRESS_INTERVAL_S."""
+
+    def __init__(self, job_id: int, emit):
+        self.job_id, self.emit = job_id, emit
+        self.pending: Progress | None = None
+        self.text: list[str] = []
+        self.last = 0.0
+        self.sent_text = False
+
+    def __call__(self, progress: Progress) -> None:
+        self.pending = progress
+        if progress.text:
+            self.text.append(progress.text)
+        now = time.monotonic()
+        first_text = bool(self.text) and not self.sent_text
+        if first_text or now - self.last >= PROGRESS_INTERVAL_S:
+            self.flush(now)
+
+    def flush(self, now: float | None = None) -> None:
+        if self.pending is None:
+            return
+        merged = Progress(done=self.pending.done, total=self.pending.total, unit=self.pending.unit,
+                          text="".join(self.text), message=self.pending.message, eta_s=self.pending.eta_s)
+        self.sent_text = self.sent_text or bool(merged.text)
+        self.pending, self.text = None, []
+        self.last = now if now is not None else time.monotonic()
+        self.emit(self.job_id, merged)
+
+
+class InferenceThread(QObject):
+    """Owns the QThread and the worker; shutdown cancels, quits and waits (never terminates)."""
+
+    def __init__(self, store, runners: dict, budget_bytes: int, log_hint: str = "", parent=None):
+        super().__init__(parent)
+        self.thread = QThread()
+        self.thread.setObjectName("atelier-inference")
+        self.worker = InferenceWorker(store, runners, budget_bytes, log_hint)
+        self.worker.moveToThread(self.thread)
+        self.thread.start()
+
+    def shutdown(self, timeout_ms: int = 30000) -> bool:
+        if not self.thread.isRunning():
+            return True
+        # Blocks until the current job (already cancelled by the queue) returns, then unloads.
+        QMetaObject.invokeMethod(self.worker, "shutdown", Qt.BlockingQueuedConnection)
+        self.thread.quit()
+        return self.thread.wait(timeout_ms)

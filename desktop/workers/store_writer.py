@@ -1,0 +1,64 @@
+"""The library's single writer: one thread owns the database connection and runs every
+read and write in order, so the GUI thread never touches SQLite (the Anki pattern)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject
+
+from desktop.store.library import Library
+from desktop.workers.relay import CallbackRelay
+
+log = logging.getLogger(__name__)
+
+
+class StoreWriter(QObject):
+    def __init__(self, data_dir: Path, parent: QObject | None = None):
+        super().__init__(parent)
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="atelier-store")
+        self._relay = CallbackRelay(self)
+        self._thread_id: int | None = None
+        # Opening (and migrating) happens on the writer thread too.
+        self._library: Library = self._executor.submit(self._open, Path(data_dir)).result()
+
+    def _open(self, data_dir: Path) -> Library:
+        self._thread_id = threading.get_ident()
+        library = Library(data_dir)
+        library.recover_after_crash()
+        return library
+
+    @property
+    def data_dir(self) -> Path:
+        return self._library.layout.root
+
+    def call(self, fn: Callable[[Library], Any]) -> Any:
+        """Run fn(library) on the writer and wait: for worker threads, not the GUI thread."""
+        if threading.get_ident() == self._thread_id:
+            return fn(self._library)
+        return self._executor.submit(fn, self._library).result()
+
+    def submit(self, fn: Callable[[Library], Any], on_done: Callable[[Any], None] | None = None,
+               on_error: Callable[[BaseException], None] | None = None) -> Future:
+        """Run fn(library) on the writer; on_done(result) / on_error(exc) run on the caller's
+        (GUI) thread."""
+        future = self._executor.submit(fn, self._library)
+
+        def finished(f: Future) -> None:
+            exc = f.exception()
+            if exc is None:
+                self._relay.post(on_done, f.result())
+            else:
+                log.error("Library operation failed", exc_info=exc)
+                self._relay.post(on_error, exc)
+
+        future.add_done_callback(finished)
+        return future
+
+    def close(self) -> None:
+        self._executor.submit(self._library.close)
+        self._executor.shutdown(wait=True)

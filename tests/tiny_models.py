@@ -1,0 +1,74 @@
+"""Tiny random-weight models written inside the tests (no downloads)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+WORDS = ["▁the", "▁a", "▁cat", "▁dog", "▁sat", "▁on", "▁mat", "▁hello", "▁world", "▁def",
+         "▁return", "▁print", "(", ")", ":", "▁=", "▁+", "▁1", "▁0", "\n", "▁is", "▁and"]
+CHATML = (
+    "{% for message in messages %}<|im_start|>{{ message['role'] }}\n{{ message['content'] }}"
+    "<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+
+
+def write_tiny_llama(path: Path, *, chat_template: str | None = None, n_ctx: int = 512,
+                     seed: int = 0, hidden: int = 64, layers: int = 2) -> Path:
+    """A 2-layer llama GGUF with a byte-fallback SentencePiece-style vocab; llama.cpp
+    loads it in milliseconds and it generates (noise) in milliseconds."""
+    import gguf
+
+    rng = np.random.default_rng(seed)
+    tokens = ["<unk>", "<s>", "</s>", "<|im_start|>", "<|im_end|>"]
+    types = [gguf.TokenType.UNKNOWN, gguf.TokenType.CONTROL, gguf.TokenType.CONTROL,
+             gguf.TokenType.CONTROL, gguf.TokenType.CONTROL]
+    tokens += [f"<0x{b:02X}>" for b in range(256)]
+    types += [gguf.TokenType.BYTE] * 256
+    tokens += ["▁"] + WORDS
+    types += [gguf.TokenType.NORMAL] * (len(WORDS) + 1)
+    scores = [0.0] * 261 + [-float(i) for i in range(len(WORDS) + 1)]
+    n_vocab, ff, heads = len(tokens), hidden * 2, 4
+
+    writer = gguf.GGUFWriter(str(path), "llama")
+    writer.add_name("Tiny Llama")
+    writer.add_context_length(n_ctx)
+    writer.add_embedding_length(hidden)
+    writer.add_block_count(layers)
+    writer.add_feed_forward_length(ff)
+    writer.add_head_count(heads)
+    writer.add_head_count_kv(heads)
+    writer.add_layer_norm_rms_eps(1e-5)
+    writer.add_rope_dimension_count(hidden // heads)
+    writer.add_file_type(gguf.LlamaFileType.ALL_F32)
+    writer.add_tokenizer_model("llama")
+    writer.add_token_list(tokens)
+    writer.add_token_scores(scores)
+    writer.add_token_types(types)
+    writer.add_bos_token_id(1)
+    writer.add_eos_token_id(2)
+    writer.add_unk_token_id(0)
+    writer.add_add_bos_token(True)
+    if chat_template:
+        writer.add_chat_template(chat_template)
+
+    def tensor(name, *shape):
+        writer.add_tensor(name, rng.normal(0, 0.5, size=shape).astype(np.float32))
+
+    tensor("token_embd.weight", n_vocab, hidden)
+    for i in range(layers):
+        writer.add_tensor(f"blk.{i}.attn_norm.weight", np.ones(hidden, dtype=np.float32))
+        for part in ("attn_q", "attn_k", "attn_v", "attn_output"):
+            tensor(f"blk.{i}.{part}.weight", hidden, hidden)
+        writer.add_tensor(f"blk.{i}.ffn_norm.weight", np.ones(hidden, dtype=np.float32))
+        tensor(f"blk.{i}.ffn_gate.weight", ff, hidden)
+        tensor(f"blk.{i}.ffn_up.weight", ff, hidden)
+        tensor(f"blk.{i}.ffn_down.weight", hidden, ff)
+    writer.add_tensor("output_norm.weight", np.ones(hidden, dtype=np.float32))
+    tensor("output.weight", n_vocab, hidden)
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    return Path(path)
