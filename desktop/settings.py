@@ -27,6 +27,8 @@ class Settings:
     data_dir: str = ""
     # Extra folders scanned for models, besides <data>/models and the built-in ones.
     model_dirs: list[str] = field(default_factory=list)
+    # Single model files the person added (by dialog or drop); used in place, never copied.
+    model_files: list[str] = field(default_factory=list)
     # 0 means "the number of physical cores" (llama.cpp's own default is half the logical CPUs).
     cpu_threads: int = 0
     # Loaded models are kept under this many MiB; 0 means half the machine's RAM.

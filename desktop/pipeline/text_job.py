@@ -12,7 +12,7 @@ from desktop.core.errors import Cancelled
 from desktop.core.jobs import Job
 from desktop.core.llama_engine import LlamaTextEngine
 from desktop.core.model_cache import ModelCache
-from desktop.core.text_request import COMPLETION, TextRequest, TextResult
+from desktop.core.text_request import TextRequest, TextResult
 from desktop.pipeline.store_access import StoreAccess
 from desktop.store.asset_files import sha256_of_file
 from desktop.store.generations import NewGeneration
@@ -63,7 +63,7 @@ def run_text_job(job: Job, cache: ModelCache, store: StoreAccess, progress: Prog
         def record_stop(lib):
             lib.generations.cancel(generation_id, stopped.partial)
             # A stopped chat reply is kept, as chat apps do; the generation says 'cancelled'.
-            if conversation_id is not None and request.mode != COMPLETION and stopped.partial.strip():
+            if conversation_id is not None and stopped.partial.strip():
                 lib.conversations.add_message(conversation_id, "assistant", stopped.partial, generation_id)
         store.call(record_stop)
         raise
@@ -73,7 +73,7 @@ def run_text_job(job: Job, cache: ModelCache, store: StoreAccess, progress: Prog
 
     def commit(lib) -> Message | None:
         lib.generations.finish(generation_id, output_text=result.text, stats=result.stats(), seed=result.seed)
-        if conversation_id is not None and request.mode != COMPLETION:
+        if conversation_id is not None:
             return lib.conversations.add_message(conversation_id, "assistant", result.text, generation_id)
         return None
 

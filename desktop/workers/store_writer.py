@@ -23,30 +23,32 @@ class StoreWriter(QObject):
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="atelier-store")
         self._relay = CallbackRelay(self)
         self._thread_id: int | None = None
-        # Opening (and migrating) happens on the writer thread too.
-        self._library: Library = self._executor.submit(self._open, Path(data_dir)).result()
+        self._library: Library | None = None
+        # Opening (and migrating) runs on the writer thread too, queued before any other call;
+        # a failure (e.g. a newer schema) is reported by every later call.
+        self.opened: Future = self._executor.submit(self._open, Path(data_dir))
 
-    def _open(self, data_dir: Path) -> Library:
+    def _open(self, data_dir: Path) -> dict:
         self._thread_id = threading.get_ident()
-        library = Library(data_dir)
-        library.recover_after_crash()
-        return library
+        self._library = Library(data_dir)
+        return self._library.recover_after_crash()
 
-    @property
-    def data_dir(self) -> Path:
-        return self._library.layout.root
+    def _run(self, fn: Callable[[Library], Any]) -> Any:
+        if self._library is None:
+            self.opened.result()  # re-raises why the library could not be opened
+        return fn(self._library)
 
     def call(self, fn: Callable[[Library], Any]) -> Any:
         """Run fn(library) on the writer and wait: for worker threads, not the GUI thread."""
         if threading.get_ident() == self._thread_id:
-            return fn(self._library)
-        return self._executor.submit(fn, self._library).result()
+            return self._run(fn)
+        return self._executor.submit(self._run, fn).result()
 
     def submit(self, fn: Callable[[Library], Any], on_done: Callable[[Any], None] | None = None,
                on_error: Callable[[BaseException], None] | None = None) -> Future:
         """Run fn(library) on the writer; on_done(result) / on_error(exc) run on the caller's
         (GUI) thread."""
-        future = self._executor.submit(fn, self._library)
+        future = self._executor.submit(self._run, fn)
 
         def finished(f: Future) -> None:
             exc = f.exception()
@@ -60,5 +62,6 @@ class StoreWriter(QObject):
         return future
 
     def close(self) -> None:
-        self._executor.submit(self._library.close)
+        if self._library is not None:
+            self._executor.submit(self._library.close)
         self._executor.shutdown(wait=True)

@@ -1,0 +1,11 @@
+"""The studios shown in the sidebar, in order. Listed explicitly (not discovered) so a
+frozen build stays simple; later modalities add a line here."""
+
+from desktop.ui.panels.code_panel import CodePanel
+from desktop.ui.panels.text_panel import TextPanel
+
+# (key, label, panel class)
+PANELS = [
+    ("text", "Text", TextPanel),
+    ("code", "Code", CodePanel),
+]

@@ -1,0 +1,78 @@
+"""GUI start-up: the window is shown and painted first; models are scanned and torch /
+llama.cpp are imported later, on other threads, when a job needs them."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import threading
+import time
+import traceback
+from pathlib import Path
+
+from desktop import APP_NAME, __version__
+from desktop import settings as settings_io
+from desktop.paths import DataLayout
+
+log = logging.getLogger(__name__)
+HEAVY_MODULES = ("torch", "diffusers", "transformers", "llama_cpp")
+
+
+def run(data_dir: Path | None = None, startup_report: bool = False) -> int:
+    started = time.perf_counter()
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from desktop import logging_setup
+    from desktop.models.settings_model import SettingsModel
+    from desktop.services import Services
+    from desktop.ui.main_window import MainWindow
+    from desktop.ui.theme import Theme
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName(APP_NAME)
+    app.setApplicationVersion(__version__)
+    settings = SettingsModel(settings_io.load(), settings_io.settings_path())
+    data = Path(data_dir) if data_dir else settings.snapshot().resolved_data_dir()
+    log_path = logging_setup.setup(DataLayout(data).logs)
+    log.info("Atelier %s starting; data in %s", __version__, data)
+
+    theme = Theme(app, settings.get("theme"))
+    services = Services(settings, data)
+    try:
+        window = MainWindow(services, theme)
+    except BaseException:
+        services.shutdown()  # never leave the inference thread running behind a crash
+        raise
+    _install_excepthooks(window, log_path)
+
+    def after_first_paint() -> None:
+        if startup_report:
+            report = {"first_paint_s": round(time.perf_counter() - started, 4),
+                      "heavy_modules_loaded": [m for m in HEAVY_MODULES if m in sys.modules]}
+            print(json.dumps(report), flush=True)
+            QTimer.singleShot(0, window.close)
+            return
+        services.models.refresh()  # scanning runs on the thread pool
+
+    window.first_painted.connect(lambda: QTimer.singleShot(0, after_first_paint))
+    app.aboutToQuit.connect(services.shutdown)
+    window.show()
+    return app.exec()
+
+
+def _install_excepthooks(window, log_path: Path) -> None:
+    """An exception that reaches the event loop is logged and shown; the app stays up."""
+    from PySide6.QtWidgets import QMessageBox
+
+    def on_exception(exc_type, exc, tb) -> None:
+        log.error("Unhandled exception", exc_info=(exc_type, exc, tb))
+        if threading.current_thread() is threading.main_thread():
+            text = "".join(traceback.format_exception_only(exc_type, exc)).strip()
+            QMessageBox.critical(window, "Something went wrong",
+                                 f"{text}\n\nAtelier keeps running. Details are in {log_path}.")
+
+    sys.excepthook = on_exception
+    threading.excepthook = lambda args: log.error(
+        "Unhandled exception in %s", args.thread, exc_info=(args.exc_type, args.exc_value, args.exc_traceback))

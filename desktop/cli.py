@@ -1,0 +1,114 @@
+"""Command line: `python main.py` opens the window; `python main.py generate text "..."`
+runs the same core headless and records into the same library."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from pathlib import Path
+
+from desktop import APP_NAME, __version__
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="atelier", description=f"{APP_NAME}: a local generative studio.")
+    parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
+    parser.add_argument("--data-dir", type=Path, help="library folder (default: the platform's data folder)")
+    parser.add_argument("--startup-report", action="store_true",
+                        help="open the window, print start-up facts as JSON after the first paint, and quit")
+    commands = parser.add_subparsers(dest="command")
+    generate = commands.add_parser("generate", help="generate without the window")
+    modalities = generate.add_subparsers(dest="modality", required=True)
+
+    text = modalities.add_parser("text", help="continue or answer a prompt with a GGUF model")
+    text.add_argument("prompt")
+    text.add_argument("--model", type=Path, help="GGUF file (default: the built-in Gemma 3 270M)")
+    text.add_argument("--chat", action="store_true",
+                      help="treat the prompt as a chat message (use the model's chat template)")
+    text.add_argument("--system", default="", help="system prompt (with --chat)")
+    text.add_argument("--max-tokens", type=int, default=256)
+    text.add_argument("--seed", type=int, default=-1, help="-1 for random (the seed used is printed)")
+    text.add_argument("--temperature", type=float, default=0.8)
+    text.add_argument("--top-p", type=float, default=0.95)
+    text.add_argument("--top-k", type=int, default=40)
+    text.add_argument("--repeat-penalty", type=float, default=1.1)
+    text.add_argument("--stop", action="append", default=[], help="stop string (repeatable)")
+    text.add_argument("--threads", type=int, default=0, help="CPU threads (default: physical cores)")
+    text.add_argument("--ctx", type=int, default=0, help="context length (default: from settings)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command is None:
+        from desktop import app
+
+        return app.run(args.data_dir, startup_report=args.startup_report)
+    if args.modality == "text":
+        return generate_text(args)
+    return 2
+
+
+def generate_text(args) -> int:
+    from desktop import logging_setup
+    from desktop import settings as settings_io
+    from desktop.core import builtin_models, hardware
+    from desktop.core.error_text import describe
+    from desktop.core.errors import Cancelled
+    from desktop.core.jobs import Job
+    from desktop.core.model_cache import ModelCache
+    from desktop.core.text_request import CHAT, COMPLETION, ChatMessage, Sampling, TextRequest
+    from desktop.pipeline.store_access import DirectStore
+    from desktop.pipeline.text_job import run_text_job
+    from desktop.store.library import Library
+
+    settings = settings_io.load()
+    data_dir = args.data_dir or settings.resolved_data_dir()
+    model = args.model or builtin_models.gemma_path()
+    if model is None:
+        print("No model given and the built-in model package is not installed: pass --model FILE.gguf",
+              file=sys.stderr)
+        return 2
+    try:
+        library = Library(data_dir)
+    except Exception as exc:  # noqa: BLE001 - e.g. a library from a newer Atelier
+        print(describe(exc), file=sys.stderr)
+        return 1
+    logging_setup.setup(library.layout.logs)
+    sampling = Sampling(temperature=args.temperature, top_p=args.top_p, top_k=args.top_k,
+                        repeat_penalty=args.repeat_penalty, max_tokens=args.max_tokens,
+                        seed=args.seed, stop=args.stop)
+    if args.chat:
+        messages = ([ChatMessage("system", args.system)] if args.system else []) + [ChatMessage("user", args.prompt)]
+        request = TextRequest(mode=CHAT, messages=messages, sampling=sampling)
+    else:
+        request = TextRequest(mode=COMPLETION, prompt=args.prompt, sampling=sampling)
+    job = Job("text", request, str(model), title="cli", context={
+        "kind": "cli", "n_threads": hardware.threads_from_setting(args.threads or settings.cpu_threads),
+        "n_ctx": args.ctx or settings.context_length})
+    # Ctrl+C cancels like the Stop button: the engine stops at the next token.
+    signal.signal(signal.SIGINT, lambda *_: job.cancel.set())
+    cache = ModelCache(hardware.memory_budget_bytes(settings.memory_budget_mib))
+
+    def stream(progress) -> None:
+        if progress.text:
+            sys.stdout.write(progress.text)
+            sys.stdout.flush()
+
+    try:
+        outcome = run_text_job(job, cache, DirectStore(library), stream)
+    except Cancelled:
+        print("\n[cancelled]", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - every failure becomes a message
+        print(f"\n{describe(exc)}", file=sys.stderr)
+        return 1
+    finally:
+        cache.clear()
+        library.close()
+    sys.stdout.write("\n")
+    result = outcome.result
+    print(f"[generation {outcome.generation_id} · {result.completion_tokens} tokens · "
+          f"{result.tokens_per_s:.1f} tok/s · seed {result.seed}]", file=sys.stderr)
+    return 0

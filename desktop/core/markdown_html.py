@@ -1,0 +1,87 @@
+"""Markdown to the HTML subset Qt's rich text understands, with code blocks highlighted
+by Pygments (inline styles, since QTextBrowser has no CSS classes for spans).
+
+Raw HTML in the text is never passed through: model output and user text are escaped.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+
+from markdown_it import MarkdownIt
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import TextLexer, get_lexer_by_name, guess_lexer
+from pygments.util import ClassNotFound
+
+LIGHT_STYLE, DARK_STYLE = "friendly", "monokai"
+
+
+@dataclass
+class CodeBlock:
+    language: str
+    code: str
+
+
+@dataclass
+class Rendered:
+    html: str
+    code_blocks: list[CodeBlock] = field(default_factory=list)
+
+
+def lexer_for(language: str, code: str):
+    try:
+        return get_lexer_by_name(language) if language else guess_lexer(code)
+    except ClassNotFound:
+        return TextLexer()
+
+
+def highlight_code(code: str, language: str, dark: bool) -> str:
+    formatter = HtmlFormatter(noclasses=True, nowrap=True, style=DARK_STYLE if dark else LIGHT_STYLE)
+    return highlight(code, lexer_for(language, code), formatter)
+
+
+class MarkdownRenderer:
+    """`link_prefix` makes per-block action links unique per message, e.g. 'm12'."""
+
+    def __init__(self, dark: bool = False):
+        self.dark = dark
+        self._md = MarkdownIt("commonmark", {"html": False, "breaks": True}).enable("table")
+
+    def render(self, text: str, link_prefix: str = "") -> Rendered:
+        blocks: list[CodeBlock] = []
+        tokens = self._md.parse(text)
+        parts = []
+        # Render text between fences with markdown-it, and each fence ourselves.
+        for token in tokens:
+            if token.type == "fence" or token.type == "code_block":
+                language = (token.info or "").strip().split(" ")[0] if token.type == "fence" else ""
+                blocks.append(CodeBlock(language, token.content))
+                parts.append(("code", len(blocks) - 1))
+            else:
+                parts.append(("md", token))
+        out, run = [], []
+        for kind, value in parts:
+            if kind == "md":
+                run.append(value)
+                continue
+            if run:
+                out.append(self._md.renderer.render(run, self._md.options, {}))
+                run = []
+            out.append(self._code_html(blocks[value], value, link_prefix))
+        if run:
+            out.append(self._md.renderer.render(run, self._md.options, {}))
+        return Rendered("".join(out), blocks)
+
+    def _code_html(self, block: CodeBlock, index: int, prefix: str) -> str:
+        background = "#272822" if self.dark else "#f4f4f4"
+        label = html.escape(block.language or "code")
+        links = (f'<a href="code:copy:{prefix}:{index}">Copy</a> &nbsp; '
+                 f'<a href="code:save:{prefix}:{index}">Save…</a>')
+        body = highlight_code(block.code.rstrip("\n"), block.language, self.dark)
+        return (
+            f'<table width="100%" cellspacing="0" cellpadding="6" style="background:{background};'
+            f' margin-top:4px; margin-bottom:4px"><tr><td><small>{label} &nbsp; {links}</small>'
+            f'<pre style="font-family:monospace; margin:0">{body}</pre></td></tr></table>'
+        )

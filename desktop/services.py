@@ -1,0 +1,79 @@
+"""The application's long-lived non-widget objects, created once and shared by the UI.
+
+QtCore only: the store writer, background pool, inference thread, job queue, model list
+and settings. `shutdown()` is the orderly exit: cancel, quit and wait, never terminate.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QObject
+
+from desktop.core import hardware
+from desktop.core.jobs import Job
+from desktop.models.model_list import ModelListModel
+from desktop.models.settings_model import SettingsModel
+from desktop.paths import DataLayout
+from desktop.pipeline.runners import RUNNERS
+from desktop.workers.background import Background
+from desktop.workers.inference_worker import InferenceThread
+from desktop.workers.job_queue import JobQueue
+from desktop.workers.store_writer import StoreWriter
+
+log = logging.getLogger(__name__)
+
+
+class Services(QObject):
+    def __init__(self, settings: SettingsModel, data_dir: Path, runners: dict | None = None, parent=None):
+        super().__init__(parent)
+        self.settings = settings
+        self.layout = DataLayout(data_dir).ensure()
+        self.store = StoreWriter(self.layout.root, self)
+        self.background = Background(self)
+        budget = hardware.memory_budget_bytes(settings.get("memory_budget_mib"))
+        log_hint = str(self.layout.logs / "atelier.log")
+        self.inference = InferenceThread(self.store, runners or RUNNERS, budget, log_hint, self)
+        self.queue = JobQueue(self.inference.worker, self)
+        self.models = ModelListModel(self.background, self._model_folders, self._model_files, self)
+        settings.changed.connect(self._on_setting_changed)
+        self._closed = False
+
+    def _model_folders(self) -> list[Path]:
+        return [self.layout.models] + [Path(p).expanduser() for p in self.settings.get("model_dirs")]
+
+    def _model_files(self) -> list[Path]:
+        return [Path(p) for p in self.settings.get("model_files")]
+
+    def _on_setting_changed(self, name: str) -> None:
+        if name in ("model_dirs", "model_files"):
+            self.models.refresh()
+        elif name == "memory_budget_mib":
+            self.inference.worker.cache.budget_bytes = hardware.memory_budget_bytes(self.settings.get(name))
+
+    def job_options(self) -> dict:
+        """Per-job engine options from settings, fixed when the job is queued."""
+        return {
+            "n_threads": hardware.threads_from_setting(self.settings.get("cpu_threads")),
+            "n_ctx": self.settings.get("context_length"),
+        }
+
+    def submit(self, job: Job) -> Job:
+        for key, value in self.job_options().items():
+            job.context.setdefault(key, value)
+        return self.queue.submit(job)
+
+    def shutdown(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self.queue.cancel_all()
+        if not self.inference.shutdown():
+            log.error("The inference thread did not stop in time")
+        self.background.wait(10000)
+        self.store.close()
+        try:
+            self.settings.save()
+        except OSError as exc:
+            log.error("Could not save settings: %s", exc)

@@ -1,0 +1,165 @@
+"""The main window: a sidebar of studios (from PANELS), the studio area, and the status
+area with running and queued jobs. Drop a .gguf file anywhere to add a model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import logging
+
+from PySide6.QtCore import QByteArray, QSize, Qt, Signal
+from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QListWidget, QListWidgetItem,
+                               QMainWindow, QMessageBox, QStackedWidget, QWidget)
+
+from desktop import APP_NAME, __version__
+from desktop.ui.jobs_bar import JobsBar
+from desktop.ui.panels import PANELS
+from desktop.ui.settings_dialog import SettingsDialog
+from desktop.workers.relay import CallbackRelay
+
+log = logging.getLogger(__name__)
+
+MODEL_SUFFIXES = (".gguf",)
+
+
+class MainWindow(QMainWindow):
+    first_painted = Signal()
+
+    def __init__(self, services, theme, parent=None):
+        super().__init__(parent)
+        self.services, self.theme = services, theme
+        self._painted = False
+        self._relay = CallbackRelay(self)
+        self.setWindowTitle(APP_NAME)
+        self.setAcceptDrops(True)
+        self.setMinimumSize(900, 560)
+
+        self.sidebar = QListWidget()
+        self.sidebar.setFixedWidth(120)
+        self.sidebar.setObjectName("studioSidebar")
+        self.stack = QStackedWidget()
+        self.panels: dict[str, QWidget] = {}
+        for key, label, panel_class in PANELS:
+            panel = panel_class(services, theme)
+            self.panels[key] = panel
+            self.stack.addWidget(panel)
+            item = QListWidgetItem(label)
+            item.setData(Qt.UserRole, key)
+            item.setSizeHint(QSize(100, 40))
+            self.sidebar.addItem(item)
+        self.sidebar.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.sidebar.setCurrentRow(0)
+
+        central = QWidget()
+        row = QHBoxLayout(central)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        row.addWidget(self.sidebar)
+        row.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+        self.jobs_bar = JobsBar(services.queue)
+        self.statusBar().addPermanentWidget(self.jobs_bar)
+        self._build_menus()
+        self._restore_geometry()
+
+        services.models.model_added.connect(self._on_model_added)
+        services.models.add_refused.connect(self._on_model_refused)
+        services.models.problems_found.connect(self._on_model_problems)
+        services.store.opened.add_done_callback(self._library_opened)
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        file_menu.addAction("&Add model…", self.add_model_dialog)
+        file_menu.addAction("&Rescan models", self.services.models.refresh)
+        file_menu.addSeparator()
+        file_menu.addAction("&Settings…", self.open_settings)
+        file_menu.addSeparator()
+        file_menu.addAction("&Quit", self.close, "Ctrl+Q")
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction("&About Atelier", self._about)
+
+    def panel(self, key: str) -> QWidget:
+        return self.panels[key]
+
+    def show_panel(self, key: str) -> None:
+        self.sidebar.setCurrentRow(list(self.panels).index(key))
+
+    # -- first paint -----------------------------------------------------------------------
+
+    def paintEvent(self, event) -> None:
+        super().paintEvent(event)
+        if not self._painted:
+            self._painted = True
+            self.first_painted.emit()
+
+    # -- models ----------------------------------------------------------------------------
+
+    def add_model_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Add a model", "", "GGUF models (*.gguf);;All files (*)")
+        if path:
+            self.services.models.add_file(path)
+
+    def dragEnterEvent(self, event) -> None:
+        if any(url.toLocalFile().lower().endswith(MODEL_SUFFIXES) for url in event.mimeData().urls()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event) -> None:
+        for url in event.mimeData().urls():
+            path = url.toLocalFile()
+            if path.lower().endswith(MODEL_SUFFIXES):
+                self.services.models.add_file(path)
+        event.acceptProposedAction()
+
+    def _on_model_added(self, info) -> None:
+        files = self.services.settings.get("model_files")
+        if info.path not in files and info.source != "built-in":
+            self.services.settings.set("model_files", files + [info.path])
+        self.statusBar().showMessage(f"Added {info.name} ({info.quantization})", 6000)
+
+    def _on_model_refused(self, path: str, message: str) -> None:
+        QMessageBox.warning(self, "Model not added", f"{Path(path).name} was not added.\n\n{message}")
+
+    def _on_model_problems(self, problems) -> None:
+        for problem in problems:
+            log.warning("Model skipped: %s: %s", problem.path, problem.message)
+        names = ", ".join(Path(p.path).name for p in problems[:3])
+        self.statusBar().showMessage(f"Skipped {len(problems)} unusable model file(s): {names} (details in the log)", 15000)
+
+    def _library_opened(self, future) -> None:
+        # Runs on the writer thread: only hand the message to the GUI thread.
+        if future.exception() is not None:
+            self._relay.post(self._show_library_error, str(future.exception()))
+
+    def _show_library_error(self, message: str) -> None:
+        QMessageBox.critical(self, "Library unavailable", message)
+
+    # -- settings and geometry --------------------------------------------------------------
+
+    def open_settings(self) -> None:
+        dialog = SettingsDialog(self.services.settings, str(self.services.layout.root), self)
+        if dialog.exec():
+            dialog.apply()
+            self.theme.apply(self.services.settings.get("theme"))
+
+    def _restore_geometry(self) -> None:
+        geometry = self.services.settings.get("window_geometry")
+        if geometry:
+            self.restoreGeometry(QByteArray.fromBase64(geometry.encode()))
+        else:
+            self.resize(1200, 760)
+        state = self.services.settings.get("window_state")
+        if state:
+            self.restoreState(QByteArray.fromBase64(state.encode()))
+
+    def closeEvent(self, event) -> None:
+        settings = self.services.settings
+        settings.set("window_geometry", bytes(self.saveGeometry().toBase64()).decode())
+        settings.set("window_state", bytes(self.saveState().toBase64()).decode())
+        super().closeEvent(event)
+
+    def _about(self) -> None:
+        QMessageBox.about(self, f"About {APP_NAME}",
+                          f"<b>{APP_NAME} {__version__}</b><p>An offline studio for local generative "
+                          f"models. Nothing leaves this machine.</p><p>Data: {self.services.layout.root}</p>")

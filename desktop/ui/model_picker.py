@@ -1,0 +1,47 @@
+"""A combo box bound to the model list; remembers the last choice per studio."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QComboBox
+
+from desktop.core.model_registry import ModelInfo
+from desktop.models.model_list import INFO_ROLE, ModelListModel
+
+
+class ModelPicker(QComboBox):
+    model_chosen = Signal(object)  # ModelInfo or None
+
+    def __init__(self, models: ModelListModel, remembered: str = "", parent=None):
+        super().__init__(parent)
+        self._models = models
+        self._wanted = remembered
+        self.setModel(models)
+        self.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        self.setMinimumContentsLength(30)
+        self.setPlaceholderText("No model yet: File > Add model…, or drop a .gguf file here")
+        models.modelReset.connect(self._restore)
+        models.rowsInserted.connect(self._restore)
+        self.currentIndexChanged.connect(self._on_changed)
+        self._restore()
+
+    def current(self) -> ModelInfo | None:
+        return self.currentData(INFO_ROLE)
+
+    def choose(self, path: str) -> None:
+        self._wanted = path
+        self._restore()
+
+    def _restore(self, *_args) -> None:
+        row = self._models.row_of(self._wanted) if self._wanted else -1
+        if row < 0 and self.currentIndex() < 0 and self._models.rowCount() > 0:
+            row = 0
+        if row >= 0 and row != self.currentIndex():
+            self.setCurrentIndex(row)
+        self.model_chosen.emit(self.current())
+
+    def _on_changed(self, _row: int) -> None:
+        info = self.current()
+        if info is not None:
+            self._wanted = info.path
+        self.model_chosen.emit(info)

@@ -1,0 +1,476 @@
+"""A studio built on conversations with a local text model: the Text studio, and the
+chat half of the Code studio. Widgets hold no business state beyond what is on screen:
+the library is reached through the store writer and generation through the job queue."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QGroupBox, QHBoxLayout, QLabel,
+                               QPlainTextEdit, QPushButton, QSplitter, QVBoxLayout, QWidget)
+
+from desktop.core.conversation_export import to_markdown
+from desktop.core.jobs import Job
+from desktop.core.presets import Preset
+from desktop.core.text_request import CHAT, COMPLETION, ChatMessage, TextRequest
+from desktop.models.conversation_list import ConversationListModel
+from desktop.store.conversations import DEFAULT_TITLE
+from desktop.ui.chat_view import ChatView, ShownMessage
+from desktop.ui.conversation_sidebar import ConversationSidebar
+from desktop.ui.model_picker import ModelPicker
+from desktop.ui.sampling_form import SamplingForm
+
+MODE_LABELS = {CHAT: "Chat", COMPLETION: "Complete text"}
+BASE_MODEL_NOTE = ("{name} has no chat template: it is a base model that continues text rather "
+                   "than answering. This studio is in “Complete text” mode; load an instruct/chat "
+                   "GGUF to converse.")
+
+
+class ChatStudio(QWidget):
+    studio_key = "text"
+    title = "Text"
+    presets: list[Preset] = []
+    model_setting = "last_text_model"
+
+    def __init__(self, services, theme, parent=None):
+        super().__init__(parent)
+        self.services, self.theme = services, theme
+        self.conversation = None
+        self.job: Job | None = None
+        self._recording = False  # a message is being saved before its job is queued
+        self._editing_from: int | None = None
+        self._mode_forced = False
+        self._build()
+        self._connect()
+        self.conversations.reload()
+        self.view.set_messages([])
+
+    # -- layout --------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.conversations = ConversationListModel(self.services.store, self.studio_key, self)
+        self.sidebar = ConversationSidebar(self.conversations)
+        self.picker = ModelPicker(self.services.models, self.services.settings.get(self.model_setting))
+        self.mode = QComboBox()
+        for key, label in MODE_LABELS.items():
+            self.mode.addItem(label, key)
+        self.mode.setToolTip("Chat: the model answers your messages. Complete text: it continues what you write.")
+        self.banner = QLabel()
+        self.banner.setWordWrap(True)
+        self.banner.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.banner.hide()
+        self.error = QLabel()
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #d9534f")
+        self.error.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.error.hide()
+        self.view = ChatView()
+        self.view.set_dark(self.theme.dark)
+        self.preset = QComboBox()
+        self.preset.addItem("Presets…")
+        for preset in self.presets:
+            self.preset.addItem(preset.name)
+        self.input = QPlainTextEdit()
+        self.input.setPlaceholderText("Message the model… (Ctrl+Enter to send)")
+        self.input.setMaximumHeight(130)
+        self.send_button = QPushButton("Send")
+        self.send_button.setToolTip("Ctrl+Enter")
+        self.send_button.setDefault(True)
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setToolTip("Esc")
+        self.regenerate_button = QPushButton("Regenerate")
+        self.export_button = QPushButton("Export…")
+        self.export_button.setToolTip("Save this conversation as a Markdown file")
+        self.status = QLabel()
+        self.status.setTextInteractionFlags(Qt.TextSelectableByMouse)
+
+        header = QHBoxLayout()
+        header.addWidget(QLabel("Model"))
+        header.addWidget(self.picker, 1)
+        header.addWidget(self.mode)
+        actions = QHBoxLayout()
+        actions.addWidget(self.preset)
+        actions.addWidget(self.status, 1)
+        for button in (self.export_button, self.regenerate_button, self.stop_button, self.send_button):
+            actions.addWidget(button)
+        center = QWidget()
+        column = QVBoxLayout(center)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addLayout(header)
+        column.addWidget(self.banner)
+        column.addWidget(self.error)
+        column.addWidget(self._center_widget(), 1)
+        column.addWidget(self.input)
+        column.addLayout(actions)
+
+        self.system_prompt = QPlainTextEdit()
+        self.system_prompt.setPlaceholderText("System prompt: how the assistant should behave")
+        self.system_prompt.setMaximumHeight(120)
+        self.sampling = SamplingForm()
+        side = QWidget()
+        side_column = QVBoxLayout(side)
+        side_column.setContentsMargins(0, 0, 0, 0)
+        for title, widget in self._side_sections():
+            box = QGroupBox(title)
+            QVBoxLayout(box).addWidget(widget)
+            side_column.addWidget(box)
+        side_column.addStretch(1)
+
+        splitter = QSplitter(Qt.Horizontal)
+        splitter.addWidget(self.sidebar)
+        splitter.addWidget(center)
+        splitter.addWidget(side)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([200, 640, 260])
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(6, 6, 6, 6)
+        outer.addWidget(splitter)
+        self._update_buttons()
+
+    def _center_widget(self) -> QWidget:
+        return self.view
+
+    def _side_sections(self) -> list[tuple[str, QWidget]]:
+        return [("System prompt", self.system_prompt), ("Sampling", self.sampling)]
+
+    def _connect(self) -> None:
+        queue = self.services.queue
+        queue.job_progress.connect(self._on_progress)
+        queue.job_finished.connect(self._on_finished)
+        queue.job_failed.connect(self._on_failed)
+        queue.job_cancelled.connect(self._on_cancelled)
+        queue.job_started.connect(self._on_started)
+        self.sidebar.selected.connect(self._open_conversation)
+        self.sidebar.new_requested.connect(self.new_conversation)
+        self.sidebar.renamed.connect(self._rename)
+        self.sidebar.deleted.connect(self._delete)
+        self.sidebar.export_requested.connect(lambda _c: self.export_dialog())
+        self.picker.model_chosen.connect(self._on_model_chosen)
+        self.mode.activated.connect(lambda _i: setattr(self, "_mode_forced", True))
+        self.preset.activated.connect(self._apply_preset)
+        self.send_button.clicked.connect(self.send)
+        self.stop_button.clicked.connect(self.stop)
+        self.regenerate_button.clicked.connect(self.regenerate)
+        self.export_button.clicked.connect(self.export_dialog)
+        self.view.edit_requested.connect(self.edit_message)
+        self.view.regenerate_requested.connect(self.regenerate)
+        self.view.save_code_requested.connect(self.save_code_dialog)
+        self.theme.changed.connect(self.view.set_dark)
+        for keys in ("Ctrl+Return", "Ctrl+Enter"):
+            QShortcut(QKeySequence(keys), self, self.send, context=Qt.WidgetWithChildrenShortcut)
+        QShortcut(QKeySequence("Escape"), self, self.stop, context=Qt.WidgetWithChildrenShortcut)
+        QShortcut(QKeySequence("Ctrl+N"), self, self.new_conversation, context=Qt.WidgetWithChildrenShortcut)
+
+    # -- state shown ----------------------------------------------------------------------
+
+    def current_mode(self) -> str:
+        return self.mode.currentData()
+
+    def _on_model_chosen(self, info) -> None:
+        if info is None:
+            self.banner.setText("No text model found. Add a .gguf file with File > Add model…, "
+                                "drop one on the window, or add a model folder in Settings.")
+            self.banner.show()
+            return
+        self.services.settings.set(self.model_setting, info.path)
+        if not self._mode_forced:
+            self.mode.setCurrentIndex(self.mode.findData(CHAT if info.has_chat_template else COMPLETION))
+        if info.has_chat_template:
+            self.banner.hide()
+        else:
+            self.banner.setText(BASE_MODEL_NOTE.format(name=info.name))
+            self.banner.show()
+
+    @property
+    def busy(self) -> bool:
+        return self.job is not None or self._recording
+
+    def _update_buttons(self) -> None:
+        busy = self.busy
+        self.send_button.setEnabled(not busy)
+        self.stop_button.setEnabled(busy)
+        has_reply = any(m.role == "assistant" and m.id is not None for m in self.view.messages())
+        self.regenerate_button.setEnabled(not busy and has_reply)
+        self.export_button.setEnabled(self.conversation is not None)
+
+    def show_error(self, message: str) -> None:
+        self.error.setText(message)
+        self.error.setVisible(bool(message))
+
+    def _apply_preset(self, index: int) -> None:
+        if index <= 0:
+            return
+        preset = self.presets[index - 1]
+        self.system_prompt.setPlainText(preset.system.format(**self.preset_values()))
+        text = self.input.toPlainText()
+        if preset.template != "{text}":
+            self.input.setPlainText(preset.apply(text.strip(), **self.preset_values()))
+        self.preset.setCurrentIndex(0)
+        self.input.setFocus()
+
+    def preset_values(self) -> dict:
+        return {}
+
+    # -- conversations --------------------------------------------------------------------
+
+    def new_conversation(self) -> None:
+        if self.busy:
+            return
+        self.conversation = None
+        self._editing_from = None
+        self.sidebar.list.clearSelection()
+        self.sidebar.list.setCurrentIndex(self.sidebar.list.rootIndex())
+        self.view.set_messages([])
+        self.show_error("")
+        self._update_buttons()
+        self.input.setFocus()
+
+    def _open_conversation(self, conversation) -> None:
+        if conversation is None or self.busy:
+            return
+        if self.conversation is not None and conversation.id == self.conversation.id:
+            return
+        self.conversation = conversation
+        self._editing_from = None
+        self.system_prompt.setPlainText(conversation.system_prompt)
+        if conversation.model_path:
+            self.picker.choose(conversation.model_path)
+        self._reload_messages()
+
+    def _reload_messages(self, note_for_last: str = "") -> None:
+        if self.conversation is None:
+            return
+        cid = self.conversation.id
+        self.services.store.submit(lambda lib: lib.conversations.messages(cid),
+                                   lambda messages: self._show_messages(cid, messages, note_for_last))
+
+    def _show_messages(self, cid: int, messages, note_for_last: str) -> None:
+        if self.conversation is None or self.conversation.id != cid:
+            return
+        shown = [ShownMessage(m.id, m.role, m.content) for m in messages]
+        if shown and note_for_last:
+            shown[-1].note = note_for_last
+        self.view.set_messages(shown)
+        self._update_buttons()
+
+    def _rename(self, conversation_id: int, title: str) -> None:
+        self.services.store.submit(lambda lib: lib.conversations.rename(conversation_id, title),
+                                   lambda _r: self.conversations.reload())
+
+    def _delete(self, conversation_id: int) -> None:
+        if self.conversation is not None and self.conversation.id == conversation_id:
+            if self.job is not None:
+                self.show_error("Stop the reply before deleting this conversation.")
+                return
+            self.new_conversation()
+        self.services.store.submit(lambda lib: lib.conversations.delete(conversation_id),
+                                   lambda _r: self.conversations.reload())
+
+    # -- generation -----------------------------------------------------------------------
+
+    def send(self) -> None:
+        text = self.input.toPlainText().strip()
+        if self.busy:
+            return
+        if not text:
+            self.show_error("Type a message first.")
+            return
+        model = self.picker.current()
+        if model is None:
+            self.show_error("Choose a model first (File > Add model… if the list is empty).")
+            return
+        self.show_error("")
+        edit_from, self._editing_from = self._editing_from, None
+        cid = self.conversation.id if self.conversation else None
+        system, studio = self.system_prompt.toPlainText().strip(), self.studio_key
+
+        def record(lib):
+            conv = lib.conversations.get(cid) if cid is not None else None
+            if conv is None:
+                conv = lib.conversations.create(studio, " ".join(text.split())[:60] or DEFAULT_TITLE)
+            if edit_from is not None:
+                lib.conversations.delete_messages_from(conv.id, edit_from)
+            lib.conversations.update(conv.id, system_prompt=system, model_path=model.path)
+            lib.conversations.add_message(conv.id, "user", text)
+            return lib.conversations.get(conv.id), lib.conversations.messages(conv.id)
+
+        self.input.clear()
+        self._recording = True
+        self._update_buttons()
+        self.services.store.submit(record, self._launch, self._on_record_failed)
+
+    def regenerate(self) -> None:
+        if self.busy or self.conversation is None:
+            return
+        messages = self.view.messages()
+        last_user = max((i for i, m in enumerate(messages) if m.role == "user"), default=None)
+        if last_user is None:
+            return
+        after = [m.id for m in messages[last_user + 1:] if m.id is not None]
+        cid = self.conversation.id
+
+        def record(lib):
+            if after:
+                lib.conversations.delete_messages_from(cid, min(after))
+            return lib.conversations.get(cid), lib.conversations.messages(cid)
+
+        self._recording = True
+        self._update_buttons()
+        self.services.store.submit(record, self._launch, self._on_record_failed)
+
+    def edit_message(self, message_id: int) -> None:
+        if self.busy:
+            return
+        message = next((m for m in self.view.messages() if m.id == message_id), None)
+        if message is None:
+            return
+        self._editing_from = message_id
+        self.input.setPlainText(message.content)
+        self.input.setFocus()
+        self.status.setText("Editing: sending replaces that message and everything after it.")
+
+    def stop(self) -> None:
+        if self.job is not None:
+            self.services.queue.cancel(self.job.id)
+            self.status.setText("Stopping…")
+
+    def _on_record_failed(self, exc: BaseException) -> None:
+        self._recording = False
+        self._update_buttons()
+        self.show_error(f"Could not save the message to the library: {exc}")
+
+    def _launch(self, recorded) -> None:
+        conversation, messages = recorded
+        self._recording = False
+        self.conversation = conversation
+        self.conversations.reload()
+        self.sidebar.select_id(conversation.id)
+        self.view.set_messages([ShownMessage(m.id, m.role, m.content) for m in messages])
+        model = self.picker.current()
+        if model is None:
+            self._update_buttons()
+            return
+        request = self._build_request(conversation, messages)
+        self.job = Job("text", request, model.path, title=f"{self.title}: {request.display_prompt()[:40]}",
+                       context={"conversation_id": conversation.id, "kind": self.studio_key})
+        self.view.begin_stream()
+        self.status.setText("Waiting for the model…")
+        self.services.submit(self.job)
+        self._update_buttons()
+
+    def _build_request(self, conversation, messages) -> TextRequest:
+        sampling = self.sampling.sampling()
+        if self.current_mode() == COMPLETION:
+            prompt = next((m.content for m in reversed(messages) if m.role == "user"), "")
+            return TextRequest(mode=COMPLETION, prompt=prompt, sampling=sampling)
+        chat = [ChatMessage(m.role, m.content) for m in messages]
+        if conversation.system_prompt.strip():
+            chat.insert(0, ChatMessage("system", conversation.system_prompt.strip()))
+        return TextRequest(mode=CHAT, messages=chat, sampling=sampling)
+
+    def _mine(self, job: Job) -> bool:
+        return self.job is not None and job.id == self.job.id
+
+    def _on_started(self, job: Job) -> None:
+        if self._mine(job):
+            self.status.setText("Loading the model…")
+
+    def _on_progress(self, job: Job, progress) -> None:
+        if not self._mine(job):
+            return
+        if progress.text:
+            self.view.append_stream(progress.text)
+        if progress.unit == "prompt tokens":
+            self.status.setText(f"Reading the prompt… {progress.done}/{progress.total} tokens")
+        else:
+            self.status.setText(f"Writing… {progress.done} tokens")
+
+    def _on_finished(self, job: Job, outcome) -> None:
+        if not self._mine(job):
+            return
+        result = outcome.result
+        note = ""
+        if result.dropped_messages:
+            note = (f"{result.dropped_messages} earliest message(s) were left out so the conversation "
+                    f"fits the model's {result.n_ctx:,}-token context.")
+        message_id = outcome.message.id if outcome.message else None
+        self.view.end_stream(message_id, result.text, note)
+        self.status.setText(f"{result.completion_tokens} tokens · {result.tokens_per_s:.1f} tok/s · "
+                            f"seed {result.seed}" + (" · reached max tokens" if result.finish_reason == "length" else ""))
+        self._finish_job()
+
+    def _on_failed(self, job: Job, message: str) -> None:
+        if not self._mine(job):
+            return
+        self.view.end_stream(None, "")
+        self.show_error(message)
+        self.status.setText("Failed")
+        self._finish_job()
+
+    def _on_cancelled(self, job: Job, partial: str) -> None:
+        if not self._mine(job):
+            return
+        self.view.end_stream(None, "")
+        self.status.setText("Stopped")
+        self._finish_job(reload_note="Stopped before the end." if partial.strip() else "")
+
+    def _finish_job(self, reload_note: str = "") -> None:
+        self.job = None
+        self._update_buttons()
+        self.conversations.reload()
+        if reload_note or self.view.messages() and self.view.messages()[-1].id is None:
+            self._reload_messages(reload_note)
+
+    # -- files ----------------------------------------------------------------------------
+
+    def export_dialog(self) -> None:
+        if self.conversation is None:
+            return
+        safe = "".join(c if c.isalnum() or c in " -_" else "_" for c in self.conversation.title).strip()
+        path, _ = QFileDialog.getSaveFileName(self, "Export conversation", f"{safe or 'conversation'}.md",
+                                              "Markdown (*.md)")
+        if path:
+            self.export_markdown_to(Path(path))
+
+    def export_markdown_to(self, path: Path) -> None:
+        """Write the open conversation as Markdown (read and written off the GUI thread)."""
+        if self.conversation is None:
+            return
+        cid = self.conversation.id
+        model = self.picker.current()
+        model_name = model.name if model else ""
+
+        def export(lib):
+            conversation = lib.conversations.get(cid)
+            text = to_markdown(conversation.title, lib.conversations.messages(cid),
+                               conversation.system_prompt, model_name)
+            path.write_text(text, encoding="utf-8")
+            return path
+
+        self.services.store.submit(export, lambda p: self.status.setText(f"Exported to {p}"),
+                                   lambda exc: self.show_error(f"Could not export: {exc}"))
+
+    def save_code_dialog(self, block) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save code", f"snippet{_extension(block.language)}")
+        if path:
+            self.save_code_to(block, Path(path))
+
+    def save_code_to(self, block, path: Path) -> None:
+        def write():
+            path.write_text(block.code, encoding="utf-8")
+            return path
+
+        self.services.background.run(write, lambda p: self.status.setText(f"Saved {p}"),
+                                     lambda exc: self.show_error(f"Could not save the code: {exc}"))
+
+
+def _extension(language: str) -> str:
+    try:
+        from pygments.lexers import get_lexer_by_name
+
+        patterns = get_lexer_by_name(language).filenames if language else []
+    except Exception:  # noqa: BLE001 - unknown language: plain text
+        patterns = []
+    return patterns[0].replace("*", "") if patterns else ".txt"

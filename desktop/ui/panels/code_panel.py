@@ -1,0 +1,137 @@
+"""The Code studio: a chat about code plus a code editor the model can explain, fix, or
+simply continue (plain completion, which is what base models such as the built-in
+Gemma 3 270M are good at)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontDatabase, QTextCursor
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton,
+                               QSplitter, QVBoxLayout, QWidget)
+
+from desktop.core.jobs import Job
+from desktop.core.presets import CODE_LANGUAGES, CODE_PRESETS, fence_name
+from desktop.core.text_request import COMPLETION, TextRequest
+from desktop.ui.code_highlighter import PygmentsHighlighter
+from desktop.ui.panels.chat_studio import ChatStudio
+
+ACTIONS = {"Explain this": 1, "Fix this": 2, "Write tests": 3}  # index into CODE_PRESETS
+
+
+class CodePanel(ChatStudio):
+    studio_key = "code"
+    title = "Code"
+    presets = CODE_PRESETS
+    model_setting = "last_code_model"
+
+    def _center_widget(self) -> QWidget:
+        self.language = QComboBox()
+        self.language.addItems(CODE_LANGUAGES)
+        self.code = QPlainTextEdit()
+        self.code.setFont(QFontDatabase.systemFont(QFontDatabase.FixedFont))
+        self.code.setPlaceholderText("Paste or write code here, then Explain, Fix, or let the model Complete it.")
+        self.code.setTabStopDistance(4 * self.code.fontMetrics().horizontalAdvance(" "))
+        self.highlighter = PygmentsHighlighter(self.code.document(), "python", self.theme.dark)
+        self.action_buttons = {name: QPushButton(name) for name in ACTIONS}
+        self.complete_button = QPushButton("Complete")
+        self.complete_button.setToolTip("The model continues the code where it ends (plain completion)")
+        tools = QHBoxLayout()
+        tools.addWidget(QLabel("Language"))
+        tools.addWidget(self.language)
+        tools.addStretch(1)
+        for button in (*self.action_buttons.values(), self.complete_button):
+            tools.addWidget(button)
+        box = QWidget()
+        column = QVBoxLayout(box)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addLayout(tools)
+        column.addWidget(self.code)
+        splitter = QSplitter(Qt.Vertical)
+        splitter.addWidget(self.view)
+        splitter.addWidget(box)
+        splitter.setSizes([380, 260])
+        self.language.currentTextChanged.connect(lambda lang: self.highlighter.set_language(fence_name(lang)))
+        self.theme.changed.connect(self.highlighter.set_style)
+        for name, button in self.action_buttons.items():
+            button.clicked.connect(lambda _=False, n=name: self.code_action(n))
+        self.complete_button.clicked.connect(self.complete_code)
+        self._editor_job = False
+        return splitter
+
+    def preset_values(self) -> dict:
+        language = self.language.currentText()
+        return {"language": language, "fence": fence_name(language)}
+
+    def _update_buttons(self) -> None:
+        super()._update_buttons()
+        if hasattr(self, "complete_button"):
+            for button in (*self.action_buttons.values(), self.complete_button):
+                button.setEnabled(not self.busy)
+
+    # -- actions on the code box -----------------------------------------------------------
+
+    def code_action(self, name: str) -> None:
+        """Explain / fix / test the code in the editor (or, if it is empty, in the message box)."""
+        code = self.code.toPlainText().strip() or self.input.toPlainText().strip()
+        if not code:
+            self.show_error("Paste some code into the editor first.")
+            return
+        preset = CODE_PRESETS[ACTIONS[name]]
+        self.system_prompt.setPlainText(preset.system.format(**self.preset_values()))
+        self.input.setPlainText(preset.apply(code, **self.preset_values()))
+        self.send()
+
+    def complete_code(self) -> None:
+        if self.busy:
+            return
+        code = self.code.toPlainText()
+        model = self.picker.current()
+        if not code.strip():
+            self.show_error("Write the start of the code for the model to continue.")
+            return
+        if model is None:
+            self.show_error("Choose a model first (File > Add model… if the list is empty).")
+            return
+        self.show_error("")
+        request = TextRequest(mode=COMPLETION, prompt=code, sampling=self.sampling.sampling())
+        self.job = Job("text", request, model.path, title=f"Code completion: {code.strip()[:30]}",
+                       context={"kind": "code-completion"})
+        self._editor_job = True
+        self.status.setText("Waiting for the model…")
+        self.code.moveCursor(QTextCursor.End)
+        self.services.submit(self.job)
+        self._update_buttons()
+
+    # -- streaming into the editor instead of the chat ---------------------------------------
+
+    def _on_progress(self, job, progress) -> None:
+        if not (self._mine(job) and self._editor_job):
+            return super()._on_progress(job, progress)
+        if progress.text:
+            cursor = self.code.textCursor()
+            cursor.movePosition(QTextCursor.End)
+            cursor.insertText(progress.text)
+        self.status.setText(f"Completing… {progress.done} tokens")
+
+    def _on_finished(self, job, outcome) -> None:
+        if not (self._mine(job) and self._editor_job):
+            return super()._on_finished(job, outcome)
+        result = outcome.result
+        self.status.setText(f"{result.completion_tokens} tokens · {result.tokens_per_s:.1f} tok/s · seed {result.seed}")
+        self._end_editor_job()
+
+    def _on_failed(self, job, message: str) -> None:
+        if not (self._mine(job) and self._editor_job):
+            return super()._on_failed(job, message)
+        self.show_error(message)
+        self._end_editor_job()
+
+    def _on_cancelled(self, job, partial: str) -> None:
+        if not (self._mine(job) and self._editor_job):
+            return super()._on_cancelled(job, partial)
+        self.status.setText("Stopped")
+        self._end_editor_job()
+
+    def _end_editor_job(self) -> None:
+        self.job, self._editor_job = None, False
+        self._update_buttons()

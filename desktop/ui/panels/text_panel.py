@@ -1,0 +1,11 @@
+"""The Text studio: conversations, writing presets, Markdown replies."""
+
+from desktop.core.presets import TEXT_PRESETS
+from desktop.ui.panels.chat_studio import ChatStudio
+
+
+class TextPanel(ChatStudio):
+    studio_key = "text"
+    title = "Text"
+    presets = TEXT_PRESETS
+    model_setting = "last_text_model"

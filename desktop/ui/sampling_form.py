@@ -1,0 +1,61 @@
+"""Sampling settings for text generation, edited as a form and read as a Sampling."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QDoubleSpinBox, QFormLayout, QLineEdit, QSpinBox, QWidget
+
+from desktop.core.text_request import Sampling
+
+STOP_SEPARATOR = "|"
+
+
+class SamplingForm(QWidget):
+    def __init__(self, defaults: Sampling | None = None, parent=None):
+        super().__init__(parent)
+        d = defaults or Sampling()
+        form = QFormLayout(self)
+        form.setContentsMargins(0, 0, 0, 0)
+        self.temperature = self._double(0.0, 2.0, 0.05, d.temperature,
+                                        "0 = always the most likely token (deterministic)")
+        self.top_p = self._double(0.0, 1.0, 0.01, d.top_p, "Nucleus sampling: keep the smallest set of tokens whose probability adds up to this")
+        self.top_k = self._int(0, 1000, d.top_k, "Sample among this many most likely tokens (0 = all)")
+        self.repeat_penalty = self._double(0.5, 2.0, 0.05, d.repeat_penalty, "Above 1 discourages repeating recent tokens")
+        self.max_tokens = self._int(1, 131072, d.max_tokens, "Longest reply, in tokens")
+        self.seed = self._int(-1, 2**31 - 1, d.seed, "-1 picks a new random seed each time; the seed used is stored with the result")
+        self.seed.setSpecialValueText("random")
+        self.stop = QLineEdit(STOP_SEPARATOR.join(d.stop))
+        self.stop.setPlaceholderText(f"e.g. ### {STOP_SEPARATOR} END")
+        self.stop.setToolTip(f"Generation stops at any of these strings (separate with {STOP_SEPARATOR}).")
+        form.addRow("Temperature", self.temperature)
+        form.addRow("Top-p", self.top_p)
+        form.addRow("Top-k", self.top_k)
+        form.addRow("Repeat penalty", self.repeat_penalty)
+        form.addRow("Max tokens", self.max_tokens)
+        form.addRow("Seed", self.seed)
+        form.addRow("Stop strings", self.stop)
+
+    @staticmethod
+    def _double(low, high, step, value, tip) -> QDoubleSpinBox:
+        box = QDoubleSpinBox()
+        box.setRange(low, high)
+        box.setSingleStep(step)
+        box.setDecimals(2)
+        box.setValue(value)
+        box.setToolTip(tip)
+        return box
+
+    @staticmethod
+    def _int(low, high, value, tip) -> QSpinBox:
+        box = QSpinBox()
+        box.setRange(low, high)
+        box.setValue(value)
+        box.setToolTip(tip)
+        return box
+
+    def sampling(self) -> Sampling:
+        stops = [s.replace("\\n", "\n") for s in self.stop.text().split(STOP_SEPARATOR) if s]
+        return Sampling(
+            temperature=self.temperature.value(), top_p=self.top_p.value(), top_k=self.top_k.value(),
+            repeat_penalty=self.repeat_penalty.value(), max_tokens=self.max_tokens.value(),
+            seed=self.seed.value(), stop=stops,
+        )

@@ -1,0 +1,62 @@
+"""Light/dark theme that follows the system's colour scheme unless the person picks one."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtWidgets import QApplication
+
+
+def _dark_palette() -> QPalette:
+    p = QPalette()
+    base, window, text = QColor(30, 31, 34), QColor(43, 45, 48), QColor(223, 225, 229)
+    accent = QColor(76, 130, 247)
+    for group in (QPalette.Active, QPalette.Inactive):
+        p.setColor(group, QPalette.Window, window)
+        p.setColor(group, QPalette.WindowText, text)
+        p.setColor(group, QPalette.Base, base)
+        p.setColor(group, QPalette.AlternateBase, window)
+        p.setColor(group, QPalette.Text, text)
+        p.setColor(group, QPalette.Button, window)
+        p.setColor(group, QPalette.ButtonText, text)
+        p.setColor(group, QPalette.ToolTipBase, base)
+        p.setColor(group, QPalette.ToolTipText, text)
+        p.setColor(group, QPalette.Highlight, accent)
+        p.setColor(group, QPalette.HighlightedText, QColor(255, 255, 255))
+        p.setColor(group, QPalette.Link, QColor(120, 165, 255))
+        p.setColor(group, QPalette.PlaceholderText, QColor(140, 143, 150))
+    disabled = QColor(120, 122, 128)
+    for role in (QPalette.WindowText, QPalette.Text, QPalette.ButtonText):
+        p.setColor(QPalette.Disabled, role, disabled)
+    p.setColor(QPalette.Disabled, QPalette.Base, window)
+    return p
+
+
+class Theme(QObject):
+    """Applies the palette and tells views (which render HTML) when dark mode flips."""
+
+    changed = Signal(bool)  # dark?
+
+    def __init__(self, app: QApplication, setting: str = "system", parent=None):
+        super().__init__(parent)
+        self.app = app
+        self.setting = setting
+        self.dark = False
+        app.setStyle("Fusion")
+        QGuiApplication.styleHints().colorSchemeChanged.connect(self._on_system_changed)
+        self.apply(setting)
+
+    def system_is_dark(self) -> bool:
+        return QGuiApplication.styleHints().colorScheme() == Qt.ColorScheme.Dark
+
+    def apply(self, setting: str) -> None:
+        self.setting = setting
+        dark = setting == "dark" or (setting == "system" and self.system_is_dark())
+        self.app.setPalette(_dark_palette() if dark else self.app.style().standardPalette())
+        if dark != self.dark:
+            self.dark = dark
+            self.changed.emit(dark)
+
+    def _on_system_changed(self, _scheme) -> None:
+        if self.setting == "system":
+            self.apply("system")
