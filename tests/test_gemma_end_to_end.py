@@ -60,3 +60,14 @@ def test_cli_streams_the_same_reply_and_records_it(gemma_gguf, raw_greedy, tmp_p
     conn.close()
     assert (status, output) == ("done", raw_greedy)
     assert model == "Gemma 3 270m" and json.loads(params)["temperature"] == 0
+
+
+def test_markup_tokens_are_hidden_but_newlines_are_not(gemma_gguf):
+    engine = LlamaTextEngine(gemma_gguf, n_ctx=512, n_threads=hardware.physical_cores())
+    try:
+        image_token = engine.llm.tokenize(b"<start_of_image>", add_bos=False, special=True)
+        newline = engine.llm.tokenize(b"\n", add_bos=False, special=True)
+        assert len(image_token) == 1 and engine._is_hidden(image_token[0])
+        assert not any(engine._is_hidden(t) for t in newline)
+    finally:
+        engine.close()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import random
+import re
 import threading
 import time
 from pathlib import Path
@@ -20,6 +21,10 @@ from desktop.core.errors import Cancelled, ModelFileError, UserFacingError
 from desktop.core.gguf_header import GGUFHeader, read_header
 from desktop.core.jobs import Progress
 from desktop.core.text_request import COMPLETION, TextRequest, TextResult
+
+# Markup tokens that some GGUFs mark "user-defined" rather than "control" (Gemma's
+# <start_of_image>, <unusedN>), so llama.cpp prints them even with special tokens off.
+_MARKUP_TOKEN = re.compile(r"<[^<>\s]{2,}>")
 
 # The answer needs room: a conversation is trimmed to leave at least this share of the context.
 MIN_REPLY_SHARE = 4
@@ -40,6 +45,7 @@ class LlamaTextEngine:
                                n_threads=n_threads, n_batch=n_batch)
         self.load_s = time.perf_counter() - started
         self._first_job = True
+        self._hidden: dict[int, bool] = {}
 
     # -- Engine protocol -------------------------------------------------------------
 
@@ -82,7 +88,8 @@ class LlamaTextEngine:
                     finish = "stop"
                     break
                 count += 1
-                text += decoder.decode(self.llm.detokenize([token]))
+                if not self._is_hidden(token):
+                    text += decoder.decode(self.llm.detokenize([token]))
                 cut = _first_stop(text, stops)
                 if cut is not None:
                     text, finish = text[:cut], "stop"
@@ -186,6 +193,17 @@ class LlamaTextEngine:
         import llama_cpp
 
         return bool(llama_cpp.llama_vocab_is_eog(self.llm._model.vocab, token))
+
+    def _is_hidden(self, token: int) -> bool:
+        hidden = self._hidden.get(token)
+        if hidden is None:
+            import llama_cpp
+
+            attr = llama_cpp.llama_vocab_get_attr(self.llm._model.vocab, token)
+            hidden = bool(attr & llama_cpp.LLAMA_TOKEN_ATTR_USER_DEFINED) and bool(
+                _MARKUP_TOKEN.fullmatch(self._token_text(token)))
+            self._hidden[token] = hidden
+        return hidden
 
     def _token_text(self, token: int) -> str:
         return self.llm._model.token_get_text(token) if token != -1 else ""

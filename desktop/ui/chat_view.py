@@ -38,6 +38,7 @@ class ChatView(QTextBrowser):
         self._cache: dict[int, tuple[str, list[CodeBlock]]] = {}  # message index -> rendered
         self._streaming: ShownMessage | None = None
         self.placeholder = "Start typing below. Ctrl+Enter sends, Esc stops."
+        self.assistant_label = "Assistant"
 
     # -- content -------------------------------------------------------------------------
 
@@ -45,6 +46,12 @@ class ChatView(QTextBrowser):
         self.renderer = MarkdownRenderer(dark)
         self._cache.clear()
         self._refresh()
+
+    def set_assistant_label(self, label: str) -> None:
+        if label != self.assistant_label:
+            self.assistant_label = label
+            self._cache.clear()
+            self._refresh()
 
     def set_messages(self, messages: list[ShownMessage]) -> None:
         self._messages = list(messages)
@@ -104,7 +111,7 @@ class ChatView(QTextBrowser):
                 links.append(f'<a href="msg:edit:{message.id}">Edit &amp; resend</a>')
         if message.role == "assistant" and index == len(self._messages) - 1 and self._streaming is None:
             links.append('<a href="msg:regenerate:0">Regenerate</a>')
-        label = ROLE_LABELS.get(message.role, message.role)
+        label = self.assistant_label if message.role == "assistant" else ROLE_LABELS.get(message.role, message.role)
         cursor = " ▍" if message is self._streaming else ""
         note = f'<p><i><small>{html.escape(message.note)}</small></i></p>' if message.note else ""
         shade = "rgba(127,127,127,0.12)" if message.role == "user" else "transparent"

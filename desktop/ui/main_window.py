@@ -32,11 +32,13 @@ class MainWindow(QMainWindow):
         self._relay = CallbackRelay(self)
         self.setWindowTitle(APP_NAME)
         self.setAcceptDrops(True)
-        self.setMinimumSize(900, 560)
+        self.setMinimumSize(720, 480)
 
         self.sidebar = QListWidget()
         self.sidebar.setFixedWidth(120)
         self.sidebar.setObjectName("studioSidebar")
+        self.sidebar.setStyleSheet("QListWidget#studioSidebar { font-size: 15px; border: none; }"
+                                   "QListWidget#studioSidebar::item { padding-left: 14px; }")
         self.stack = QStackedWidget()
         self.panels: dict[str, QWidget] = {}
         for key, label, panel_class in PANELS:

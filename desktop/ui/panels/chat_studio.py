@@ -149,6 +149,7 @@ class ChatStudio(QWidget):
         self.sidebar.export_requested.connect(lambda _c: self.export_dialog())
         self.picker.model_chosen.connect(self._on_model_chosen)
         self.mode.activated.connect(lambda _i: setattr(self, "_mode_forced", True))
+        self.mode.currentIndexChanged.connect(self._on_mode_changed)
         self.preset.activated.connect(self._apply_preset)
         self.send_button.clicked.connect(self.send)
         self.stop_button.clicked.connect(self.stop)
@@ -167,6 +168,14 @@ class ChatStudio(QWidget):
 
     def current_mode(self) -> str:
         return self.mode.currentData()
+
+    def _on_mode_changed(self, _index: int) -> None:
+        completing = self.current_mode() == COMPLETION
+        self.view.set_assistant_label("Continuation" if completing else "Assistant")
+        self.send_button.setText("Continue" if completing else "Send")
+        self.input.setPlaceholderText(
+            "Write the beginning of a text for the model to continue… (Ctrl+Enter)" if completing
+            else "Message the model… (Ctrl+Enter to send)")
 
     def _on_model_chosen(self, info) -> None:
         if info is None:

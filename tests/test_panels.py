@@ -1,0 +1,278 @@
+"""The Text and Code studios driven like a person would, with qtbot, on tiny GGUFs."""
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent, QPalette
+from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
+
+from desktop.ui.main_window import MainWindow
+from desktop.ui.settings_dialog import SettingsDialog
+from desktop.ui.theme import Theme
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def window(qtbot, services):
+    theme = Theme(QApplication.instance(), "light")
+    win = MainWindow(services, theme)
+    qtbot.addWidget(win)
+    win.show()
+    services.models.refresh()
+    qtbot.waitUntil(lambda: services.models.rowCount() >= 2, timeout=20000)
+    return win
+
+
+@pytest.fixture
+def text_panel(window, tiny_chat_gguf):
+    panel = window.panel("text")
+    panel.picker.choose(str(tiny_chat_gguf))
+    panel.sampling.max_tokens.setValue(40)
+    panel.sampling.temperature.setValue(0)
+    return panel
+
+
+def db_rows(data_dir, sql, *args):
+    conn = sqlite3.connect(data_dir / "library.sqlite3")
+    try:
+        return conn.execute(sql, args).fetchall()
+    finally:
+        conn.close()
+
+
+def send(qtbot, panel, text):
+    with qtbot.waitSignal(panel.services.queue.job_finished, timeout=20000):
+        panel.input.setPlainText(text)
+        qtbot.keyClick(panel.input, Qt.Key_Return, Qt.ControlModifier)
+
+
+def test_type_send_stream_and_keep(qtbot, text_panel, data_dir):
+    streamed = []
+    text_panel.services.queue.job_progress.connect(lambda job, p: streamed.append(p.text))
+    assert text_panel.current_mode() == "chat"
+    send(qtbot, text_panel, "hello the cat")
+    shown = text_panel.view.messages()
+    assert [m.role for m in shown] == ["user", "assistant"]
+    assert shown[1].id is not None and shown[1].content == "".join(streamed)
+    rows = db_rows(data_dir, "SELECT role, content FROM messages ORDER BY id")
+    assert rows == [("user", "hello the cat"), ("assistant", shown[1].content)]
+    assert db_rows(data_dir, "SELECT status, kind FROM generations") == [("done", "text")]
+    assert "tok/s" in text_panel.status.text()
+    qtbot.waitUntil(lambda: text_panel.conversations.rowCount() == 1)
+    assert text_panel.conversations.conversations()[0].title == "hello the cat"
+
+
+def test_stop_mid_stream_keeps_the_partial_reply_marked(qtbot, text_panel, data_dir):
+    text_panel.sampling.max_tokens.setValue(4000)
+    queue = text_panel.services.queue
+    text_panel.input.setPlainText("the dog")
+    with qtbot.waitSignal(queue.job_progress, timeout=20000,
+                          check_params_cb=lambda job, p: bool(p.text)):
+        qtbot.keyClick(text_panel.input, Qt.Key_Return, Qt.ControlModifier)
+    assert text_panel.stop_button.isEnabled() and not text_panel.send_button.isEnabled()
+    with qtbot.waitSignal(queue.job_cancelled, timeout=10000):
+        qtbot.keyClick(text_panel.input, Qt.Key_Escape)
+    assert db_rows(data_dir, "SELECT status FROM generations") == [("cancelled",)]
+    qtbot.waitUntil(lambda: len(text_panel.view.messages()) == 2 and text_panel.view.messages()[1].id is not None)
+    assert text_panel.view.messages()[1].note == "Stopped before the end."
+    assert text_panel.send_button.isEnabled()
+
+
+def test_switching_conversations_shows_their_messages(qtbot, text_panel):
+    send(qtbot, text_panel, "first conversation")
+    text_panel.new_conversation()
+    assert text_panel.view.messages() == []
+    send(qtbot, text_panel, "second conversation")
+    qtbot.waitUntil(lambda: text_panel.conversations.rowCount() == 2)
+    row = text_panel.conversations.row_of(next(c.id for c in text_panel.conversations.conversations()
+                                               if c.title == "first conversation"))
+    text_panel.sidebar.list.setCurrentIndex(text_panel.conversations.index(row))
+    qtbot.waitUntil(lambda: bool(text_panel.view.messages())
+                    and text_panel.view.messages()[0].content == "first conversation")
+
+
+def test_search_rename_and_delete_conversations(qtbot, text_panel, monkeypatch, data_dir):
+    send(qtbot, text_panel, "about lighthouses")
+    text_panel.new_conversation()
+    send(qtbot, text_panel, "about gardens")
+    qtbot.waitUntil(lambda: text_panel.conversations.rowCount() == 2)
+    text_panel.sidebar.search.setText("lighthou")
+    qtbot.waitUntil(lambda: text_panel.conversations.rowCount() == 1)
+    text_panel.sidebar.list.setCurrentIndex(text_panel.conversations.index(0))
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("Coastal notes", True))
+    text_panel.sidebar.rename_current()
+    qtbot.waitUntil(lambda: text_panel.conversations.rowCount() == 1
+                    and text_panel.conversations.conversations()[0].title == "Coastal notes")
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Yes)
+    text_panel.sidebar.delete_current()
+    qtbot.waitUntil(lambda: text_panel.conversations.rowCount() == 0)
+    assert [r[0] for r in db_rows(data_dir, "SELECT title FROM conversations")] == ["about gardens"]
+
+
+def test_regenerate_and_edit_and_resend(qtbot, text_panel, data_dir):
+    text_panel.sampling.temperature.setValue(1.0)
+    send(qtbot, text_panel, "tell me about cats")
+    first_reply = text_panel.view.messages()[1]
+    with qtbot.waitSignal(text_panel.services.queue.job_finished, timeout=20000):
+        text_panel.regenerate_button.click()
+    messages = text_panel.view.messages()
+    assert [m.role for m in messages] == ["user", "assistant"] and messages[1].content != first_reply.content
+    text_panel.edit_message(messages[0].id)
+    assert text_panel.input.toPlainText() == "tell me about cats"
+    send(qtbot, text_panel, "tell me about dogs")
+    rows = db_rows(data_dir, "SELECT role, content FROM messages ORDER BY id")
+    assert [r[0] for r in rows] == ["user", "assistant"] and rows[0][1] == "tell me about dogs"
+
+
+def test_export_conversation_as_markdown(qtbot, text_panel, tmp_path):
+    text_panel.system_prompt.setPlainText("Be brief.")
+    send(qtbot, text_panel, "what is a **lighthouse**?")
+    target = tmp_path / "export.md"
+    text_panel.export_markdown_to(target)
+    qtbot.waitUntil(target.exists)
+    text = target.read_text(encoding="utf-8")
+    assert text.startswith("# what is a **lighthouse**?")
+    assert "## System\n\nBe brief." in text
+    assert "## You\n\nwhat is a **lighthouse**?" in text and "## Assistant" in text
+
+
+def test_base_models_are_offered_for_completion(qtbot, window, tiny_gguf, data_dir):
+    panel = window.panel("text")
+    panel.picker.choose(str(tiny_gguf))
+    assert panel.current_mode() == "completion"
+    assert panel.banner.isVisible() and "no chat template" in panel.banner.text()
+    assert panel.send_button.text() == "Continue"
+    panel.sampling.max_tokens.setValue(10)
+    send(qtbot, panel, "the cat sat")
+    assert db_rows(data_dir, "SELECT json_extract(params, '$.mode') FROM generations") == [("completion",)]
+
+
+def test_too_long_prompt_shows_an_actionable_error(qtbot, window, tiny_gguf):
+    panel = window.panel("text")
+    panel.picker.choose(str(tiny_gguf))  # 512-token context
+    panel.input.setPlainText("the cat sat on the mat " * 300)
+    with qtbot.waitSignal(panel.services.queue.job_failed, timeout=20000):
+        panel.send_button.click()
+    assert panel.error.isVisible() and "context holds 512" in panel.error.text()
+    assert panel.send_button.isEnabled()
+
+
+def test_code_completion_streams_into_the_editor(qtbot, window, tiny_chat_gguf, data_dir):
+    panel = window.panel("code")
+    window.show_panel("code")
+    panel.picker.choose(str(tiny_chat_gguf))
+    panel.sampling.max_tokens.setValue(30)
+    panel.code.setPlainText("def add(a, b):\n")
+    with qtbot.waitSignal(panel.services.queue.job_finished, timeout=20000):
+        panel.complete_button.click()
+    assert panel.code.toPlainText().startswith("def add(a, b):\n")
+    assert len(panel.code.toPlainText()) > len("def add(a, b):\n")
+    assert db_rows(data_dir, "SELECT kind, status FROM generations") == [("code-completion", "done")]
+
+
+def test_code_actions_code_blocks_copy_and_save(qtbot, window, tiny_chat_gguf, tmp_path):
+    panel = window.panel("code")
+    panel.picker.choose(str(tiny_chat_gguf))
+    panel.sampling.max_tokens.setValue(20)
+    panel.language.setCurrentText("Rust")
+    panel.code.setPlainText("fn main() { println!(\"hi\"); }")
+    with qtbot.waitSignal(panel.services.queue.job_finished, timeout=20000):
+        panel.action_buttons["Fix this"].click()
+    question = panel.view.messages()[0].content
+    assert question.startswith("Find the bugs in this Rust code")
+    assert "```rust\nfn main() { println!(\"hi\"); }\n```" in question
+    assert "Rust" in panel.system_prompt.toPlainText()
+    block = panel.view.code_block(0, 0)
+    assert block.language == "rust" and block.code.strip() == 'fn main() { println!("hi"); }'
+    html = panel.view.toHtml()
+    assert "code:copy:0:0" in html and "code:save:0:0" in html
+    panel.view.anchorClicked.emit(QUrl("code:copy:0:0"))
+    assert QApplication.clipboard().text() == block.code
+    target = tmp_path / "main.rs"
+    panel.save_code_to(block, target)
+    qtbot.waitUntil(target.exists)
+    assert target.read_text() == block.code
+
+
+def test_model_text_is_escaped_not_rendered_as_html(qtbot, text_panel):
+    from desktop.ui.chat_view import ShownMessage
+
+    text_panel.view.set_messages([ShownMessage(1, "assistant", "<b>bold?</b> <img src=x onerror=alert(1)>")])
+    assert "<img" not in text_panel.view.toHtml() and "&lt;b&gt;bold?" in text_panel.view.toHtml()
+
+
+def test_dropping_a_broken_gguf_is_refused_with_a_message(qtbot, window, tmp_path, tiny_gguf, monkeypatch):
+    warnings = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: warnings.append(text))
+    broken = tmp_path / "half.gguf"
+    broken.write_bytes(tiny_gguf.read_bytes()[:3000])
+    count = window.services.models.rowCount()
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(broken))])
+    event = QDropEvent(QPointF(50, 50), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+    window.dropEvent(event)
+    qtbot.waitUntil(lambda: bool(warnings), timeout=5000)
+    assert "half.gguf was not added" in warnings[0] and "incomplete" in warnings[0]
+    assert window.services.models.rowCount() == count
+
+
+def test_dropping_a_good_gguf_adds_it(qtbot, window, tmp_path, tiny_gguf):
+    copy = tmp_path / "dropped.gguf"
+    copy.write_bytes(tiny_gguf.read_bytes())
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(copy))])
+    with qtbot.waitSignal(window.services.models.model_added, timeout=5000):
+        window.dropEvent(QDropEvent(QPointF(5, 5), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier))
+    assert str(copy.resolve()) in window.services.settings.get("model_files")
+    assert window.services.models.find(str(copy)) is not None
+
+
+def test_settings_dialog_applies_threads_context_and_theme(qtbot, window):
+    dialog = SettingsDialog(window.services.settings, "/tmp/data", window)
+    qtbot.addWidget(dialog)
+    dialog.threads.setValue(3)
+    dialog.context.setValue(2048)
+    dialog.theme.setCurrentIndex(dialog.theme.findData("dark"))
+    dialog.apply()
+    assert window.services.job_options() == {"n_threads": 3, "n_ctx": 2048}
+    assert window.services.settings.get("theme") == "dark"
+
+
+def test_theme_switches_palette_and_tells_views(qtbot):
+    app = QApplication.instance()
+    theme = Theme(app, "light")
+    seen = []
+    theme.changed.connect(seen.append)
+    theme.apply("dark")
+    assert app.palette().color(QPalette.Window).lightness() < 100 and seen == [True]
+    theme.apply("light")
+    assert app.palette().color(QPalette.Window).lightness() > 150 and seen == [True, False]
+
+
+def test_window_geometry_is_restored(qtbot, services):
+    theme = Theme(QApplication.instance(), "light")
+    first = MainWindow(services, theme)
+    qtbot.addWidget(first)
+    first.show()
+    first.resize(777, 555)
+    first.close()
+    assert services.settings.get("window_geometry")
+    second = MainWindow(services, theme)
+    qtbot.addWidget(second)
+    assert (second.width(), second.height()) == (777, 555)
+
+
+def test_first_window_is_painted_before_heavy_libraries_load(tmp_path):
+    env = {**os.environ, "ATELIER_CONFIG_DIR": str(tmp_path / "cfg"), "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run([sys.executable, "main.py", "--data-dir", str(tmp_path / "data"), "--startup-report"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["heavy_modules_loaded"] == []
