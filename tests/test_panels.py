@@ -276,3 +276,17 @@ def test_first_window_is_painted_before_heavy_libraries_load(tmp_path):
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert report["heavy_modules_loaded"] == []
+
+
+def test_code_studio_with_a_base_model_completes_in_the_editor(qtbot, window, tiny_gguf):
+    panel = window.panel("code")
+    window.show_panel("code")
+    panel.picker.choose(str(tiny_gguf))
+    assert panel.current_mode() == "completion"
+    assert not panel.input.isVisible() and panel.complete_button.isVisible()
+    panel.sampling.max_tokens.setValue(8)
+    panel.code.setPlainText("x = 1\n")
+    with qtbot.waitSignal(panel.services.queue.job_finished, timeout=20000):
+        qtbot.keyClick(panel.code, Qt.Key_Return, Qt.ControlModifier)
+    assert len(panel.code.toPlainText()) > len("x = 1\n")
+    assert panel.view.messages() == []  # the editor, not the chat, got the text

@@ -176,6 +176,7 @@ class ChatStudio(QWidget):
         self.input.setPlaceholderText(
             "Write the beginning of a text for the model to continue… (Ctrl+Enter)" if completing
             else "Message the model… (Ctrl+Enter to send)")
+        self.input.viewport().update()  # Qt does not repaint a changed placeholder by itself
 
     def _on_model_chosen(self, info) -> None:
         if info is None:

@@ -50,6 +50,7 @@ class CodePanel(ChatStudio):
         splitter.addWidget(self.view)
         splitter.addWidget(box)
         splitter.setSizes([380, 260])
+        self.splitter = splitter
         self.language.currentTextChanged.connect(lambda lang: self.highlighter.set_language(fence_name(lang)))
         self.theme.changed.connect(self.highlighter.set_style)
         for name, button in self.action_buttons.items():
@@ -57,6 +58,21 @@ class CodePanel(ChatStudio):
         self.complete_button.clicked.connect(self.complete_code)
         self._editor_job = False
         return splitter
+
+    def _on_mode_changed(self, index: int) -> None:
+        """Base models complete code in the editor; the chat box is for chat models."""
+        super()._on_mode_changed(index)
+        completing = self.current_mode() == COMPLETION
+        for widget in (self.input, self.send_button, self.regenerate_button):
+            widget.setVisible(not completing)
+        self.complete_button.setDefault(completing)
+        self.splitter.setSizes([200, 440] if completing else [380, 260])
+
+    def send(self) -> None:
+        if self.current_mode() == COMPLETION and not self.input.isVisible():
+            self.complete_code()  # Ctrl+Enter completes in the editor
+        else:
+            super().send()
 
     def preset_values(self) -> dict:
         language = self.language.currentText()
@@ -79,7 +95,7 @@ class CodePanel(ChatStudio):
         preset = CODE_PRESETS[ACTIONS[name]]
         self.system_prompt.setPlainText(preset.system.format(**self.preset_values()))
         self.input.setPlainText(preset.apply(code, **self.preset_values()))
-        self.send()
+        ChatStudio.send(self)  # a chat turn even when the editor is in completion mode
 
     def complete_code(self) -> None:
         if self.busy:

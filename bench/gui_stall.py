@@ -1,0 +1,112 @@
+"""GUI stall probe: a 5 ms heartbeat timer on the GUI thread while the real window scans
+for models, loads one and streams a reply into the Text studio. Prints the worst and
+p99 lateness per phase. Target: worst < 50 ms.
+
+    python bench/gui_stall.py [--model FILE.gguf] [--tokens 256]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from pathlib import Path
+
+from common import default_model, verdict
+
+INTERVAL_MS = 5
+
+
+class Heartbeat:
+    def __init__(self):
+        from PySide6.QtCore import QTimer, Qt
+
+        self.timer = QTimer()
+        self.timer.setTimerType(Qt.PreciseTimer)
+        self.timer.setInterval(INTERVAL_MS)
+        self.timer.timeout.connect(self.beat)
+        self.last = None
+        self.late: list[float] = []
+
+    def beat(self) -> None:
+        now = time.perf_counter()
+        if self.last is not None:
+            self.late.append(max(0.0, (now - self.last) * 1000 - INTERVAL_MS))
+        self.last = now
+
+    def phase(self) -> list[float]:
+        values, self.late, self.last = self.late, [], None
+        return values
+
+
+def report(name: str, late: list[float]) -> bool:
+    if not late:
+        print(f"{name:<28} no samples")
+        return True
+    ordered = sorted(late)
+    worst, p99 = ordered[-1], ordered[int(len(ordered) * 0.99) - 1]
+    ok = worst < 50
+    print(f"{name:<28} {len(late):6d} beats  worst {worst:6.1f} ms  p99 {p99:5.1f} ms  (target < 50 ms) {verdict(ok)}")
+    return ok
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--model", type=Path)
+    parser.add_argument("--tokens", type=int, default=256)
+    args = parser.parse_args()
+    model = args.model or default_model()
+    os.environ["ATELIER_CONFIG_DIR"] = tempfile.mkdtemp(prefix="atelier-bench-cfg-")
+
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.models.settings_model import SettingsModel
+    from desktop.services import Services
+    from desktop.settings import Settings
+    from desktop.ui.main_window import MainWindow
+    from desktop.ui.theme import Theme
+
+    app = QApplication.instance() or QApplication([])
+    services = Services(SettingsModel(Settings(model_files=[str(model)])),
+                        Path(tempfile.mkdtemp(prefix="atelier-bench-")))
+    window = MainWindow(services, Theme(app, "light"))
+    window.show()
+    beat = Heartbeat()
+    beat.timer.start()
+
+    def spin(condition, timeout=600):
+        end = time.monotonic() + timeout
+        while not condition() and time.monotonic() < end:
+            app.processEvents()
+            time.sleep(0.001)
+
+    spin(lambda: False, timeout=0.5)
+    beat.phase()
+    services.models.refresh()
+    spin(lambda: not services.models.scanning)
+    results = [report("model scan", beat.phase())]
+
+    panel = window.panel("text")
+    panel.picker.choose(str(model))
+    panel.sampling.max_tokens.setValue(args.tokens)
+    panel.sampling.temperature.setValue(0)
+    events = []
+    services.queue.job_progress.connect(lambda job, p: events.append("token") if p.unit == "tokens" else None)
+    services.queue.job_finished.connect(lambda job, outcome: events.append("done"))
+    services.queue.job_failed.connect(lambda job, message: events.append("failed: " + message))
+    panel.input.setPlainText("Once upon a time, in a lighthouse by the sea,")
+    panel.send()
+    spin(lambda: bool(events))
+    results.append(report("load model + read prompt", beat.phase()))
+    spin(lambda: events[-1] != "token")
+    results.append(report(f"stream {args.tokens} tokens", beat.phase()))
+    print("generation:", panel.status.text() if events[-1] == "done" else events[-1])
+    beat.timer.stop()
+    window.close()
+    services.shutdown()
+    print("overall:", verdict(all(results)))
+
+
+if __name__ == "__main__":
+    main()
