@@ -290,3 +290,46 @@ def test_code_studio_with_a_base_model_completes_in_the_editor(qtbot, window, ti
         qtbot.keyClick(panel.code, Qt.Key_Return, Qt.ControlModifier)
     assert len(panel.code.toPlainText()) > len("x = 1\n")
     assert panel.view.messages() == []  # the editor, not the chat, got the text
+
+
+def test_a_conversation_longer_than_the_context_says_what_was_left_out(qtbot, text_panel, data_dir):
+    text_panel.services.settings.set("context_length", 512)
+    text_panel.sampling.max_tokens.setValue(64)
+    for i in range(4):
+        send(qtbot, text_panel, f"message {i}: " + "the cat sat on the mat " * 12)
+    last = text_panel.view.messages()[-1]
+    assert "earliest message(s) were left out" in last.note and "512-token context" in last.note
+    stats = db_rows(data_dir, "SELECT json_extract(stats, '$.dropped_messages') FROM generations ORDER BY id")
+    assert stats[0][0] == 0 and stats[-1][0] > 0
+
+
+def test_presets_set_the_system_prompt_and_wrap_the_text(qtbot, text_panel):
+    text_panel.input.setPlainText("Long text about tides.")
+    text_panel.preset.setCurrentIndex(2)  # Summarize
+    text_panel.preset.activated.emit(2)
+    assert text_panel.system_prompt.toPlainText() == "You summarize faithfully and briefly."
+    assert text_panel.input.toPlainText().startswith("Summarize the following text")
+    assert text_panel.input.toPlainText().endswith("Long text about tides.")
+    names = [text_panel.preset.itemText(i) for i in range(text_panel.preset.count())]
+    assert {"Summarize", "Translate", "E-mail", "Poem", "Explain"} <= set(names)
+
+
+def test_copy_a_message(qtbot, text_panel):
+    send(qtbot, text_panel, "copy me")
+    text_panel.view.anchorClicked.emit(QUrl("msg:copy:0"))
+    assert QApplication.clipboard().text() == "copy me"
+
+
+def test_closing_during_a_generation_cancels_it_and_stops_the_thread(qtbot, text_panel, data_dir):
+    import time
+
+    text_panel.sampling.max_tokens.setValue(4000)
+    text_panel.input.setPlainText("keep going")
+    with qtbot.waitSignal(text_panel.services.queue.job_progress, timeout=20000,
+                          check_params_cb=lambda job, p: bool(p.text)):
+        text_panel.send()
+    started = time.monotonic()
+    text_panel.services.shutdown()
+    assert time.monotonic() - started < 5
+    assert text_panel.services.inference.thread.isFinished()
+    assert db_rows(data_dir, "SELECT status FROM generations") == [("cancelled",)]

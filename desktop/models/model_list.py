@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, Qt, Signal
 
@@ -50,8 +50,9 @@ class ModelListModel(QAbstractListModel):
         return list(self._models)
 
     def find(self, path: str) -> ModelInfo | None:
-        resolved = str(Path(path).resolve()) if path else ""
-        return next((m for m in self._models if m.path == resolved), None)
+        # Scanned paths are already resolved; normalising here needs no disk access.
+        wanted = os.path.abspath(path) if path else ""
+        return next((m for m in self._models if m.path == wanted), None)
 
     def row_of(self, path: str) -> int:
         info = self.find(path)

@@ -24,6 +24,7 @@ class StoreWriter(QObject):
         self._relay = CallbackRelay(self)
         self._thread_id: int | None = None
         self._library: Library | None = None
+        self._closed = False
         # Opening (and migrating) runs on the writer thread too, queued before any other call;
         # a failure (e.g. a newer schema) is reported by every later call.
         self.opened: Future = self._executor.submit(self._open, Path(data_dir))
@@ -47,7 +48,12 @@ class StoreWriter(QObject):
     def submit(self, fn: Callable[[Library], Any], on_done: Callable[[Any], None] | None = None,
                on_error: Callable[[BaseException], None] | None = None) -> Future:
         """Run fn(library) on the writer; on_done(result) / on_error(exc) run on the caller's
-        (GUI) thread."""
+        (GUI) thread. After close (late signals during shutdown) nothing runs."""
+        if self._closed:
+            log.debug("Library closed; dropped a late request")
+            future: Future = Future()
+            future.cancel()
+            return future
         future = self._executor.submit(self._run, fn)
 
         def finished(f: Future) -> None:
@@ -62,6 +68,7 @@ class StoreWriter(QObject):
         return future
 
     def close(self) -> None:
+        self._closed = True
         if self._library is not None:
             self._executor.submit(self._library.close)
         self._executor.shutdown(wait=True)
