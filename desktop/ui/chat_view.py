@@ -7,7 +7,7 @@ import html
 from dataclasses import dataclass
 
 from PySide6.QtCore import QUrl, Signal
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QGuiApplication, QTextCursor
 from PySide6.QtWidgets import QTextBrowser
 
 from desktop.core.markdown_html import CodeBlock, MarkdownRenderer
@@ -37,6 +37,7 @@ class ChatView(QTextBrowser):
         self._messages: list[ShownMessage] = []
         self._cache: dict[int, tuple[str, list[CodeBlock]]] = {}  # message index -> rendered
         self._streaming: ShownMessage | None = None
+        self._stream_start = -1  # document position where the streaming message begins
         self.placeholder = "Start typing below. Ctrl+Enter sends, Esc stops."
         self.assistant_label = "Assistant"
 
@@ -65,20 +66,37 @@ class ChatView(QTextBrowser):
     def begin_stream(self, note: str = "") -> None:
         self._streaming = ShownMessage(None, "assistant", "", note)
         self._messages.append(self._streaming)
+        self._cache.clear()  # the previous last reply loses its Regenerate link
         self._refresh()
 
     def append_stream(self, text: str) -> None:
         if self._streaming is None or not text:
             return
         self._streaming.content += text
-        self._cache.pop(len(self._messages) - 1, None)
-        self._refresh()
+        self._replace_streaming()
 
     def set_stream_note(self, note: str) -> None:
         if self._streaming is not None:
             self._streaming.note = note
-            self._cache.pop(len(self._messages) - 1, None)
+            self._replace_streaming()
+
+    def _replace_streaming(self) -> None:
+        """Re-render only the message being written: re-laying out the whole conversation
+        at every update would stall the GUI once a conversation is long."""
+        if self._stream_start < 0:
             self._refresh()
+            return
+        bar = self.verticalScrollBar()
+        at_end = bar.value() >= bar.maximum() - 4
+        position = bar.value()
+        cursor = QTextCursor(self.document())
+        cursor.setPosition(self._stream_start)
+        cursor.movePosition(QTextCursor.End, QTextCursor.KeepAnchor)
+        cursor.beginEditBlock()
+        cursor.removeSelectedText()
+        cursor.insertHtml(self._message_html(len(self._messages) - 1, self._streaming)[0])
+        cursor.endEditBlock()
+        bar.setValue(bar.maximum() if at_end else position)
 
     def end_stream(self, message_id: int | None, final_text: str | None = None, note: str = "") -> None:
         if self._streaming is None:
@@ -134,7 +152,15 @@ class ChatView(QTextBrowser):
             self.setHtml(f'<p style="color:gray"><i>{html.escape(self.placeholder)}</i></p>')
             return
         parts = [self._message_html(i, m)[0] for i, m in enumerate(self._messages)]
-        self.setHtml("".join(parts))
+        self._stream_start = -1
+        if self._streaming is not None:
+            self.setHtml("".join(parts[:-1]) or "<p></p>")
+            self._stream_start = self.document().characterCount() - 1
+            cursor = QTextCursor(self.document())
+            cursor.movePosition(QTextCursor.End)
+            cursor.insertHtml(parts[-1])
+        else:
+            self.setHtml("".join(parts))
         bar.setValue(bar.maximum() if at_end else position)
 
     # -- actions -------------------------------------------------------------------------
