@@ -18,7 +18,7 @@ def test_markdown_renders_and_raw_html_is_escaped():
 def test_streaming_into_a_long_conversation_keeps_history_intact(qtbot):
     view = ChatView()
     qtbot.addWidget(view)
-    history = [ShownMessage(i, "user" if i % 2 == 0 else "assistant", f"message number {i}") for i in range(30)]
+    history = [ShownMessage(i, "user" if i % 2 == 0 else "assistant", f"message {i:03d} end") for i in range(30)]
     view.set_messages(history)
     view.begin_stream()
     start = view._stream_start
@@ -26,7 +26,7 @@ def test_streaming_into_a_long_conversation_keeps_history_intact(qtbot):
         view.append_stream(chunk)
         assert view._stream_start == start  # history is not re-laid out
     text = view.toPlainText()
-    assert all(text.count(f"message number {i}") == 1 for i in range(30))
+    assert all(text.count(f"message {i:03d} end") == 1 for i in range(30))
     assert text.count("Hello there") == 1
     view.end_stream(100)
     assert view.messages()[-1].content == "Hello there, ```py\nx = 1\n```\n done"
