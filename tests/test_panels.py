@@ -333,3 +333,26 @@ def test_closing_during_a_generation_cancels_it_and_stops_the_thread(qtbot, text
     assert time.monotonic() - started < 5
     assert text_panel.services.inference.thread.isFinished()
     assert db_rows(data_dir, "SELECT status FROM generations") == [("cancelled",)]
+
+
+def test_status_area_shows_running_and_queued_jobs_and_removes_one(qtbot, window, tiny_chat_gguf):
+    from desktop.core.jobs import Job
+    from desktop.core.text_request import COMPLETION, Sampling, TextRequest
+
+    def job(title):
+        request = TextRequest(mode=COMPLETION, prompt="the cat", sampling=Sampling(max_tokens=4000))
+        return Job("text", request, str(tiny_chat_gguf), title=title)
+
+    services, bar = window.services, window.jobs_bar
+    running = services.submit(job("long one"))
+    queued = services.submit(job("waiting one"))
+    assert bar.label.text() == "Running: long one" and bar.cancel_button.isVisible()
+    assert bar.queued_button.isVisible() and bar.queued_button.text() == "1 queued"
+    cancelled = []
+    services.queue.job_cancelled.connect(lambda j, partial: cancelled.append(j.id))
+    bar.queued_menu.actions()[0].trigger()  # "Remove “waiting one”"
+    assert cancelled == [queued.id] and not bar.queued_button.isVisible()
+    qtbot.waitUntil(lambda: "tokens" in bar.progress.format(), timeout=20000)
+    bar.cancel_button.click()
+    qtbot.waitUntil(lambda: running.id in cancelled, timeout=10000)
+    qtbot.waitUntil(lambda: bar.label.text() == "Idle")

@@ -36,3 +36,8 @@ class SettingsModel(QObject):
 
     def save(self) -> None:
         settings_io.save(self._values, self._path)
+
+    def save_in_background(self, background) -> None:
+        """Persist now without touching the disk on the GUI thread."""
+        snapshot, path = self.snapshot(), self._path
+        background.run(lambda: settings_io.save(snapshot, path))

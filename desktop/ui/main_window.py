@@ -118,6 +118,7 @@ class MainWindow(QMainWindow):
         files = self.services.settings.get("model_files")
         if info.path not in files and info.source != "built-in":
             self.services.settings.set("model_files", files + [info.path])
+            self.services.settings.save_in_background(self.services.background)
         self.statusBar().showMessage(f"Added {info.name} ({info.quantization})", 6000)
 
     def _on_model_refused(self, path: str, message: str) -> None:
@@ -144,6 +145,7 @@ class MainWindow(QMainWindow):
         if dialog.exec():
             dialog.apply()
             self.theme.apply(self.services.settings.get("theme"))
+            self.services.settings.save_in_background(self.services.background)
 
     def _restore_geometry(self) -> None:
         geometry = self.services.settings.get("window_geometry")
