@@ -356,3 +356,12 @@ def test_status_area_shows_running_and_queued_jobs_and_removes_one(qtbot, window
     bar.cancel_button.click()
     qtbot.waitUntil(lambda: running.id in cancelled, timeout=10000)
     qtbot.waitUntil(lambda: bar.label.text() == "Idle")
+
+
+def test_the_remembered_model_is_chosen_again_after_a_rescan(qtbot, window, tiny_gguf, tiny_chat_gguf):
+    panel = window.panel("text")
+    panel.picker.choose(str(tiny_gguf))
+    with qtbot.waitSignal(window.services.models.scanned, timeout=20000):
+        window.services.models.refresh()
+    assert panel.picker.current().path == str(tiny_gguf)
+    assert window.services.settings.get("last_text_model") == str(tiny_gguf)

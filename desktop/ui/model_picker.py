@@ -16,10 +16,13 @@ class ModelPicker(QComboBox):
         super().__init__(parent)
         self._models = models
         self._wanted = remembered
+        self._resetting = False
         self.setModel(models)
         self.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
         self.setMinimumContentsLength(30)
         self.setPlaceholderText("No model yet: File > Add model…, or drop a .gguf file here")
+        # QComboBox selects row 0 by itself when the list is reset; that is not a choice.
+        models.modelAboutToBeReset.connect(lambda: setattr(self, "_resetting", True))
         models.modelReset.connect(self._restore)
         models.rowsInserted.connect(self._restore)
         self.currentIndexChanged.connect(self._on_changed)
@@ -33,6 +36,7 @@ class ModelPicker(QComboBox):
         self._restore()
 
     def _restore(self, *_args) -> None:
+        self._resetting = False
         row = self._models.row_of(self._wanted) if self._wanted else -1
         if row < 0 and self.currentIndex() < 0 and self._models.rowCount() > 0:
             row = 0
@@ -41,6 +45,8 @@ class ModelPicker(QComboBox):
         self.model_chosen.emit(self.current())
 
     def _on_changed(self, _row: int) -> None:
+        if self._resetting:
+            return
         info = self.current()
         if info is not None:
             self._wanted = info.path

@@ -29,6 +29,8 @@ def _dark_palette() -> QPalette:
     for role in (QPalette.WindowText, QPalette.Text, QPalette.ButtonText):
         p.setColor(QPalette.Disabled, role, disabled)
     p.setColor(QPalette.Disabled, QPalette.Base, window)
+    p.setColor(QPalette.Disabled, QPalette.Button, window)
+    p.setColor(QPalette.Disabled, QPalette.Window, window)
     return p
 
 
