@@ -28,10 +28,17 @@ class ModelInfo:
 
     @property
     def label(self) -> str:
-        size = f"{self.size_bytes / 1e9:.2f} GB" if self.size_bytes >= 1e9 else f"{self.size_bytes / 1e6:.0f} MB"
+        size = human_size(self.size_bytes)
         ctx = f"{self.context_length // 1024}k ctx" if self.context_length else "ctx ?"
         kind = "chat" if self.has_chat_template else "base"
         return f"{self.name} · {self.quantization} · {size} · {ctx} · {kind}"
+
+
+def human_size(n: int) -> str:
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
+        if n >= scale:
+            return f"{n / scale:.2f} GB" if unit == "GB" else f"{n / scale:.0f} {unit}"
+    return f"{n} B"
 
 
 @dataclass(frozen=True)
