@@ -204,6 +204,9 @@ class ChatStudio(QWidget):
         has_reply = any(m.role == "assistant" and m.id is not None for m in self.view.messages())
         self.regenerate_button.setEnabled(not busy and has_reply)
         self.export_button.setEnabled(self.conversation is not None)
+        # The reply belongs to the open conversation: switching away waits until it ends.
+        self.sidebar.list.setEnabled(not busy)
+        self.sidebar.new_button.setEnabled(not busy)
 
     def show_error(self, message: str) -> None:
         self.error.setText(message)
@@ -230,6 +233,7 @@ class ChatStudio(QWidget):
             return
         self.conversation = None
         self._editing_from = None
+        self.sidebar.select_id(None)
         self.sidebar.list.clearSelection()
         self.sidebar.list.setCurrentIndex(self.sidebar.list.rootIndex())
         self.view.set_messages([])
