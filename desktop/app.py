@@ -17,6 +17,8 @@ from desktop.paths import DataLayout
 
 log = logging.getLogger(__name__)
 HEAVY_MODULES = ("torch", "diffusers", "transformers", "llama_cpp")
+GIL_SWITCH_INTERVAL_S = 0.001
+WARM_UP_DELAY_MS = 800  # after the window is up and the model scan has started
 
 
 def run(data_dir: Path | None = None, startup_report: bool = False) -> int:
@@ -30,6 +32,9 @@ def run(data_dir: Path | None = None, startup_report: bool = False) -> int:
     from desktop.ui.main_window import MainWindow
     from desktop.ui.theme import Theme
 
+    # Worker threads run Python between native calls; a short switch interval bounds how
+    # long the GUI thread waits for the GIL each time Qt calls into Python (default 5 ms).
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName(APP_NAME)
     app.setApplicationVersion(__version__)
@@ -55,8 +60,9 @@ def run(data_dir: Path | None = None, startup_report: bool = False) -> int:
             QTimer.singleShot(0, window.close)
             return
         services.models.refresh()  # scanning runs on the thread pool
+        QTimer.singleShot(WARM_UP_DELAY_MS, services.warm_up)
 
-    window.first_painted.connect(lambda: QTimer.singleShot(0, after_first_paint))
+    window.first_painted.connect(after_first_paint)
     app.aboutToQuit.connect(services.shutdown)
     window.show()
     return app.exec()

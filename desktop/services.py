@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 
 from desktop.core import hardware
 from desktop.core.jobs import Job
@@ -25,7 +25,13 @@ from desktop.workers.store_writer import StoreWriter
 log = logging.getLogger(__name__)
 
 
+# Engine libraries imported on the inference thread once the window is up.
+WARM_UP_MODULES = ["llama_cpp"]
+
+
 class Services(QObject):
+    _warm_up = Signal(object)
+
     def __init__(self, settings: SettingsModel, data_dir: Path, runners: dict | None = None, parent=None):
         super().__init__(parent)
         self.settings = settings
@@ -38,6 +44,7 @@ class Services(QObject):
         self.queue = JobQueue(self.inference.worker, self)
         self.models = ModelListModel(self.background, self._model_folders, self._model_files, self)
         settings.changed.connect(self._on_setting_changed)
+        self._warm_up.connect(self.inference.worker.warm_up)  # queued to the worker thread
         self._closed = False
 
     def _model_folders(self) -> list[Path]:
@@ -51,6 +58,9 @@ class Services(QObject):
             self.models.refresh()
         elif name == "memory_budget_mib":
             self.inference.worker.cache.budget_bytes = hardware.memory_budget_bytes(self.settings.get(name))
+
+    def warm_up(self) -> None:
+        self._warm_up.emit(list(WARM_UP_MODULES))
 
     def job_options(self) -> dict:
         """Per-job engine options from settings, fixed when the job is queued."""

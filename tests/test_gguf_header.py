@@ -65,3 +65,22 @@ def test_scan_finds_models_in_the_hugging_face_cache(tmp_path, tiny_gguf, monkey
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
     models, _ = model_registry.scan([], include_builtin=False)
     assert [m.source for m in models] == [model_registry.HF_CACHE]
+
+
+def test_type_tables_match_the_gguf_package():
+    from gguf.constants import GGML_QUANT_SIZES, LlamaFileType
+
+    from desktop.core.ggml_types import FILE_TYPES, TENSOR_TYPES
+
+    assert {k: (b, s) for k, (_n, b, s) in TENSOR_TYPES.items()} == {int(k): v for k, v in GGML_QUANT_SIZES.items()}
+    assert FILE_TYPES == {int(t): t.name.replace("MOSTLY_", "").replace("ALL_", "") for t in LlamaFileType}
+
+
+def test_reading_a_header_does_not_import_numpy(tmp_path, tiny_gguf):
+    import subprocess
+    import sys
+
+    code = ("import sys; from desktop.core.gguf_header import read_header; "
+            f"h = read_header({str(tiny_gguf)!r}); print(h.quantization, 'numpy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["F32", "False"]

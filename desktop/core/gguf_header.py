@@ -7,13 +7,13 @@ such files only as a generic load failure.
 
 from __future__ import annotations
 
-import functools
 import mmap
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from desktop.core.errors import ModelFileError
+from desktop.core.ggml_types import FILE_TYPES, TENSOR_TYPES
 
 GGUF_MAGIC = b"GGUF"
 DEFAULT_ALIGNMENT = 32
@@ -85,6 +85,17 @@ class _Cursor:
         self.pos += length
         return raw.decode("utf-8", errors="replace")
 
+    def skip_strings(self, count: int) -> None:
+        buf, pos, unpack = self.buf, self.pos, struct.Struct("<Q").unpack_from
+        try:
+            for _ in range(count):
+                pos += 8 + unpack(buf, pos)[0]
+        except struct.error:
+            raise _truncated(self.path) from None
+        if pos > len(buf):
+            raise _truncated(self.path)
+        self.pos = pos
+
     def value(self, vtype: int):
         if vtype in _SCALARS:
             return self.unpack(_SCALARS[vtype])
@@ -97,8 +108,10 @@ class _Cursor:
                 if self.pos > len(self.buf):
                     raise _truncated(self.path)
                 return _SkippedArray(count)
-            items = [self.value(item_type) for _ in range(count)]
-            return items if count <= MAX_KEPT_ARRAY else _SkippedArray(count)
+            if item_type == _STRING and count > MAX_KEPT_ARRAY:
+                self.skip_strings(count)  # vocabularies: hundreds of thousands of strings
+                return _SkippedArray(count)
+            return [self.value(item_type) for _ in range(count)]
         raise ModelFileError(f"{self.path.name} has an unknown GGUF value type {vtype}; the file is damaged.")
 
 
@@ -172,20 +185,10 @@ def _parse(buf, path: Path, size: int) -> GGUFHeader:
     return header
 
 
-@functools.lru_cache(maxsize=1)
-def _quant_sizes() -> dict:
-    try:
-        from gguf.constants import GGML_QUANT_SIZES
-    except ImportError:  # the gguf package is optional; then only the header is checked
-        return {}
-    return {int(k): v for k, v in GGML_QUANT_SIZES.items()}
-
-
 def _tensor_nbytes(dims: list[int], ggml_type: int) -> int | None:
-    sizes = _quant_sizes()
-    if ggml_type not in sizes:
-        return None
-    block, type_size = sizes[ggml_type]
+    if ggml_type not in TENSOR_TYPES:
+        return None  # a type newer than this table: skip the size check for it
+    _name, block, type_size = TENSOR_TYPES[ggml_type]
     elements = 1
     for d in dims:
         elements *= d
@@ -193,17 +196,8 @@ def _tensor_nbytes(dims: list[int], ggml_type: int) -> int | None:
 
 
 def _file_type_name(file_type: int) -> str:
-    try:
-        from gguf.constants import LlamaFileType
-        name = LlamaFileType(file_type).name
-    except (ImportError, ValueError):
-        return f"type {file_type}"
-    return name.replace("MOSTLY_", "").replace("ALL_", "")
+    return FILE_TYPES.get(file_type, f"type {file_type}")
 
 
 def _tensor_type_name(ggml_type: int) -> str:
-    try:
-        from gguf.constants import GGMLQuantizationType
-        return GGMLQuantizationType(ggml_type).name
-    except (ImportError, ValueError):
-        return f"type {ggml_type}"
+    return TENSOR_TYPES[ggml_type][0] if ggml_type in TENSOR_TYPES else f"type {ggml_type}"

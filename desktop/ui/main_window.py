@@ -7,7 +7,7 @@ from pathlib import Path
 
 import logging
 
-from PySide6.QtCore import QByteArray, QSize, Qt, Signal
+from PySide6.QtCore import QByteArray, QEvent, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QListWidget, QListWidgetItem,
                                QMainWindow, QMessageBox, QStackedWidget, QWidget)
 
@@ -29,6 +29,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.services, self.theme = services, theme
         self._painted = False
+        self.installEventFilter(self)
         self._relay = CallbackRelay(self)
         self.setWindowTitle(APP_NAME)
         self.setAcceptDrops(True)
@@ -88,11 +89,14 @@ class MainWindow(QMainWindow):
 
     # -- first paint -----------------------------------------------------------------------
 
-    def paintEvent(self, event) -> None:
-        super().paintEvent(event)
-        if not self._painted:
+    def eventFilter(self, watched, event) -> bool:
+        # A one-shot filter rather than a paintEvent override: an override would call into
+        # Python (and wait for the GIL) on every repaint of any child, for the app's life.
+        if watched is self and event.type() == QEvent.Paint and not self._painted:
             self._painted = True
-            self.first_painted.emit()
+            self.removeEventFilter(self)
+            QTimer.singleShot(0, self.first_painted.emit)
+        return False
 
     # -- models ----------------------------------------------------------------------------
 

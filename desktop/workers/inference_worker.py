@@ -30,6 +30,7 @@ class InferenceWorker(QObject):
     job_failed = Signal(int, str)         # job id, message for a person
     job_cancelled = Signal(int, object)   # job id, partial outcome text ("" if none)
     shut_down = Signal()
+    warmed_up = Signal()
 
     def __init__(self, store, runners: dict, budget_bytes: int, log_hint: str = ""):
         super().__init__()
@@ -57,6 +58,19 @@ class InferenceWorker(QObject):
         else:
             throttle.flush()
             self.job_finished.emit(job.id, outcome)
+
+    @Slot(object)
+    def warm_up(self, modules) -> None:
+        """Import engine libraries ahead of the first job. Their native start-up holds the
+        GIL for tens of ms; done here at idle start-up, it never stalls a generation."""
+        import importlib
+
+        for name in modules:
+            try:
+                importlib.import_module(name)
+            except Exception as exc:  # noqa: BLE001 - a missing optional engine is fine
+                log.info("Warm-up skipped %s: %s", name, exc)
+        self.warmed_up.emit()
 
     @Slot()
     def shutdown(self) -> None:
