@@ -74,7 +74,7 @@ def main() -> None:
     app = QApplication.instance() or QApplication([])
     services = Services(SettingsModel(Settings(model_files=[str(model)])),
                         Path(tempfile.mkdtemp(prefix="atelier-bench-")))
-    window = MainWindow(services, Theme(app, "light"))
+    window = MainWindow(services.settings, Theme(app, "light"), services)
     window.show()
     beat = Heartbeat()
     beat.timer.start()

@@ -38,13 +38,16 @@ app.exec()
 """
 
 
-def first_paint_seconds(command: list[str], env: dict) -> tuple[float, str]:
+def milestones(command: list[str], env: dict, count: int) -> list[tuple[float, str]]:
+    """Seconds from spawn until each of the first `count` lines the process prints."""
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
-    line = process.stdout.readline()
-    elapsed = time.perf_counter() - started
+    seen = []
+    for _ in range(count):
+        line = process.stdout.readline()
+        seen.append((time.perf_counter() - started, line))
     process.wait(timeout=60)
-    return elapsed, line
+    return seen
 
 
 def main() -> None:
@@ -52,20 +55,21 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args()
     env = {**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen")}
-    bare, atelier, heavy = [], [], set()
+    bare, atelier, ready, heavy = [], [], [], set()
     for _ in range(args.rounds):
-        seconds, _line = first_paint_seconds([sys.executable, "-c", BARE], env)
-        bare.append(seconds)
+        bare.append(milestones([sys.executable, "-c", BARE], env, 1)[0][0])
         data = tempfile.mkdtemp(prefix="atelier-bench-")
         env["ATELIER_CONFIG_DIR"] = os.path.join(data, "cfg")
-        seconds, line = first_paint_seconds(
-            [sys.executable, "main.py", "--data-dir", os.path.join(data, "data"), "--startup-report"], env)
-        atelier.append(seconds)
+        (painted, line), (studios, _) = milestones(
+            [sys.executable, "main.py", "--data-dir", os.path.join(data, "data"), "--startup-report"], env, 2)
+        atelier.append(painted)
+        ready.append(studios)
         heavy.update(json.loads(line)["heavy_modules_loaded"])
     ratio = median(atelier) / median(bare)
-    print(f"bare PySide6 window: median {median(bare) * 1000:.0f} ms")
-    print(f"Atelier window:      median {median(atelier) * 1000:.0f} ms")
-    print(f"ratio {ratio:.2f} (target <= 1.5) {verdict(ratio <= 1.5)}")
+    print(f"bare PySide6 window:            median {median(bare) * 1000:.0f} ms")
+    print(f"Atelier first window painted:   median {median(atelier) * 1000:.0f} ms")
+    print(f"Atelier studios built (ready):  median {median(ready) * 1000:.0f} ms (for information)")
+    print(f"first window ratio {ratio:.2f} (target <= 1.5) {verdict(ratio <= 1.5)}")
     print(f"heavy libraries imported before first paint: {sorted(heavy) or 'none'} {verdict(not heavy)}")
 
 

@@ -26,9 +26,7 @@ def run(data_dir: Path | None = None, startup_report: bool = False) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from desktop import logging_setup
     from desktop.models.settings_model import SettingsModel
-    from desktop.services import Services
     from desktop.ui.main_window import MainWindow
     from desktop.ui.theme import Theme
 
@@ -40,32 +38,40 @@ def run(data_dir: Path | None = None, startup_report: bool = False) -> int:
     app.setApplicationVersion(__version__)
     settings = SettingsModel(settings_io.load(), settings_io.settings_path())
     data = Path(data_dir) if data_dir else settings.snapshot().resolved_data_dir()
-    log_path = logging_setup.setup(DataLayout(data).logs)
-    log.info("Atelier %s starting; data in %s", __version__, data)
+    log_path = DataLayout(data).logs / "atelier.log"
 
     theme = Theme(app, settings.get("theme"))
-    services = Services(settings, data)
-    try:
-        window = MainWindow(services, theme)
-    except BaseException:
-        services.shutdown()  # never leave the inference thread running behind a crash
-        raise
+    window = MainWindow(settings, theme)  # the shell: painted before the studios are built
     _install_excepthooks(window, log_path)
 
     def after_first_paint() -> None:
         if startup_report:
-            report = {"first_paint_s": round(time.perf_counter() - started, 4),
-                      "heavy_modules_loaded": [m for m in HEAVY_MODULES if m in sys.modules]}
-            print(json.dumps(report), flush=True)
-            QTimer.singleShot(0, window.close)
+            _report("first_paint", started)
+        # Everything below waits for the first paint: log file, library, studios.
+        from desktop import logging_setup
+        from desktop.services import Services
+
+        logging_setup.setup(DataLayout(data).logs)
+        log.info("Atelier %s starting; data in %s", __version__, data)
+
+        services = Services(settings, data)
+        app.aboutToQuit.connect(services.shutdown)
+        window.attach(services)
+        if startup_report:
+            QTimer.singleShot(0, lambda: (_report("ready", started), window.close()))
             return
         services.models.refresh()  # scanning runs on the thread pool
         QTimer.singleShot(WARM_UP_DELAY_MS, services.warm_up)
 
     window.first_painted.connect(after_first_paint)
-    app.aboutToQuit.connect(services.shutdown)
     window.show()
     return app.exec()
+
+
+def _report(event: str, started: float) -> None:
+    """One JSON line per start-up milestone, for tests and bench/startup_time.py."""
+    print(json.dumps({"event": event, "seconds": round(time.perf_counter() - started, 4),
+                      "heavy_modules_loaded": [m for m in HEAVY_MODULES if m in sys.modules]}), flush=True)
 
 
 def _install_excepthooks(window, log_path: Path) -> None:

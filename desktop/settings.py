@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import tempfile
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
@@ -74,6 +73,8 @@ def save(settings: Settings, path: Path | None = None) -> None:
     """Write atomically so a crash mid-save never leaves a half file."""
     path = path or settings_path()
     path.parent.mkdir(parents=True, exist_ok=True)
+    import tempfile  # only when saving: keeps it out of start-up
+
     payload = json.dumps({"schema": SCHEMA_VERSION, "values": asdict(settings)}, indent=2)
     fd, tmp = tempfile.mkstemp(prefix=".settings-", dir=path.parent)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:

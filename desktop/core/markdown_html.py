@@ -9,11 +9,8 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 
-from markdown_it import MarkdownIt
-from pygments import highlight
-from pygments.formatters import HtmlFormatter
-from pygments.lexers import TextLexer, get_lexer_by_name, guess_lexer
-from pygments.util import ClassNotFound
+# markdown-it and Pygments are imported on first use: they compile many regular
+# expressions, which is start-up time the first window should not wait for.
 
 LIGHT_STYLE, DARK_STYLE = "friendly", "monokai"
 
@@ -31,6 +28,9 @@ class Rendered:
 
 
 def lexer_for(language: str, code: str):
+    from pygments.lexers import TextLexer, get_lexer_by_name, guess_lexer
+    from pygments.util import ClassNotFound
+
     try:
         return get_lexer_by_name(language) if language else guess_lexer(code)
     except ClassNotFound:
@@ -38,6 +38,9 @@ def lexer_for(language: str, code: str):
 
 
 def highlight_code(code: str, language: str, dark: bool) -> str:
+    from pygments import highlight
+    from pygments.formatters import HtmlFormatter
+
     formatter = HtmlFormatter(noclasses=True, nowrap=True, style=DARK_STYLE if dark else LIGHT_STYLE)
     return highlight(code, lexer_for(language, code), formatter)
 
@@ -46,6 +49,8 @@ class MarkdownRenderer:
     """`link_prefix` makes per-block action links unique per message, e.g. 'm12'."""
 
     def __init__(self, dark: bool = False):
+        from markdown_it import MarkdownIt
+
         self.dark = dark
         self._md = MarkdownIt("commonmark", {"html": False, "breaks": True}).enable("table")
 

@@ -33,7 +33,8 @@ class ChatView(QTextBrowser):
         self.setOpenLinks(False)
         self.setOpenExternalLinks(False)
         self.anchorClicked.connect(self._on_anchor)
-        self.renderer = MarkdownRenderer()
+        self._renderer: MarkdownRenderer | None = None  # built on first use (start-up time)
+        self._dark = False
         self._messages: list[ShownMessage] = []
         self._cache: dict[int, tuple[str, list[CodeBlock]]] = {}  # message index -> rendered
         self._streaming: ShownMessage | None = None
@@ -43,8 +44,16 @@ class ChatView(QTextBrowser):
 
     # -- content -------------------------------------------------------------------------
 
+    @property
+    def renderer(self) -> MarkdownRenderer:
+        if self._renderer is None or self._renderer.dark != self._dark:
+            self._renderer = MarkdownRenderer(self._dark)
+        return self._renderer
+
     def set_dark(self, dark: bool) -> None:
-        self.renderer = MarkdownRenderer(dark)
+        if dark == self._dark and self._renderer is not None:
+            return
+        self._dark = dark
         self._cache.clear()
         self._refresh()
 

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import logging
 
-from PySide6.QtCore import QByteArray, QEvent, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QEvent, QSize, QTimer, Signal
 from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QListWidget, QListWidgetItem,
                                QMainWindow, QMessageBox, QStackedWidget, QWidget)
 
+# Nothing here touches the `Qt` namespace before the first paint: materialising its
+# enums costs ~30 ms of start-up (see bench/startup_time.py).
+
 from desktop import APP_NAME, __version__
-from desktop.ui.jobs_bar import JobsBar
-from desktop.ui.panels import PANELS
-from desktop.ui.settings_dialog import SettingsDialog
 from desktop.workers.relay import CallbackRelay
 
 log = logging.getLogger(__name__)
@@ -23,11 +23,14 @@ MODEL_SUFFIXES = (".gguf",)
 
 
 class MainWindow(QMainWindow):
+    """Built in two steps so the first paint is quick: the shell (sidebar, status bar,
+    geometry) is shown at once; `attach(services)` then imports and builds the studios."""
+
     first_painted = Signal()
 
-    def __init__(self, services, theme, parent=None):
+    def __init__(self, settings, theme, services=None, parent=None):
         super().__init__(parent)
-        self.services, self.theme = services, theme
+        self.settings, self.theme, self.services = settings, theme, None
         self._painted = False
         self.installEventFilter(self)
         self._relay = CallbackRelay(self)
@@ -42,8 +45,27 @@ class MainWindow(QMainWindow):
                                    "QListWidget#studioSidebar::item { padding-left: 14px; }")
         self.stack = QStackedWidget()
         self.panels: dict[str, QWidget] = {}
+        central = QWidget()
+        row = QHBoxLayout(central)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        row.addWidget(self.sidebar)
+        row.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+        self.statusBar().showMessage("Starting…")
+        self._restore_geometry()
+        if services is not None:
+            self.attach(services)
+
+    def attach(self, services) -> None:
+        from PySide6.QtCore import Qt
+
+        from desktop.ui.jobs_bar import JobsBar
+        from desktop.ui.panels import PANELS
+
+        self.services = services
         for key, label, panel_class in PANELS:
-            panel = panel_class(services, theme)
+            panel = panel_class(services, self.theme)
             self.panels[key] = panel
             self.stack.addWidget(panel)
             item = QListWidgetItem(label)
@@ -52,19 +74,10 @@ class MainWindow(QMainWindow):
             self.sidebar.addItem(item)
         self.sidebar.currentRowChanged.connect(self.stack.setCurrentIndex)
         self.sidebar.setCurrentRow(0)
-
-        central = QWidget()
-        row = QHBoxLayout(central)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.setSpacing(0)
-        row.addWidget(self.sidebar)
-        row.addWidget(self.stack, 1)
-        self.setCentralWidget(central)
         self.jobs_bar = JobsBar(services.queue)
         self.statusBar().addPermanentWidget(self.jobs_bar)
+        self.statusBar().clearMessage()
         self._build_menus()
-        self._restore_geometry()
-
         services.models.model_added.connect(self._on_model_added)
         services.models.add_refused.connect(self._on_model_refused)
         services.models.problems_found.connect(self._on_model_problems)
@@ -106,7 +119,7 @@ class MainWindow(QMainWindow):
             self.services.models.add_file(path)
 
     def dragEnterEvent(self, event) -> None:
-        if any(url.toLocalFile().lower().endswith(MODEL_SUFFIXES) for url in event.mimeData().urls()):
+        if self.services is not None and any(url.toLocalFile().lower().endswith(MODEL_SUFFIXES) for url in event.mimeData().urls()):
             event.acceptProposedAction()
         else:
             event.ignore()
@@ -145,6 +158,8 @@ class MainWindow(QMainWindow):
     # -- settings and geometry --------------------------------------------------------------
 
     def open_settings(self) -> None:
+        from desktop.ui.settings_dialog import SettingsDialog
+
         dialog = SettingsDialog(self.services.settings, str(self.services.layout.root), self)
         if dialog.exec():
             dialog.apply()
@@ -152,17 +167,17 @@ class MainWindow(QMainWindow):
             self.services.settings.save_in_background(self.services.background)
 
     def _restore_geometry(self) -> None:
-        geometry = self.services.settings.get("window_geometry")
+        geometry = self.settings.get("window_geometry")
         if geometry:
             self.restoreGeometry(QByteArray.fromBase64(geometry.encode()))
         else:
             self.resize(1200, 760)
-        state = self.services.settings.get("window_state")
+        state = self.settings.get("window_state")
         if state:
             self.restoreState(QByteArray.fromBase64(state.encode()))
 
     def closeEvent(self, event) -> None:
-        settings = self.services.settings
+        settings = self.settings
         settings.set("window_geometry", bytes(self.saveGeometry().toBase64()).decode())
         settings.set("window_state", bytes(self.saveState().toBase64()).decode())
         super().closeEvent(event)

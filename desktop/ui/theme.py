@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
@@ -45,11 +45,15 @@ class Theme(QObject):
         self.setting = setting
         self.dark = False
         app.setStyle("Fusion")
+        # The platform's own palette says whether the system is dark. (Asking styleHints()
+        # for the colour scheme materialises the whole `Qt` enum namespace: ~30 ms of
+        # start-up before the first paint.) Later changes arrive as a signal.
+        self._system_dark = app.palette().color(QPalette.Window).lightness() < 128
         QGuiApplication.styleHints().colorSchemeChanged.connect(self._on_system_changed)
         self.apply(setting)
 
     def system_is_dark(self) -> bool:
-        return QGuiApplication.styleHints().colorScheme() == Qt.ColorScheme.Dark
+        return self._system_dark
 
     def apply(self, setting: str) -> None:
         self.setting = setting
@@ -59,6 +63,7 @@ class Theme(QObject):
             self.dark = dark
             self.changed.emit(dark)
 
-    def _on_system_changed(self, _scheme) -> None:
+    def _on_system_changed(self, scheme) -> None:
+        self._system_dark = scheme.name == "Dark"
         if self.setting == "system":
             self.apply("system")

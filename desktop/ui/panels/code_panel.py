@@ -31,7 +31,8 @@ class CodePanel(ChatStudio):
         self.code.setFont(QFontDatabase.systemFont(QFontDatabase.FixedFont))
         self.code.setPlaceholderText("Paste or write code here, then Explain, Fix, or let the model Complete it.")
         self.code.setTabStopDistance(4 * self.code.fontMetrics().horizontalAdvance(" "))
-        self.highlighter = PygmentsHighlighter(self.code.document(), "python", self.theme.dark)
+        self.highlighter = PygmentsHighlighter(self.code.document(), self.services.background,
+                                               "python", self.theme.dark)
         self.action_buttons = {name: QPushButton(name) for name in ACTIONS}
         self.complete_button = QPushButton("Complete")
         self.complete_button.setToolTip("The model continues the code where it ends (plain completion)")
