@@ -25,8 +25,19 @@ from desktop.workers.store_writer import StoreWriter
 log = logging.getLogger(__name__)
 
 
-# Engine libraries imported on the inference thread once the window is up.
-WARM_UP_MODULES = ["llama_cpp"]
+
+def _import_engines() -> None:
+    import llama_cpp  # noqa: F401 - imported for its start-up cost only
+
+
+def _prepare_rendering() -> None:
+    from desktop.core import markdown_html
+
+    markdown_html.warm_up()
+
+
+# Run on the inference thread once the window is up, before any job.
+WARM_UP_TASKS = [_import_engines, _prepare_rendering]
 
 
 class Services(QObject):
@@ -60,7 +71,9 @@ class Services(QObject):
             self.inference.worker.cache.budget_bytes = hardware.memory_budget_bytes(self.settings.get(name))
 
     def warm_up(self) -> None:
-        self._warm_up.emit(list(WARM_UP_MODULES))
+        """Idle-time preparation after the first paint, so the first job does not pay for
+        it on the GUI thread (queued ahead of any job on the inference thread)."""
+        self._warm_up.emit(list(WARM_UP_TASKS))
 
     def job_options(self) -> dict:
         """Per-job engine options from settings, fixed when the job is queued."""

@@ -7,6 +7,7 @@ such files only as a generic load failure.
 
 from __future__ import annotations
 
+import functools
 import mmap
 import struct
 from dataclasses import dataclass, field
@@ -129,10 +130,21 @@ def _truncated(path: Path) -> ModelFileError:
 
 
 def read_header(path: str | Path) -> GGUFHeader:
-    """Parse the header; raise ModelFileError with a clear reason on anything wrong."""
+    """Parse the header; raise ModelFileError with a clear reason on anything wrong.
+    Parsed headers are remembered per file version (a scan and a load read it once)."""
     path = Path(path)
     try:
-        size = path.stat().st_size
+        stat = path.stat()
+    except FileNotFoundError:
+        raise ModelFileError(f"{path} does not exist.") from None
+    except OSError as exc:
+        raise ModelFileError(f"{path.name} cannot be read: {exc.strerror or exc}.") from None
+    return _read_header_cached(path, stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=64)
+def _read_header_cached(path: Path, size: int, _mtime_ns: int) -> GGUFHeader:
+    try:
         handle = path.open("rb")
     except FileNotFoundError:
         raise ModelFileError(f"{path} does not exist.") from None

@@ -27,14 +27,29 @@ class Rendered:
     code_blocks: list[CodeBlock] = field(default_factory=list)
 
 
-def lexer_for(language: str, code: str):
-    from pygments.lexers import TextLexer, get_lexer_by_name, guess_lexer
+# Lexers whose regular expressions are compiled ahead, off the GUI thread (a first code
+# block in Python would otherwise cost ~100 ms of GUI time while a reply streams).
+COMMON_LANGUAGES = ["python", "javascript", "bash", "json", "c", "cpp"]
+
+
+def lexer_for(language: str, code: str = ""):
+    """The lexer for a fence's language. Unlabelled blocks stay plain: guessing would try
+    every lexer Pygments has, far too slow for the GUI thread."""
+    from pygments.lexers import TextLexer, get_lexer_by_name
     from pygments.util import ClassNotFound
 
     try:
-        return get_lexer_by_name(language) if language else guess_lexer(code)
+        return get_lexer_by_name(language) if language else TextLexer()
     except ClassNotFound:
         return TextLexer()
+
+
+def warm_up(languages=COMMON_LANGUAGES) -> None:
+    """Import markdown-it and Pygments and build the common lexers; run on a worker thread."""
+    MarkdownRenderer().render("*warm*\n\n```python\nx = 1\n```\n")
+    for dark in (False, True):
+        for language in languages:
+            highlight_code("x", language, dark)
 
 
 def highlight_code(code: str, language: str, dark: bool) -> str:

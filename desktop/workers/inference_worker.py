@@ -60,16 +60,15 @@ class InferenceWorker(QObject):
             self.job_finished.emit(job.id, outcome)
 
     @Slot(object)
-    def warm_up(self, modules) -> None:
-        """Import engine libraries ahead of the first job. Their native start-up holds the
-        GIL for tens of ms; done here at idle start-up, it never stalls a generation."""
-        import importlib
-
-        for name in modules:
+    def warm_up(self, tasks) -> None:
+        """Idle-time preparation before the first job (engine imports, regex-heavy
+        renderers). Run here, one after another, rather than on several threads at once:
+        Python threads competing for the GIL starve the GUI thread."""
+        for task in tasks:
             try:
-                importlib.import_module(name)
+                task()
             except Exception as exc:  # noqa: BLE001 - a missing optional engine is fine
-                log.info("Warm-up skipped %s: %s", name, exc)
+                log.info("Warm-up step %s skipped: %s", getattr(task, "__name__", task), exc)
         self.warmed_up.emit()
 
     @Slot()
