@@ -51,10 +51,13 @@ def run(data_dir: Path | None = None, startup_report: bool = False) -> int:
         from desktop import logging_setup
         from desktop.services import Services
 
-        logging_setup.setup(DataLayout(data).logs)
+        try:
+            logging_setup.setup(DataLayout(data).logs)
+            services = Services(settings, data)
+        except OSError as exc:
+            _refuse_data_folder(window, data, exc)
+            return
         log.info("Atelier %s starting; data in %s", __version__, data)
-
-        services = Services(settings, data)
         app.aboutToQuit.connect(services.shutdown)
         window.attach(services)
         if startup_report:
@@ -66,6 +69,16 @@ def run(data_dir: Path | None = None, startup_report: bool = False) -> int:
     window.first_painted.connect(after_first_paint)
     window.show()
     return app.exec()
+
+
+def _refuse_data_folder(window, data: Path, exc: OSError) -> None:
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    QMessageBox.critical(window, "Data folder unavailable",
+                         f"Atelier cannot use its data folder {data}:\n{exc.strerror or exc}.\n\n"
+                         "Start it with --data-dir pointing to a folder you can write to, "
+                         "or change data_dir in settings.json.")
+    QApplication.exit(1)
 
 
 def _report(event: str, started: float) -> None:

@@ -366,3 +366,13 @@ def test_the_remembered_model_is_chosen_again_after_a_rescan(qtbot, window, tiny
         window.services.models.refresh()
     assert panel.picker.current().path == str(tiny_gguf)
     assert window.services.settings.get("last_text_model") == str(tiny_gguf)
+
+
+def test_an_unusable_data_folder_gets_a_clear_message_and_exit_code(tmp_path, monkeypatch):
+    from desktop import app
+
+    messages = []
+    monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text: messages.append(text))
+    (tmp_path / "a-file").write_text("not a folder")
+    assert app.run(tmp_path / "a-file" / "data") == 1
+    assert "cannot use its data folder" in messages[0] and "--data-dir" in messages[0]

@@ -151,3 +151,17 @@ def test_conversations_messages_and_search(library):
     convs.delete(first.id)
     assert convs.get(first.id) is None
     assert library.conn.execute("SELECT count(*) FROM messages WHERE conversation_id=?", (first.id,)).fetchone()[0] == 0
+
+
+def test_nested_transactions_commit_together_or_not_at_all(library):
+    from desktop.store.generations import transaction
+
+    conv = library.conversations.create("text")
+    gid = library.generations.start(new_text())
+    with pytest.raises(RuntimeError):
+        with transaction(library.conn):
+            library.generations.finish(gid, output_text="reply")
+            library.conversations.add_message(conv.id, "assistant", "reply", gid)
+            raise RuntimeError("crash before commit")
+    assert library.generations.get(gid).status == "running"
+    assert library.conversations.messages(conv.id) == []

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from desktop.core.engine import ProgressCallback
+from desktop.core.error_text import describe
 from desktop.core.errors import Cancelled
 from desktop.core.jobs import Job
 from desktop.core.llama_engine import LlamaTextEngine
@@ -15,7 +16,7 @@ from desktop.core.model_cache import ModelCache
 from desktop.core.text_request import TextRequest, TextResult
 from desktop.pipeline.store_access import StoreAccess
 from desktop.store.asset_files import sha256_of_file
-from desktop.store.generations import NewGeneration
+from desktop.store.generations import NewGeneration, transaction
 from desktop.store.records import Message
 
 
@@ -65,25 +66,24 @@ def run_text_job(job: Job, cache: ModelCache, store: StoreAccess, progress: Prog
         result = engine.generate(request, progress, job.cancel)
     except Cancelled as stopped:
         def record_stop(lib):
-            lib.generations.cancel(generation_id, stopped.partial)
-            # A stopped chat reply is kept, as chat apps do; the generation says 'cancelled'.
-            if conversation_id is not None and stopped.partial.strip():
-                lib.conversations.add_message(conversation_id, "assistant", stopped.partial, generation_id)
+            with transaction(lib.conn):
+                lib.generations.cancel(generation_id, stopped.partial)
+                # A stopped chat reply is kept, as chat apps do; the generation says 'cancelled'.
+                if conversation_id is not None and stopped.partial.strip():
+                    lib.conversations.add_message(conversation_id, "assistant", stopped.partial, generation_id)
         store.call(record_stop)
         raise
     except BaseException as exc:
-        store.call(lambda lib: lib.generations.fail(generation_id, _describe(exc)))
+        store.call(lambda lib: lib.generations.fail(generation_id, describe(exc)))
         raise
 
     def commit(lib) -> Message | None:
-        lib.generations.finish(generation_id, output_text=result.text, stats=result.stats(), seed=result.seed)
-        if conversation_id is not None:
-            return lib.conversations.add_message(conversation_id, "assistant", result.text, generation_id)
+        with transaction(lib.conn):  # the row says done only together with its message
+            lib.generations.finish(generation_id, output_text=result.text, stats=result.stats(), seed=result.seed)
+            if conversation_id is not None:
+                return lib.conversations.add_message(conversation_id, "assistant", result.text, generation_id)
         return None
 
     message = store.call(commit)
     return TextOutcome(generation_id=generation_id, result=result, message=message)
 
-
-def _describe(exc: BaseException) -> str:
-    return str(exc) or type(exc).__name__

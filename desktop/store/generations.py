@@ -138,16 +138,21 @@ class GenerationRepository:
 
 
 class _transaction:
-    """BEGIN IMMEDIATE ... COMMIT/ROLLBACK for an autocommit-mode connection."""
+    """BEGIN IMMEDIATE ... COMMIT/ROLLBACK for an autocommit-mode connection. Nested use
+    joins the outer transaction, so repository calls compose into one atomic commit."""
 
     def __init__(self, conn: sqlite3.Connection):
         self.conn = conn
+        self.outermost = False
 
     def __enter__(self):
-        self.conn.execute("BEGIN IMMEDIATE")
+        self.outermost = not self.conn.in_transaction
+        if self.outermost:
+            self.conn.execute("BEGIN IMMEDIATE")
 
     def __exit__(self, exc_type, exc, tb):
-        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+        if self.outermost:
+            self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
         return False
 
 
