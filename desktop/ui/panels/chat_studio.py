@@ -4,14 +4,11 @@ the library is reached through the store writer and generation through the job q
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QGroupBox, QHBoxLayout, QLabel,
+from PySide6.QtWidgets import (QComboBox, QGroupBox, QHBoxLayout, QLabel,
                                QPlainTextEdit, QPushButton, QSplitter, QVBoxLayout, QWidget)
 
-from desktop.core.conversation_export import to_markdown
 from desktop.core.jobs import Job
 from desktop.core.presets import Preset
 from desktop.core.text_request import CHAT, COMPLETION, ChatMessage, TextRequest
@@ -20,6 +17,7 @@ from desktop.store.conversations import DEFAULT_TITLE
 from desktop.ui.chat_view import ChatView, ShownMessage
 from desktop.ui.conversation_sidebar import ConversationSidebar
 from desktop.ui.model_picker import ModelPicker
+from desktop.ui.panels.studio_files import StudioFiles
 from desktop.ui.sampling_form import SamplingForm
 
 MODE_LABELS = {CHAT: "Chat", COMPLETION: "Complete text"}
@@ -28,7 +26,7 @@ BASE_MODEL_NOTE = ("{name} has no chat template: it is a base model that continu
                    "GGUF to converse.")
 
 
-class ChatStudio(QWidget):
+class ChatStudio(StudioFiles, QWidget):
     studio_key = "text"
     title = "Text"
     presets: list[Preset] = []
@@ -436,55 +434,3 @@ class ChatStudio(QWidget):
         self.conversations.reload()
         if reload_note or self.view.messages() and self.view.messages()[-1].id is None:
             self._reload_messages(reload_note)
-
-    # -- files ----------------------------------------------------------------------------
-
-    def export_dialog(self) -> None:
-        if self.conversation is None:
-            return
-        safe = "".join(c if c.isalnum() or c in " -_" else "_" for c in self.conversation.title).strip()
-        path, _ = QFileDialog.getSaveFileName(self, "Export conversation", f"{safe or 'conversation'}.md",
-                                              "Markdown (*.md)")
-        if path:
-            self.export_markdown_to(Path(path))
-
-    def export_markdown_to(self, path: Path) -> None:
-        """Write the open conversation as Markdown (read and written off the GUI thread)."""
-        if self.conversation is None:
-            return
-        cid = self.conversation.id
-        model = self.picker.current()
-        model_name = model.name if model else ""
-
-        def export(lib):
-            conversation = lib.conversations.get(cid)
-            text = to_markdown(conversation.title, lib.conversations.messages(cid),
-                               conversation.system_prompt, model_name)
-            path.write_text(text, encoding="utf-8")
-            return path
-
-        self.services.store.submit(export, lambda p: self.status.setText(f"Exported to {p}"),
-                                   lambda exc: self.show_error(f"Could not export: {exc}"))
-
-    def save_code_dialog(self, block) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save code", f"snippet{_extension(block.language)}")
-        if path:
-            self.save_code_to(block, Path(path))
-
-    def save_code_to(self, block, path: Path) -> None:
-        def write():
-            path.write_text(block.code, encoding="utf-8")
-            return path
-
-        self.services.background.run(write, lambda p: self.status.setText(f"Saved {p}"),
-                                     lambda exc: self.show_error(f"Could not save the code: {exc}"))
-
-
-def _extension(language: str) -> str:
-    try:
-        from pygments.lexers import get_lexer_by_name
-
-        patterns = get_lexer_by_name(language).filenames if language else []
-    except Exception:  # noqa: BLE001 - unknown language: plain text
-        patterns = []
-    return patterns[0].replace("*", "") if patterns else ".txt"
