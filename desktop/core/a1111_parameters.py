@@ -1,0 +1,100 @@
+"""The A1111 `parameters` text: the de-facto way images carry their settings (read by
+Fooocus, ComfyUI's importer, Civitai, Krita). Written and read here.
+
+    a cat in a hat
+    Negative prompt: blurry
+    Steps: 20, Sampler: Euler a, CFG scale: 7, Seed: 42, Size: 512x768, Model hash: 1a2b3c4d5e, Model: v1-5
+"""
+
+from __future__ import annotations
+
+import re
+
+from desktop.core.image_settings import ImageSettings
+from desktop.core.image_settings import as_float as _float
+from desktop.core.image_settings import as_int as _int
+
+NEGATIVE_PREFIX = "Negative prompt:"
+# `Key: value` pairs; a value is a quoted string (which may hold commas) or runs to the next comma.
+_PAIR = re.compile(r'\s*([\w ./+\-()]+?):\s*("(?:\\.|[^\\"])*"|[^,]*)(?:,|$)')
+
+
+def format_parameters(s: ImageSettings) -> str:
+    lines = [s.prompt.strip()]
+    if s.negative.strip():
+        lines.append(f"{NEGATIVE_PREFIX} {s.negative.strip()}")
+    pairs = []
+    if s.steps is not None:
+        pairs.append(("Steps", s.steps))
+    if s.sampler:
+        pairs.append(("Sampler", s.sampler))
+    if s.scheduler:
+        pairs.append(("Schedule type", s.scheduler))
+    if s.guidance is not None:
+        pairs.append(("CFG scale", _number(s.guidance)))
+    if s.seed is not None:
+        pairs.append(("Seed", s.seed))
+    if s.width and s.height:
+        pairs.append(("Size", f"{s.width}x{s.height}"))
+    if s.model_hash:
+        pairs.append(("Model hash", s.model_hash[:10]))
+    if s.model_name:
+        pairs.append(("Model", s.model_name))
+    if s.strength is not None:
+        pairs.append(("Denoising strength", _number(s.strength)))
+    pairs += [(k, v) for k, v in s.extra.items() if isinstance(v, (str, int, float))]
+    lines.append(", ".join(f"{k}: {_quote(v)}" for k, v in pairs))
+    return "\n".join(lines)
+
+
+def parse_parameters(text: str) -> ImageSettings:
+    lines = text.strip().splitlines()
+    settings = ImageSettings(source="a1111")
+    if lines and _looks_like_pairs(lines[-1]):
+        pairs = dict(_pairs(lines.pop()))
+    else:
+        pairs = {}
+    prompt, negative, in_negative = [], [], False
+    for line in lines:
+        if line.startswith(NEGATIVE_PREFIX):
+            in_negative = True
+            line = line[len(NEGATIVE_PREFIX):].strip()
+        (negative if in_negative else prompt).append(line)
+    settings.prompt = "\n".join(prompt).strip()
+    settings.negative = "\n".join(negative).strip()
+    settings.steps = _int(pairs.pop("Steps", None))
+    settings.sampler = pairs.pop("Sampler", "")
+    settings.scheduler = pairs.pop("Schedule type", "")
+    settings.guidance = _float(pairs.pop("CFG scale", None))
+    settings.seed = _int(pairs.pop("Seed", None))
+    size = pairs.pop("Size", "")
+    if re.fullmatch(r"\d+x\d+", size):
+        settings.width, settings.height = (int(v) for v in size.split("x"))
+    settings.model_hash = pairs.pop("Model hash", "")
+    settings.model_name = pairs.pop("Model", "")
+    settings.strength = _float(pairs.pop("Denoising strength", None))
+    settings.extra = pairs
+    return settings
+
+
+def _looks_like_pairs(line: str) -> bool:
+    return line.startswith("Steps:") or ("Seed:" in line and "Sampler:" in line)
+
+
+def _pairs(line: str):
+    for key, value in _PAIR.findall(line):
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] == '"':
+            value = value[1:-1].replace('\\"', '"').replace("\\\\", "\\")
+        yield key.strip(), value
+
+
+def _quote(value) -> str:
+    text = str(value)
+    if any(c in text for c in ',:"\n'):
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+    return text
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"

@@ -1,0 +1,49 @@
+"""The settings that make an image, as every tool names them, in one record."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+
+
+@dataclass
+class ImageSettings:
+    prompt: str = ""
+    negative: str = ""
+    steps: int | None = None
+    guidance: float | None = None
+    seed: int | None = None
+    width: int | None = None
+    height: int | None = None
+    sampler: str = ""        # A1111 sampler name, e.g. "Euler a", "DPM++ 2M"
+    scheduler: str = ""      # schedule variant, e.g. "Karras" (A1111) or "karras" (ComfyUI)
+    strength: float | None = None
+    model_name: str = ""
+    model_hash: str = ""
+    source: str = ""         # which format these were read from: atelier, a1111, comfyui, invokeai
+    extra: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "ImageSettings":
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in values.items() if k in known})
+
+    def is_empty(self) -> bool:
+        return not self.prompt and self.seed is None and self.steps is None
+
+
+def as_int(value) -> int | None:
+    """Lenient number reading for metadata written by other tools."""
+    try:
+        return int(value) if value is not None and value != "" else None
+    except (TypeError, ValueError):
+        return None
+
+
+def as_float(value) -> float | None:
+    try:
+        return float(value) if value is not None and value != "" else None
+    except (TypeError, ValueError):
+        return None
