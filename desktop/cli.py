@@ -36,6 +36,21 @@ def build_parser() -> argparse.ArgumentParser:
     text.add_argument("--stop", action="append", default=[], help="stop string (repeatable)")
     text.add_argument("--threads", type=int, default=0, help="CPU threads (default: physical cores)")
     text.add_argument("--ctx", type=int, default=0, help="context length (default: from settings)")
+
+    image = modalities.add_parser("image", help="make an image with a diffusers model folder")
+    image.add_argument("prompt")
+    image.add_argument("--model", type=Path, required=True, help="diffusers model folder")
+    image.add_argument("--negative", default="")
+    image.add_argument("--steps", type=int, default=20)
+    image.add_argument("--guidance", type=float, default=7.0)
+    image.add_argument("--width", type=int, default=512)
+    image.add_argument("--height", type=int, default=512)
+    image.add_argument("--seed", type=int, default=-1, help="-1 for random (the seed used is printed)")
+    image.add_argument("--batch", type=int, default=1, help="images to make (seeds seed, seed+1, ...)")
+    image.add_argument("--scheduler", default="", help="default: the model's own; e.g. 'Euler a', 'DPM++ 2M', 'LCM'")
+    image.add_argument("--init-image", type=Path, help="start from this image (img2img)")
+    image.add_argument("--strength", type=float, default=0.75, help="how much of the init image to repaint")
+    image.add_argument("--threads", type=int, default=0, help="CPU threads (default: physical cores)")
     return parser
 
 
@@ -47,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
         return app.run(args.data_dir, startup_report=args.startup_report)
     if args.modality == "text":
         return generate_text(args)
+    if args.modality == "image":
+        return generate_image(args)
     return 2
 
 
@@ -113,3 +130,54 @@ def generate_text(args) -> int:
     print(f"[generation {outcome.generation_id} · {result.completion_tokens} tokens · "
           f"{result.tokens_per_s:.1f} tok/s · seed {result.seed}]", file=sys.stderr)
     return 0
+
+
+def generate_image(args) -> int:
+    from desktop import settings as settings_io
+    from desktop.core import hardware
+    from desktop.core.error_text import describe
+    from desktop.core.errors import Cancelled
+    from desktop.core.image_request import ImageRequest
+    from desktop.core.jobs import Job
+    from desktop.core.model_cache import ModelCache
+    from desktop.pipeline.image_job import run_image_job
+    from desktop.pipeline.store_access import DirectStore
+    from desktop.store.library import Library
+
+    settings = settings_io.load()
+    try:
+        init = _open_image(args.init_image) if args.init_image else None
+        library = Library(args.data_dir or settings.resolved_data_dir())
+    except Exception as exc:  # noqa: BLE001 - a bad init image or library gets a message
+        print(describe(exc), file=sys.stderr)
+        return 1
+    request = ImageRequest(prompt=args.prompt, negative=args.negative, steps=args.steps,
+                           guidance=args.guidance, width=args.width, height=args.height, seed=args.seed,
+                           batch=args.batch, scheduler=args.scheduler, init_image=init,
+                           strength=args.strength, previews=False)
+    job = Job("image", request, str(args.model), title="cli", context={
+        "n_threads": hardware.threads_from_setting(args.threads or settings.cpu_threads)})
+    previous_handler = signal.signal(signal.SIGINT, lambda *_: job.cancel.set())
+    cache = ModelCache(hardware.memory_budget_bytes(settings.memory_budget_mib))
+    try:
+        outcome = run_image_job(job, cache, DirectStore(library), lambda p: None)
+    except Cancelled:
+        print("[cancelled]", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - every failure becomes a message
+        print(describe(exc), file=sys.stderr)
+        return 1
+    finally:
+        signal.signal(signal.SIGINT, previous_handler)
+        cache.clear()
+        library.close()
+    for item in outcome.items:
+        print(item.path)
+        print(f"[generation {item.generation_id} · seed {item.seed} · {item.seconds:.1f} s]", file=sys.stderr)
+    return 0
+
+
+def _open_image(path: Path):
+    from desktop.core.image_files import open_image
+
+    return open_image(path)

@@ -48,3 +48,24 @@ def test_generate_text_with_a_broken_model_says_why(tmp_path, capsys):
     conn = sqlite3.connect(tmp_path / "data" / "library.sqlite3")
     assert conn.execute("SELECT count(*) FROM generations WHERE status='done'").fetchone()[0] == 0
     conn.close()
+
+
+def test_generate_image_writes_a_png_with_metadata_into_the_library(tmp_path, capsys):
+    import pytest
+
+    pytest.importorskip("diffusers")
+    from desktop.core.image_metadata import read_settings
+    from tiny_models import write_tiny_sd
+
+    model = write_tiny_sd(tmp_path / "tiny-sd")
+    code = main(["--data-dir", str(tmp_path / "data"), "generate", "image", "a blue sphere", "--model", str(model),
+                 "--steps", "2", "--width", "64", "--height", "64", "--seed", "11", "--scheduler", "Euler a"])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    path = Path(out.out.strip())
+    assert path.exists() and path.is_relative_to(tmp_path / "data")
+    settings = read_settings(path)
+    assert (settings.prompt, settings.seed, settings.sampler) == ("a blue sphere", 11, "Euler a")
+    code = main(["--data-dir", str(tmp_path / "data"), "generate", "image", "x", "--model", str(model),
+                 "--width", "100"])
+    assert code == 1 and "multiple of 8" in capsys.readouterr().err

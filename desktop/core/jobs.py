@@ -21,6 +21,7 @@ class Progress:
     text: str = ""
     message: str = ""
     eta_s: float | None = None
+    preview: object = None  # a small PIL image of the work so far (image jobs)
 
 
 @dataclass

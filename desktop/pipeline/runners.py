@@ -1,7 +1,9 @@
 """Which function runs a job of each modality. Later modalities add a line here."""
 
+from desktop.pipeline.image_job import run_image_job
 from desktop.pipeline.text_job import run_text_job
 
 RUNNERS = {
     "text": run_text_job,
+    "image": run_image_job,
 }

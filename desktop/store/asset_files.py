@@ -29,6 +29,7 @@ def write_atomically(root: Path, relative: str, data: bytes) -> WrittenFile:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes files private; outputs are ordinary files
         os.replace(tmp, final)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

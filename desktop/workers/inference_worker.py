@@ -101,7 +101,8 @@ class _ProgressThrottle:
         if self.pending is None:
             return
         merged = Progress(done=self.pending.done, total=self.pending.total, unit=self.pending.unit,
-                          text="".join(self.text), message=self.pending.message, eta_s=self.pending.eta_s)
+                          text="".join(self.text), message=self.pending.message, eta_s=self.pending.eta_s,
+                          preview=self.pending.preview)
         self.sent_text = self.sent_text or bool(merged.text)
         self.pending, self.text = None, []
         self.last = now if now is not None else time.monotonic()

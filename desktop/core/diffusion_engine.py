@@ -1,0 +1,160 @@
+"""Image engine on diffusers: Stable Diffusion 1.x/2.x, SDXL and the few-step families
+(Turbo, LCM) from a diffusers folder. One loaded pipeline serves text-to-image,
+image-to-image and inpainting (`from_pipe` shares its components).
+
+Pickle-based weights are never loaded: folders must hold .safetensors weights.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+from desktop.core.engine import ProgressCallback
+from desktop.core.errors import Cancelled, ModelFileError, UserFacingError
+from desktop.core.image_request import GeneratedImage, ImageRequest
+from desktop.core.jobs import Progress
+
+PICKLE_SUFFIXES = (".ckpt", ".bin", ".pt", ".pth", ".pkl")
+# Display name -> (diffusers scheduler class, extra config)
+SCHEDULERS = {
+    "Euler": ("EulerDiscreteScheduler", {}),
+    "Euler a": ("EulerAncestralDiscreteScheduler", {}),
+    "DPM++ 2M": ("DPMSolverMultistepScheduler", {}),
+    "DPM++ 2M Karras": ("DPMSolverMultistepScheduler", {"use_karras_sigmas": True}),
+    "DDIM": ("DDIMScheduler", {}),
+    "LCM": ("LCMScheduler", {}),
+}
+
+
+def check_model_path(path: Path) -> None:
+    """Refuse what cannot or must not be loaded, with the reason."""
+    if not path.exists():
+        raise ModelFileError(f"{path} does not exist.")
+    if path.is_file():
+        if path.suffix.lower() in PICKLE_SUFFIXES:
+            raise ModelFileError(
+                f"{path.name} is a pickle-based checkpoint ({path.suffix}). Loading it could run "
+                "arbitrary code, so Atelier never does: use a .safetensors version of the model.")
+        raise ModelFileError(
+            f"{path.name}: single-file checkpoints are not supported yet; use the model as a "
+            "diffusers folder (with model_index.json).")
+    if not (path / "model_index.json").exists():
+        raise ModelFileError(f"{path.name} is not a diffusers model folder (no model_index.json).")
+    weights = list(path.rglob("*.safetensors"))
+    pickles = [p for p in path.rglob("*") if p.suffix.lower() in PICKLE_SUFFIXES]
+    if not weights and pickles:
+        raise ModelFileError(
+            f"{path.name} only has pickle-based weights ({pickles[0].name}). Loading them could run "
+            "arbitrary code, so Atelier never does: use a copy with .safetensors weights.")
+
+
+class DiffusionEngine:
+    modality = "image"
+
+    def __init__(self, model_path: str | Path, *, n_threads: int = 1, device: str | None = None):
+        import torch
+        from diffusers import AutoPipelineForText2Image
+
+        path = Path(model_path)
+        check_model_path(path)
+        self.model_path = str(path)
+        self.n_threads = n_threads
+        torch.set_num_threads(n_threads)
+        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        # fp16 on CUDA; on CPU fp32 (CPU half precision is slow or unsupported for most ops).
+        self.dtype = torch.float16 if self.device == "cuda" else torch.float32
+        started = time.perf_counter()
+        try:
+            self.base = AutoPipelineForText2Image.from_pretrained(
+                path, dtype=self.dtype, use_safetensors=True, local_files_only=True)
+        except (OSError, ValueError, EnvironmentError) as exc:
+            raise ModelFileError(f"diffusers could not load {path.name}: {exc}") from None
+        self.base.set_progress_bar_config(disable=True)
+        self.base.to(self.device)
+        if self.device == "cuda":
+            self.base.enable_attention_slicing()
+        self.default_scheduler = self.base.scheduler
+        self.is_sdxl = "XL" in type(self.base).__name__
+        self._pipes = {"txt2img": self.base}
+        self.load_s = time.perf_counter() - started
+
+    def memory_bytes(self) -> int:
+        total = 0
+        for component in self.base.components.values():
+            parameters = getattr(component, "parameters", None)
+            if callable(parameters):
+                total += sum(p.numel() * p.element_size() for p in parameters())
+        return total
+
+    def close(self) -> None:
+        self._pipes.clear()
+        self.base = None
+
+    def pipeline(self, kind: str):
+        """The pipeline for txt2img / img2img / inpaint, sharing the loaded components."""
+        if kind not in self._pipes:
+            from diffusers import AutoPipelineForImage2Image, AutoPipelineForInpainting
+
+            factory = AutoPipelineForInpainting if kind == "inpaint" else AutoPipelineForImage2Image
+            pipe = factory.from_pipe(self.base)
+            pipe.set_progress_bar_config(disable=True)
+            self._pipes[kind] = pipe
+        return self._pipes[kind]
+
+    def set_scheduler(self, pipe, name: str) -> str:
+        if not name:
+            pipe.scheduler = self.default_scheduler
+            return type(self.default_scheduler).__name__
+        if name not in SCHEDULERS:
+            raise UserFacingError(f"Unknown scheduler '{name}'. Choose one of: {', '.join(SCHEDULERS)}.")
+        import diffusers
+
+        class_name, extra = SCHEDULERS[name]
+        pipe.scheduler = getattr(diffusers, class_name).from_config(self.default_scheduler.config, **extra)
+        return class_name
+
+    def generate(self, request: ImageRequest, progress: ProgressCallback, cancel: threading.Event,
+                 seed: int) -> GeneratedImage:
+        """One image with an explicit seed (a batch is a loop of these, each kept as it ends)."""
+        import torch
+
+        request.validate()
+        pipe = self.pipeline(request.kind)
+        self.set_scheduler(pipe, request.scheduler)
+        started = time.perf_counter()
+        # Noise is drawn on the CPU from a seeded generator: the same seed gives the same
+        # image on any device.
+        generator = torch.Generator("cpu").manual_seed(seed)
+        total = request.steps if request.kind == "txt2img" else max(1, int(request.steps * request.strength))
+
+        def on_step_end(pipe_, step, _timestep, kwargs):
+            if cancel.is_set():
+                raise Cancelled()
+            preview = None
+            if request.previews and "latents" in kwargs:
+                from desktop.core.latent_preview import latents_to_preview
+
+                preview = latents_to_preview(kwargs["latents"], self.is_sdxl)
+            elapsed = time.perf_counter() - started
+            done = step + 1
+            progress(Progress(done=done, total=total, unit="steps", preview=preview,
+                              eta_s=elapsed / done * (total - done)))
+            return kwargs
+
+        arguments = dict(prompt=request.prompt, negative_prompt=request.negative or None,
+                         num_inference_steps=request.steps, guidance_scale=request.guidance,
+                         generator=generator, callback_on_step_end=on_step_end)
+        if request.kind == "txt2img":
+            arguments.update(width=request.width, height=request.height)
+        else:
+            arguments.update(image=request.init_image.convert("RGB").resize((request.width, request.height)),
+                             strength=request.strength, width=request.width, height=request.height)
+            if request.kind == "inpaint":
+                arguments["mask_image"] = request.mask.convert("L").resize((request.width, request.height))
+        with torch.inference_mode():
+            image = pipe(**arguments).images[0]
+        if cancel.is_set():
+            raise Cancelled()
+        return GeneratedImage(image=image, seed=seed, seconds=time.perf_counter() - started)

@@ -1,0 +1,62 @@
+"""Requests and results of the image modality."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from desktop.core.errors import UserFacingError
+
+MIN_SIDE, MAX_SIDE = 64, 2048
+MAX_STEPS, MAX_BATCH = 150, 16
+
+
+@dataclass
+class ImageRequest:
+    prompt: str
+    negative: str = ""
+    steps: int = 20
+    guidance: float = 7.0
+    width: int = 512
+    height: int = 512
+    seed: int = -1            # -1: random; image i of a batch uses seed + i
+    batch: int = 1
+    scheduler: str = ""       # "" keeps the model's own scheduler
+    init_image: object = None  # PIL image for img2img / inpainting
+    strength: float = 0.75
+    mask: object = None       # PIL "L" image: white = repaint
+    previews: bool = True
+
+    def validate(self) -> None:
+        for name, side in (("Width", self.width), ("Height", self.height)):
+            if side % 8:
+                raise UserFacingError(f"{name} must be a multiple of 8 (got {side}); try {side // 8 * 8 or 8}.")
+            if not MIN_SIDE <= side <= MAX_SIDE:
+                raise UserFacingError(f"{name} must be between {MIN_SIDE} and {MAX_SIDE} pixels (got {side}).")
+        if not 1 <= self.steps <= MAX_STEPS:
+            raise UserFacingError(f"Steps must be between 1 and {MAX_STEPS} (got {self.steps}).")
+        if not 1 <= self.batch <= MAX_BATCH:
+            raise UserFacingError(f"Batch count must be between 1 and {MAX_BATCH} (got {self.batch}).")
+        if self.init_image is not None and not 0.0 < self.strength <= 1.0:
+            raise UserFacingError(f"Strength must be above 0 and at most 1 (got {self.strength}).")
+        if self.mask is not None and self.init_image is None:
+            raise UserFacingError("A mask needs an image to paint over: drop an image first.")
+
+    @property
+    def kind(self) -> str:
+        if self.init_image is None:
+            return "txt2img"
+        return "inpaint" if self.mask is not None else "img2img"
+
+
+@dataclass
+class GeneratedImage:
+    image: object             # PIL image
+    seed: int
+    seconds: float
+
+
+@dataclass
+class ImageResult:
+    images: list[GeneratedImage] = field(default_factory=list)
+    scheduler: str = ""
+    load_s: float = 0.0

@@ -1,0 +1,114 @@
+"""An image job end to end: the pipeline from the cache, then for each image of the batch
+a 'running' row, the denoising, the PNG (with its metadata) written atomically, and the
+row marked done together with its file. A finished image is kept even if a later one in
+the batch is cancelled."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from desktop import __version__
+from desktop.core.diffusion_engine import DiffusionEngine
+from desktop.core.engine import ProgressCallback
+from desktop.core.error_text import describe
+from desktop.core.errors import Cancelled
+from desktop.core.image_metadata import encode_image
+from desktop.core.image_request import ImageRequest
+from desktop.core.image_settings import ImageSettings
+from desktop.core.jobs import Job, Progress
+from desktop.core.model_cache import ModelCache
+from desktop.pipeline.store_access import StoreAccess
+from desktop.store.asset_files import write_atomically
+from desktop.store.generations import AssetMeta, NewGeneration
+
+
+@dataclass
+class ImageItem:
+    generation_id: int
+    path: Path
+    seed: int
+    seconds: float
+
+
+@dataclass
+class ImageOutcome:
+    items: list[ImageItem] = field(default_factory=list)
+
+
+def folder_fingerprint(folder: Path) -> str:
+    """A quick identity for a diffusers folder: its weight files' names and sizes (hashing
+    gigabytes of weights at every load would cost more than the generation)."""
+    digest = hashlib.sha256()
+    for weight in sorted(folder.rglob("*.safetensors")):
+        digest.update(f"{weight.relative_to(folder)}:{weight.stat().st_size}".encode())
+    return digest.hexdigest()
+
+
+def load_image_engine(cache: ModelCache, model_path: str, n_threads: int) -> DiffusionEngine:
+    resolved = str(Path(model_path).resolve())
+    key = ("image", resolved, n_threads)
+    for stale in [k for k in cache.keys() if k[:2] == key[:2] and k != key]:
+        cache.unload(stale)
+    return cache.get(key, lambda: DiffusionEngine(resolved, n_threads=n_threads))
+
+
+def run_image_job(job: Job, cache: ModelCache, store: StoreAccess, progress: ProgressCallback) -> ImageOutcome:
+    request: ImageRequest = job.request
+    request.validate()
+    engine = load_image_engine(cache, job.model_path, job.context.get("n_threads", 1))
+    model_name = Path(engine.model_path).name
+    model_hash = folder_fingerprint(Path(engine.model_path))
+    base_seed = request.seed if request.seed >= 0 else random.randrange(2**31)
+    root = store.call(lambda lib: lib.layout.root)
+    outcome = ImageOutcome()
+    for index in range(request.batch):
+        seed = base_seed + index
+        settings = ImageSettings(prompt=request.prompt, negative=request.negative, steps=request.steps,
+                                 guidance=request.guidance, seed=seed, width=request.width,
+                                 height=request.height, sampler=request.scheduler or "default",
+                                 strength=request.strength if request.init_image is not None else None,
+                                 model_name=model_name, model_hash=model_hash)
+        new = NewGeneration(modality="image", kind=request.kind, prompt=request.prompt,
+                            negative=request.negative, params=_params(request, index), model_name=model_name,
+                            model_path=engine.model_path, model_sha256=model_hash, seed=seed)
+        generation_id = store.call(lambda lib: lib.generations.start(new))
+
+        def step(p: Progress, index=index) -> None:
+            progress(Progress(done=index * p.total + p.done, total=p.total * request.batch, unit="steps",
+                              preview=p.preview, eta_s=p.eta_s, message=f"Image {index + 1}/{request.batch}"))
+
+        try:
+            made = engine.generate(request, step, job.cancel, seed)
+        except Cancelled:
+            store.call(lambda lib: lib.generations.cancel(generation_id))
+            raise
+        except BaseException as exc:
+            store.call(lambda lib: lib.generations.fail(generation_id, describe(exc)))
+            raise
+        details = {"settings": settings.as_dict(), "scheduler": type(engine.pipeline(request.kind).scheduler).__name__,
+                   "kind": request.kind, "generation_id": generation_id, "versions": _versions()}
+        data = encode_image(made.image, "PNG", settings, details)
+        relative = f"assets/{dt.date.today():%Y/%m/%d}/{generation_id:08d}-{seed}.png"
+        written = write_atomically(root, relative, data)  # file in place before the row says done
+        asset = AssetMeta(written, "image/png", made.image.width, made.image.height)
+        store.call(lambda lib: lib.generations.finish(generation_id, stats={"seconds": round(made.seconds, 3)},
+                                                      seed=seed, assets=[asset]))
+        outcome.items.append(ImageItem(generation_id, written.path, seed, made.seconds))
+    return outcome
+
+
+def _params(request: ImageRequest, index: int) -> dict:
+    return {"steps": request.steps, "guidance": request.guidance, "width": request.width,
+            "height": request.height, "scheduler": request.scheduler, "batch_index": index,
+            "batch": request.batch, "strength": request.strength if request.init_image is not None else None}
+
+
+def _versions() -> dict:
+    import diffusers
+    import torch
+
+    return {"atelier": __version__, "diffusers": diffusers.__version__, "torch": torch.__version__}

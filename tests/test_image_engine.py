@@ -1,0 +1,191 @@
+"""The diffusers image engine on tiny random-weight Stable Diffusion pipelines built here
+(no downloads). The pictures are noise; loading, seeds, progress, previews, cancel,
+storage and metadata are real."""
+
+import threading
+
+import numpy as np
+import pytest
+
+pytest.importorskip("diffusers")
+from PIL import Image  # noqa: E402
+
+from desktop.core.diffusion_engine import DiffusionEngine, check_model_path  # noqa: E402
+from desktop.core.errors import Cancelled, ModelFileError, UserFacingError  # noqa: E402
+from desktop.core.image_files import open_image  # noqa: E402
+from desktop.core.image_metadata import is_marked_ai_generated, read_settings  # noqa: E402
+from desktop.core.image_request import ImageRequest  # noqa: E402
+from desktop.core.jobs import Job  # noqa: E402
+from desktop.core.model_cache import ModelCache  # noqa: E402
+from desktop.pipeline.image_job import run_image_job  # noqa: E402
+from desktop.pipeline.store_access import DirectStore  # noqa: E402
+from desktop.store.library import Library  # noqa: E402
+from tiny_models import write_tiny_sd  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def tiny_sd(tmp_path_factory):
+    return write_tiny_sd(tmp_path_factory.mktemp("models") / "tiny-sd")
+
+
+@pytest.fixture(scope="session")
+def tiny_sd_inpaint(tmp_path_factory):
+    return write_tiny_sd(tmp_path_factory.mktemp("models") / "tiny-sd-inpaint", inpainting=True)
+
+
+@pytest.fixture(scope="module")
+def engine(tiny_sd):
+    return DiffusionEngine(tiny_sd, n_threads=2)
+
+
+def request(**kw):
+    values = dict(prompt="a red cube on a table", steps=3, width=64, height=64, guidance=5.0)
+    values.update(kw)
+    return ImageRequest(**values)
+
+
+def test_same_seed_gives_the_same_pixels_as_a_plain_diffusers_call(engine, tiny_sd):
+    import torch
+    from diffusers import StableDiffusionPipeline
+
+    made = engine.generate(request(negative="blurry"), lambda p: None, threading.Event(), seed=42)
+    plain = StableDiffusionPipeline.from_pretrained(tiny_sd, dtype=torch.float32)
+    plain.set_progress_bar_config(disable=True)
+    expected = plain("a red cube on a table", negative_prompt="blurry", num_inference_steps=3,
+                     guidance_scale=5.0, width=64, height=64,
+                     generator=torch.Generator("cpu").manual_seed(42)).images[0]
+    assert np.array_equal(np.asarray(made.image), np.asarray(expected))
+    again = engine.generate(request(negative="blurry"), lambda p: None, threading.Event(), seed=42)
+    assert np.array_equal(np.asarray(made.image), np.asarray(again.image))
+
+
+def test_progress_and_a_preview_at_every_step(engine):
+    updates = []
+    engine.generate(request(steps=4), updates.append, threading.Event(), seed=1)
+    assert [u.done for u in updates] == [1, 2, 3, 4] and all(u.total == 4 for u in updates)
+    assert all(u.preview is not None and u.preview.mode == "RGB" for u in updates)
+    assert updates[-1].eta_s == 0
+
+
+def test_cancel_lands_within_one_step(engine):
+    cancel, seen = threading.Event(), []
+
+    def progress(p):
+        seen.append(p.done)
+        if p.done == 2:
+            cancel.set()
+
+    with pytest.raises(Cancelled):
+        engine.generate(request(steps=10), progress, cancel, seed=1)
+    assert seen == [1, 2]
+
+
+@pytest.mark.parametrize("name", ["Euler", "Euler a", "DPM++ 2M", "DPM++ 2M Karras", "DDIM", "LCM"])
+def test_schedulers(engine, name):
+    made = engine.generate(request(scheduler=name, steps=2), lambda p: None, threading.Event(), seed=3)
+    assert made.image.size == (64, 64)
+
+
+def test_unknown_scheduler_is_refused(engine):
+    with pytest.raises(UserFacingError, match="Unknown scheduler"):
+        engine.generate(request(scheduler="Magic"), lambda p: None, threading.Event(), seed=3)
+
+
+def test_img2img_shares_the_loaded_components(engine):
+    init = Image.new("RGB", (80, 80), (200, 30, 30))
+    updates = []
+    made = engine.generate(request(init_image=init, strength=0.5, steps=6), updates.append, threading.Event(), seed=9)
+    assert made.image.size == (64, 64) and len(updates) == 3  # strength 0.5 of 6 steps
+    img2img = engine.pipeline("img2img")
+    assert img2img.unet is engine.base.unet and img2img.vae is engine.base.vae
+
+
+def test_inpainting_with_a_mask(tiny_sd_inpaint):
+    engine = DiffusionEngine(tiny_sd_inpaint, n_threads=2)
+    mask = Image.new("L", (64, 64), 0)
+    mask.paste(255, (16, 16, 48, 48))
+    made = engine.generate(request(init_image=Image.new("RGB", (64, 64), "white"), mask=mask, strength=1.0),
+                           lambda p: None, threading.Event(), seed=5)
+    assert made.image.size == (64, 64)
+
+
+@pytest.mark.parametrize("kw, message", [
+    ({"width": 100}, "multiple of 8"), ({"height": 8}, "between 64 and 2048"),
+    ({"width": 4096}, "between 64 and 2048"), ({"steps": 0}, "Steps"), ({"batch": 100}, "Batch"),
+    ({"mask": Image.new("L", (64, 64))}, "needs an image"),
+])
+def test_bad_sizes_and_settings_get_clear_messages(kw, message):
+    with pytest.raises(UserFacingError, match=message):
+        request(**kw).validate()
+
+
+def test_pickle_weights_are_refused_never_loaded(tmp_path, tiny_sd):
+    ckpt = tmp_path / "model.ckpt"
+    ckpt.write_bytes(b"\x80\x04pickle")
+    with pytest.raises(ModelFileError, match="pickle-based .* never does"):
+        check_model_path(ckpt)
+    folder = tmp_path / "bin-only"
+    folder.mkdir()
+    (folder / "model_index.json").write_text((tiny_sd / "model_index.json").read_text())
+    (folder / "unet").mkdir()
+    (folder / "unet" / "diffusion_pytorch_model.bin").write_bytes(b"\x80\x04pickle")
+    with pytest.raises(ModelFileError, match="only has pickle-based weights"):
+        DiffusionEngine(folder)
+    with pytest.raises(ModelFileError, match="not a diffusers model folder"):
+        check_model_path(tmp_path)
+
+
+def test_a_batch_is_stored_image_by_image_with_metadata(tmp_path, tiny_sd):
+    library = Library(tmp_path / "lib")
+    job = Job("image", request(batch=2, seed=100), str(tiny_sd), context={"n_threads": 2})
+    outcome = run_image_job(job, ModelCache(2**34), DirectStore(library), lambda p: None)
+    assert [i.seed for i in outcome.items] == [100, 101]
+    for item in outcome.items:
+        row = library.generations.get(item.generation_id)
+        assert row.status == "done" and row.seed == item.seed and row.assets[0]["mime"] == "image/png"
+        assert (library.layout.root / row.assets[0]["path"]) == item.path
+        settings = read_settings(item.path)
+        assert (settings.prompt, settings.seed, settings.steps, settings.width) == ("a red cube on a table", item.seed, 3, 64)
+        assert is_marked_ai_generated(item.path)
+    library.close()
+
+
+def test_cancel_in_a_batch_keeps_finished_images_and_leaves_no_partial_file(tmp_path, tiny_sd):
+    library = Library(tmp_path / "lib")
+    job = Job("image", request(batch=3, seed=7, steps=4), str(tiny_sd), context={"n_threads": 2})
+
+    def progress(p):
+        if p.done == 6:  # the middle of the second image
+            job.cancel.set()
+
+    with pytest.raises(Cancelled):
+        run_image_job(job, ModelCache(2**34), DirectStore(library), progress)
+    rows = library.conn.execute("SELECT status, seed FROM generations ORDER BY id").fetchall()
+    assert [tuple(r) for r in rows] == [("done", 7), ("cancelled", 8)]
+    files = sorted(p.name for p in library.layout.assets.rglob("*") if p.is_file())
+    assert len(files) == 1 and files[0].endswith("-7.png")
+    library.close()
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "empty"), (b"just some text\n", "not an image"),
+])
+def test_bad_image_files_get_clear_messages(tmp_path, content, message):
+    path = tmp_path / "dropped.png"
+    path.write_bytes(content)
+    with pytest.raises(UserFacingError, match=message):
+        open_image(path)
+
+
+def test_truncated_and_absurd_images_are_refused(tmp_path):
+    whole = tmp_path / "whole.png"
+    Image.effect_noise((256, 256), 50).convert("RGB").save(whole)
+    cut = tmp_path / "cut.png"
+    cut.write_bytes(whole.read_bytes()[:2000])
+    with pytest.raises(UserFacingError, match="truncated or damaged"):
+        open_image(cut)
+    huge = tmp_path / "huge.png"
+    Image.new("1", (10000, 10000)).save(huge)
+    with pytest.raises(UserFacingError, match="too large"):
+        open_image(huge)
+    assert open_image(whole).size == (256, 256)
