@@ -36,6 +36,7 @@ class Settings:
     context_length: int = 4096
     last_text_model: str = ""
     last_code_model: str = ""
+    last_image_model: str = ""
     window_geometry: str = ""  # base64 of QMainWindow.saveGeometry()
     window_state: str = ""
 

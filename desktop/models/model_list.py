@@ -19,11 +19,14 @@ class ModelListModel(QAbstractListModel):
     model_added = Signal(object)      # ModelInfo
     add_refused = Signal(str, str)    # path, message
 
-    def __init__(self, background, folders_fn, files_fn, parent=None):
-        """`folders_fn()` / `files_fn()` give the folders and single files to scan now."""
+    def __init__(self, background, folders_fn, files_fn, parent=None, scan_fn=None, inspect_fn=None):
+        """`folders_fn()` / `files_fn()` give the folders and single files to scan now;
+        `scan_fn(folders, files)` / `inspect_fn(path)` say what a model is (GGUF by default)."""
         super().__init__(parent)
         self._background = background
         self._folders_fn, self._files_fn = folders_fn, files_fn
+        self._scan = scan_fn or model_registry.scan
+        self._inspect = inspect_fn or model_registry.inspect
         self._models: list[ModelInfo] = []
         self.scanning = False
 
@@ -37,6 +40,8 @@ class ModelListModel(QAbstractListModel):
         if role == Qt.DisplayRole:
             return info.label
         if role == Qt.ToolTipRole:
+            if not hasattr(info, "has_chat_template"):
+                return f"{info.path}\nFound in: {info.source}"
             return (f"{info.path}\nArchitecture: {info.architecture}\nFound in: {info.source}\n"
                     + ("Has a chat template." if info.has_chat_template else
                        "No chat template: a base model that continues text."))
@@ -61,12 +66,12 @@ class ModelListModel(QAbstractListModel):
     def refresh(self) -> None:
         folders, files = list(self._folders_fn()), list(self._files_fn())
         self.scanning = True
-        self._background.run(lambda: model_registry.scan(folders, files), self._on_scanned,
+        self._background.run(lambda: self._scan(folders, files), self._on_scanned,
                              self._on_scan_error)
 
     def add_file(self, path: str) -> None:
         """Validate a model file off the GUI thread, then list it (or say why not)."""
-        self._background.run(lambda: model_registry.inspect(path), self._on_inspected,
+        self._background.run(lambda: self._inspect(path), self._on_inspected,
                              lambda exc: self.add_refused.emit(path, str(exc)))
 
     def _on_scanned(self, found) -> None:

@@ -2,10 +2,12 @@
 frozen build stays simple; later modalities add a line here."""
 
 from desktop.ui.panels.code_panel import CodePanel
+from desktop.ui.panels.image_panel import ImagePanel
 from desktop.ui.panels.text_panel import TextPanel
 
 # (key, label, panel class)
 PANELS = [
     ("text", "Text", TextPanel),
     ("code", "Code", CodePanel),
+    ("image", "Image", ImagePanel),
 ]

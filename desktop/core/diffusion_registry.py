@@ -1,0 +1,62 @@
+"""Finds diffusers model folders: the data folder, folders from settings, and the
+Hugging Face cache (used in place)."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from desktop.core.model_registry import HF_CACHE, FOLDER, ModelProblem, hf_cache_dir, human_size
+
+FAMILIES = {
+    "StableDiffusionPipeline": "SD 1.x/2.x", "StableDiffusionXLPipeline": "SDXL",
+    "LatentConsistencyModelPipeline": "LCM", "StableDiffusionInpaintPipeline": "SD inpainting",
+    "StableDiffusionXLInpaintPipeline": "SDXL inpainting",
+}
+
+
+@dataclass(frozen=True)
+class ImageModelInfo:
+    path: str
+    name: str
+    size_bytes: int
+    family: str
+    source: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} · {self.family} · {human_size(self.size_bytes)}"
+
+
+def inspect(folder: str | Path, source: str = FOLDER) -> ImageModelInfo:
+    folder = Path(folder)
+    index = json.loads((folder / "model_index.json").read_text(encoding="utf-8"))
+    pipeline = index.get("_class_name", "")
+    size = sum(p.stat().st_size for p in folder.rglob("*.safetensors"))
+    name = folder.name
+    if folder.parent.name == "snapshots":  # Hugging Face cache: models--owner--name/snapshots/<rev>
+        name = folder.parent.parent.name.removeprefix("models--").replace("--", "/")
+    return ImageModelInfo(str(folder.resolve()), name, size, FAMILIES.get(pipeline, pipeline or "diffusers"), source)
+
+
+def scan(folders: list[Path], include_hf_cache: bool = True) -> tuple[list[ImageModelInfo], list[ModelProblem]]:
+    found: list[tuple[Path, str]] = []
+    for folder in folders:
+        if folder.is_dir():
+            found += [(index.parent, FOLDER) for index in sorted(folder.rglob("model_index.json"))]
+    cache = hf_cache_dir()
+    if include_hf_cache and cache.is_dir():
+        found += [(index.parent, HF_CACHE) for index in sorted(cache.glob("models--*/snapshots/*/model_index.json"))]
+    models, problems, seen = [], [], set()
+    for folder, source in found:
+        key = os.path.realpath(folder)
+        if key in seen:
+            continue
+        seen.add(key)
+        try:
+            models.append(inspect(folder, source))
+        except (OSError, ValueError) as exc:
+            problems.append(ModelProblem(str(folder), f"unreadable model_index.json: {exc}"))
+    return models, problems

@@ -1,0 +1,98 @@
+"""The settings of an image: prompt, negative, size, steps, guidance, seed, batch, scheduler."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel,
+                               QPlainTextEdit, QSpinBox, QWidget)
+
+from desktop.core.diffusion_engine import SCHEDULERS
+from desktop.core.image_request import MAX_BATCH, MAX_SIDE, MAX_STEPS, MIN_SIDE
+from desktop.core.image_settings import ImageSettings
+
+DEFAULT_SCHEDULER = "Model default"
+# Names other tools use for the same samplers (A1111 and ComfyUI).
+SCHEDULER_ALIASES = {"euler": "Euler", "euler_ancestral": "Euler a", "dpmpp_2m": "DPM++ 2M",
+                     "ddim": "DDIM", "lcm": "LCM", "DPM++ 2M SDE": "DPM++ 2M"}
+
+
+class ImageForm(QWidget):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        form = QFormLayout(self)
+        form.setContentsMargins(0, 0, 0, 0)
+        self.prompt = QPlainTextEdit()
+        self.prompt.setPlaceholderText("Describe the image… (Ctrl+Enter generates)")
+        self.prompt.setMaximumHeight(110)
+        self.negative = QPlainTextEdit()
+        self.negative.setPlaceholderText("What to avoid (negative prompt)")
+        self.negative.setMaximumHeight(60)
+        self.width_box, self.height_box = self._side(512), self._side(512)
+        size = QHBoxLayout()
+        size.addWidget(self.width_box)
+        size.addWidget(QLabel("×"))
+        size.addWidget(self.height_box)
+        self.steps = QSpinBox()
+        self.steps.setRange(1, MAX_STEPS)
+        self.steps.setValue(20)
+        self.guidance = QDoubleSpinBox()
+        self.guidance.setRange(0.0, 30.0)
+        self.guidance.setSingleStep(0.5)
+        self.guidance.setValue(7.0)
+        self.guidance.setToolTip("How strictly to follow the prompt (few-step models such as Turbo/LCM want 0–2)")
+        self.seed = QSpinBox()
+        self.seed.setRange(-1, 2**31 - 1)
+        self.seed.setValue(-1)
+        self.seed.setSpecialValueText("random")
+        self.last_seed = QLabel("")
+        seed_row = QHBoxLayout()
+        seed_row.addWidget(self.seed, 1)
+        seed_row.addWidget(self.last_seed)
+        self.batch = QSpinBox()
+        self.batch.setRange(1, MAX_BATCH)
+        self.scheduler = QComboBox()
+        self.scheduler.addItems([DEFAULT_SCHEDULER, *SCHEDULERS])
+        form.addRow("Prompt", self.prompt)
+        form.addRow("Negative", self.negative)
+        form.addRow("Size", _wrap(size))
+        form.addRow("Steps", self.steps)
+        form.addRow("Guidance", self.guidance)
+        form.addRow("Seed", _wrap(seed_row))
+        form.addRow("Batch count", self.batch)
+        form.addRow("Scheduler", self.scheduler)
+
+    @staticmethod
+    def _side(value: int) -> QSpinBox:
+        box = QSpinBox()
+        box.setRange(MIN_SIDE, MAX_SIDE)
+        box.setSingleStep(64)
+        box.setValue(value)
+        box.setSuffix(" px")
+        box.setToolTip(f"A multiple of 8, {MIN_SIDE}–{MAX_SIDE} pixels")
+        return box
+
+    def scheduler_name(self) -> str:
+        name = self.scheduler.currentText()
+        return "" if name == DEFAULT_SCHEDULER else name
+
+    def apply(self, s: ImageSettings) -> None:
+        """Fill the form from settings read out of an image (only what is known)."""
+        self.prompt.setPlainText(s.prompt)
+        self.negative.setPlainText(s.negative)
+        for box, value in ((self.steps, s.steps), (self.width_box, s.width), (self.height_box, s.height),
+                           (self.seed, s.seed)):
+            if value is not None:
+                box.setValue(int(value))
+        if s.guidance is not None:
+            self.guidance.setValue(s.guidance)
+        name = SCHEDULER_ALIASES.get(s.sampler, s.sampler)
+        if s.scheduler.lower() == "karras" and name == "DPM++ 2M":
+            name = "DPM++ 2M Karras"
+        if name in SCHEDULERS:
+            self.scheduler.setCurrentText(name)
+
+
+def _wrap(layout) -> QWidget:
+    widget = QWidget()
+    layout.setContentsMargins(0, 0, 0, 0)
+    widget.setLayout(layout)
+    return widget

@@ -1,0 +1,378 @@
+"""The Image studio: text-to-image, and image prompts dropped or pasted for img2img and
+inpainting (paint a mask over them), with a live preview at every step. Images that carry
+settings (Atelier, A1111, ComfyUI, InvokeAI) offer to restore them, on request only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage, QKeySequence, QPixmap, QShortcut
+from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QFrame, QGroupBox, QHBoxLayout, QLabel,
+                               QListWidget, QListWidgetItem, QPushButton, QRadioButton, QSlider,
+                               QSplitter, QVBoxLayout, QWidget)
+
+from desktop.core.jobs import Job
+from desktop.ui.image_form import ImageForm
+from desktop.ui.mask_canvas import MaskCanvas
+from desktop.ui.model_picker import ModelPicker
+from desktop.ui.pil_qt import pil_to_qimage, qimage_to_pil
+
+MODEL_SETTING = "last_image_model"
+
+
+def _load_dropped(path: str):
+    """Off the GUI thread: decode the image, read any settings it carries, make a QImage."""
+    from desktop.core.image_files import open_image
+    from desktop.core.image_metadata import read_settings
+
+    image = open_image(path)
+    try:
+        settings = read_settings(path)
+    except Exception:  # noqa: BLE001 - unreadable metadata is simply none
+        settings = None
+    return path, image, pil_to_qimage(image), settings
+
+
+class ImagePanel(QWidget):
+    def __init__(self, services, theme, parent=None):
+        super().__init__(parent)
+        self.services, self.theme = services, theme
+        self.job: Job | None = None
+        self.init_image = None       # PIL image of the image prompt
+        self.found_settings = None   # settings read from the dropped image, offered on request
+        self.setAcceptDrops(True)
+        self._build()
+        self._connect()
+
+    # -- layout --------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.picker = ModelPicker(self.services.image_models, self.services.settings.get(MODEL_SETTING))
+        self.picker.setPlaceholderText("No image model: add a diffusers folder in Settings › Model folders")
+        self.form = ImageForm()
+        self.generate_button = QPushButton("Generate")
+        self.generate_button.setToolTip("Ctrl+Enter")
+        self.generate_button.setDefault(True)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Esc")
+        self.error = QLabel()
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #d9534f")
+        self.error.hide()
+
+        self.canvas = MaskCanvas()
+        self.strength = QSlider(Qt.Horizontal)
+        self.strength.setRange(1, 100)
+        self.strength.setValue(75)
+        self.strength_label = QLabel("Strength 0.75")
+        self.paint_mask = QCheckBox("Paint a mask (inpaint)")
+        self.brush = QRadioButton("Brush")
+        self.eraser = QRadioButton("Eraser")
+        self.brush.setChecked(True)
+        tools = QButtonGroup(self)
+        tools.addButton(self.brush)
+        tools.addButton(self.eraser)
+        self.brush_size = QSlider(Qt.Horizontal)
+        self.brush_size.setRange(4, 128)
+        self.brush_size.setValue(32)
+        self.clear_mask_button = QPushButton("Clear mask")
+        self.remove_image_button = QPushButton("Remove image")
+        self.settings_bar = QFrame()
+        self.settings_bar.setFrameShape(QFrame.StyledPanel)
+        self.settings_text = QLabel()
+        self.settings_text.setWordWrap(True)
+        self.use_settings_button = QPushButton("Use these settings")
+        bar = QHBoxLayout(self.settings_bar)
+        bar.addWidget(self.settings_text, 1)
+        bar.addWidget(self.use_settings_button)
+        self.settings_bar.hide()
+
+        prompt_box = QGroupBox("Image prompt")
+        prompt_column = QVBoxLayout(prompt_box)
+        prompt_column.addWidget(self.canvas, 1)
+        row = QHBoxLayout()
+        row.addWidget(self.strength_label)
+        row.addWidget(self.strength, 1)
+        prompt_column.addLayout(row)
+        row = QHBoxLayout()
+        for widget in (self.paint_mask, self.brush, self.eraser, QLabel("Size"), self.brush_size,
+                       self.clear_mask_button, self.remove_image_button):
+            row.addWidget(widget)
+        prompt_column.addLayout(row)
+
+        left = QWidget()
+        column = QVBoxLayout(left)
+        column.setContentsMargins(0, 0, 0, 0)
+        header = QHBoxLayout()
+        header.addWidget(QLabel("Model"))
+        header.addWidget(self.picker, 1)
+        column.addLayout(header)
+        column.addWidget(self.form)
+        column.addWidget(self.settings_bar)
+        column.addWidget(prompt_box, 1)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.generate_button)
+        column.addWidget(self.error)
+        column.addLayout(buttons)
+
+        self.preview = QLabel("Your images appear here.")
+        self.preview.setAlignment(Qt.AlignCenter)
+        self.preview.setMinimumSize(320, 320)
+        self.preview.setStyleSheet("QLabel { background: palette(base); border: 1px solid palette(mid); }")
+        self.status = QLabel()
+        self.results = QListWidget()
+        self.results.setViewMode(QListWidget.IconMode)
+        self.results.setIconSize(QPixmap(96, 96).size())
+        self.results.setFixedHeight(124)
+        self.results.setFlow(QListWidget.LeftToRight)
+        self.results.setWrapping(False)
+        right = QWidget()
+        right_column = QVBoxLayout(right)
+        right_column.setContentsMargins(0, 0, 0, 0)
+        right_column.addWidget(self.preview, 1)
+        right_column.addWidget(self.status)
+        right_column.addWidget(self.results)
+
+        splitter = QSplitter(Qt.Horizontal)
+        splitter.addWidget(left)
+        splitter.addWidget(right)
+        splitter.setSizes([460, 640])
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(6, 6, 6, 6)
+        outer.addWidget(splitter)
+        self._update_state()
+
+    def _connect(self) -> None:
+        queue = self.services.queue
+        queue.job_progress.connect(self._on_progress)
+        queue.job_finished.connect(self._on_finished)
+        queue.job_failed.connect(self._on_failed)
+        queue.job_cancelled.connect(self._on_cancelled)
+        queue.job_started.connect(lambda job: self._mine(job) and self.status.setText("Loading the model…"))
+        self.generate_button.clicked.connect(self.generate)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.picker.model_chosen.connect(self._on_model_chosen)
+        self.strength.valueChanged.connect(lambda v: self.strength_label.setText(f"Strength {v / 100:.2f}"))
+        self.paint_mask.toggled.connect(self._update_state)
+        self.eraser.toggled.connect(lambda on: setattr(self.canvas, "erasing", on))
+        self.brush_size.valueChanged.connect(lambda v: setattr(self.canvas, "brush_size", v))
+        self.clear_mask_button.clicked.connect(self.canvas.clear_mask)
+        self.remove_image_button.clicked.connect(lambda: self.set_init_image(None, None))
+        self.use_settings_button.clicked.connect(self.use_found_settings)
+        self.results.itemClicked.connect(lambda item: self._show_file(item.data(Qt.UserRole)))
+        for keys in ("Ctrl+Return", "Ctrl+Enter"):
+            QShortcut(QKeySequence(keys), self, self.generate, context=Qt.WidgetWithChildrenShortcut)
+        QShortcut(QKeySequence("Escape"), self, self.cancel, context=Qt.WidgetWithChildrenShortcut)
+        QShortcut(QKeySequence.Paste, self, self.paste_image, context=Qt.WidgetWithChildrenShortcut)
+
+    def _on_model_chosen(self, info) -> None:
+        if info is not None:
+            self.services.settings.set(MODEL_SETTING, info.path)
+
+    def _update_state(self) -> None:
+        busy = self.job is not None
+        self.generate_button.setEnabled(not busy)
+        self.cancel_button.setEnabled(busy)
+        has_image = self.init_image is not None
+        for widget in (self.strength, self.paint_mask, self.remove_image_button):
+            widget.setEnabled(has_image)
+        masking = has_image and self.paint_mask.isChecked()
+        for widget in (self.brush, self.eraser, self.brush_size, self.clear_mask_button):
+            widget.setEnabled(masking)
+        self.canvas.painting_enabled = masking
+
+    def show_error(self, message: str) -> None:
+        self.error.setText(message)
+        self.error.setVisible(bool(message))
+
+    # -- image prompts: drop, paste, settings ---------------------------------------------
+
+    def dragEnterEvent(self, event) -> None:
+        mime = event.mimeData()
+        files = [u.toLocalFile() for u in mime.urls() if u.isLocalFile()]
+        if mime.hasImage() or any(not f.lower().endswith(".gguf") for f in files):
+            event.acceptProposedAction()
+        else:
+            event.ignore()  # a model file: the window adds it
+
+    def dropEvent(self, event) -> None:
+        mime = event.mimeData()
+        files = [u.toLocalFile() for u in mime.urls() if u.isLocalFile()]
+        if files:
+            self.load_image_file(files[0])
+        elif mime.hasImage():
+            self._use_qimage(QImage(mime.imageData()))
+        event.acceptProposedAction()
+
+    def load_image_file(self, path: str) -> None:
+        """Decode off the GUI thread; a bad file gets a message and changes nothing."""
+        self.status.setText(f"Reading {Path(path).name}…")
+        self.services.background.run(lambda: _load_dropped(path), self._on_image_loaded,
+                                     lambda exc: (self.show_error(str(exc)), self.status.setText("")))
+
+    def paste_image(self) -> None:
+        from PySide6.QtGui import QGuiApplication
+
+        clipboard = QGuiApplication.clipboard()
+        if clipboard.mimeData().hasImage():
+            self._use_qimage(clipboard.image())
+        elif clipboard.mimeData().hasUrls():
+            self.load_image_file(clipboard.mimeData().urls()[0].toLocalFile())
+        else:
+            self.show_error("The clipboard holds no image.")
+
+    def _use_qimage(self, qimage: QImage) -> None:
+        if qimage.isNull():
+            self.show_error("That is not an image Atelier can read.")
+            return
+        self.services.background.run(lambda: (None, qimage_to_pil(qimage), qimage.copy(), None),
+                                     self._on_image_loaded, lambda exc: self.show_error(str(exc)))
+
+    def _on_image_loaded(self, loaded) -> None:
+        path, image, qimage, settings = loaded
+        self.show_error("")
+        self.status.setText("")
+        self.set_init_image(image, qimage)
+        self.found_settings = settings if settings is not None and not settings.is_empty() else None
+        if self.found_settings is not None:
+            s = self.found_settings
+            summary = f"“{s.prompt[:80]}”" + (f", seed {s.seed}" if s.seed is not None else "") + \
+                      (f", {s.steps} steps" if s.steps else "") + (f", {s.width}×{s.height}" if s.width else "")
+            self.settings_text.setText(f"This image carries {s.source} settings: {summary}")
+        self.settings_bar.setVisible(self.found_settings is not None)
+
+    def set_init_image(self, image, qimage) -> None:
+        self.init_image = image
+        self.canvas.set_image(qimage)
+        if image is None:
+            self.settings_bar.hide()
+            self.paint_mask.setChecked(False)
+        self._update_state()
+
+    def use_found_settings(self) -> None:
+        if self.found_settings is None:
+            return
+        self.form.apply(self.found_settings)
+        name = self.found_settings.model_name
+        match = next((m for m in self.services.image_models.models() if name and m.name in name), None)
+        if match is not None:
+            self.picker.choose(match.path)
+        self.settings_bar.hide()
+        self.status.setText(f"Settings restored from the image ({self.found_settings.source}).")
+
+    # -- generation -----------------------------------------------------------------------
+
+    def build_request(self):
+        from desktop.core.image_request import ImageRequest
+
+        form = self.form
+        request = ImageRequest(
+            prompt=form.prompt.toPlainText().strip(), negative=form.negative.toPlainText().strip(),
+            steps=form.steps.value(), guidance=form.guidance.value(), width=form.width_box.value(),
+            height=form.height_box.value(), seed=form.seed.value(), batch=form.batch.value(),
+            scheduler=form.scheduler_name())
+        if self.init_image is not None:
+            request.init_image = self.init_image
+            request.strength = self.strength.value() / 100
+            if self.paint_mask.isChecked() and self.canvas.has_mask():
+                mask = qimage_to_pil(self.canvas.mask_image(), "L")
+                request.mask = mask.point(lambda v: 255 if v else 0)
+        return request
+
+    def generate(self) -> None:
+        from desktop.core.errors import UserFacingError
+
+        if self.job is not None:
+            return
+        model = self.picker.current()
+        if model is None:
+            self.show_error("Choose an image model first: add a folder holding diffusers models in "
+                            "Settings › Model folders.")
+            return
+        request = self.build_request()
+        if not request.prompt:
+            self.show_error("Describe the image first.")
+            return
+        try:
+            request.validate()
+        except UserFacingError as exc:
+            self.show_error(str(exc))
+            return
+        self.show_error("")
+        self.job = Job("image", request, model.path, title=f"Image: {request.prompt[:40]}")
+        self.status.setText("Waiting for the model…")
+        self.services.submit(self.job)
+        self._update_state()
+
+    def cancel(self) -> None:
+        if self.job is not None:
+            self.services.queue.cancel(self.job.id)
+            self.status.setText("Stopping…")
+
+    def _mine(self, job) -> bool:
+        return self.job is not None and job.id == self.job.id
+
+    def _on_progress(self, job, progress) -> None:
+        if not self._mine(job):
+            return
+        if progress.preview is not None:
+            self._show_pixmap(QPixmap.fromImage(pil_to_qimage(progress.preview)))
+        left = f" · about {progress.eta_s:.0f} s left" if progress.eta_s else ""
+        self.status.setText(f"{progress.message} · step {progress.done}/{progress.total}{left}".lstrip(" ·"))
+
+    def _on_finished(self, job, outcome) -> None:
+        if not self._mine(job):
+            return
+        self.job = None
+        self._update_state()
+        seeds = ", ".join(str(item.seed) for item in outcome.items)
+        self.form.last_seed.setText(f"last: {seeds}")
+        self.status.setText(f"{len(outcome.items)} image(s) saved · seed {seeds}")
+        for item in outcome.items:
+            self._add_result(str(item.path))
+
+    def _on_failed(self, job, message: str) -> None:
+        if self._mine(job):
+            self.job = None
+            self._update_state()
+            self.show_error(message)
+            self.status.setText("Failed")
+
+    def _on_cancelled(self, job, _partial) -> None:
+        if self._mine(job):
+            self.job = None
+            self._update_state()
+            self.status.setText("Cancelled: images finished before that are kept.")
+
+    # -- results ----------------------------------------------------------------------------
+
+    def _add_result(self, path: str) -> None:
+        def decode():
+            image = QImage(path)  # decoded on the pool; QPixmap only on the GUI thread
+            return image, image.scaled(96, 96, Qt.KeepAspectRatio, Qt.SmoothTransformation)
+
+        def show(images) -> None:
+            full, thumb = images
+            item = QListWidgetItem(Path(path).name)
+            item.setIcon(QPixmap.fromImage(thumb))
+            item.setData(Qt.UserRole, path)
+            self.results.insertItem(0, item)
+            self._show_pixmap(QPixmap.fromImage(full))
+
+        self.services.background.run(decode, show)
+
+    def _show_file(self, path: str) -> None:
+        self.services.background.run(lambda: QImage(path), lambda img: self._show_pixmap(QPixmap.fromImage(img)))
+
+    def _show_pixmap(self, pixmap: QPixmap) -> None:
+        self._pixmap = pixmap
+        self.preview.setPixmap(pixmap.scaled(self.preview.size(), Qt.KeepAspectRatio, Qt.SmoothTransformation))
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if getattr(self, "_pixmap", None) is not None:
+            self.preview.setPixmap(self._pixmap.scaled(self.preview.size(), Qt.KeepAspectRatio,
+                                                       Qt.SmoothTransformation))

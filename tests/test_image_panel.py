@@ -1,0 +1,150 @@
+"""The Image studio driven with qtbot on a tiny random-weight Stable Diffusion folder."""
+
+import sqlite3
+
+import pytest
+
+pytest.importorskip("diffusers")
+from PIL import Image  # noqa: E402
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl  # noqa: E402
+from PySide6.QtGui import QDropEvent  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from desktop.core.image_metadata import encode_image  # noqa: E402
+from desktop.core.image_settings import ImageSettings  # noqa: E402
+from desktop.models.settings_model import SettingsModel  # noqa: E402
+from desktop.services import Services  # noqa: E402
+from desktop.settings import Settings  # noqa: E402
+from desktop.ui.main_window import MainWindow  # noqa: E402
+from desktop.ui.theme import Theme  # noqa: E402
+from tiny_models import write_tiny_sd  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def image_models_dir(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("image-models")
+    write_tiny_sd(folder / "tiny-sd")
+    return folder
+
+
+@pytest.fixture
+def panel(qtbot, tmp_path, image_models_dir):
+    services = Services(SettingsModel(Settings(model_dirs=[str(image_models_dir)], cpu_threads=2)),
+                        tmp_path / "data")
+    window = MainWindow(services.settings, Theme(QApplication.instance(), "light"), services)
+    qtbot.addWidget(window)
+    window.show()
+    window.show_panel("image")
+    services.image_models.refresh()
+    qtbot.waitUntil(lambda: services.image_models.rowCount() == 1, timeout=20000)
+    image_panel = window.panel("image")
+    form = image_panel.form
+    form.width_box.setValue(64)
+    form.height_box.setValue(64)
+    form.steps.setValue(3)
+    yield image_panel
+    services.shutdown()
+
+
+def rows(panel, sql):
+    conn = sqlite3.connect(panel.services.layout.database)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+def drop_file(panel, path):
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    panel.dropEvent(QDropEvent(QPointF(10, 10), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier))
+
+
+def test_text_to_image_with_previews_and_storage(qtbot, panel):
+    previews = []
+    panel.services.queue.job_progress.connect(lambda job, p: previews.append(p.preview))
+    panel.form.prompt.setPlainText("a lighthouse")
+    panel.form.seed.setValue(123)
+    panel.form.batch.setValue(2)
+    with qtbot.waitSignal(panel.services.queue.job_finished, timeout=60000):
+        qtbot.keyClick(panel.form.prompt, Qt.Key_Return, Qt.ControlModifier)
+    assert any(p is not None for p in previews)
+    assert rows(panel, "SELECT status, seed, kind FROM generations ORDER BY id") == [
+        ("done", 123, "txt2img"), ("done", 124, "txt2img")]
+    qtbot.waitUntil(lambda: panel.results.count() == 2)
+    assert "123, 124" in panel.form.last_seed.text()
+    assert panel.preview.pixmap() is not None and not panel.preview.pixmap().isNull()
+
+
+def test_an_absurd_size_is_refused_before_queueing(qtbot, panel):
+    panel.form.prompt.setPlainText("x")
+    panel.form.width_box.setValue(100)
+    panel.generate()
+    assert panel.error.isVisible() and "multiple of 8" in panel.error.text()
+    assert panel.job is None and rows(panel, "SELECT count(*) FROM generations") == [(0,)]
+
+
+def test_dropped_image_offers_its_settings_and_becomes_an_image_prompt(qtbot, panel, tmp_path):
+    settings = ImageSettings(prompt="a koi pond at night", negative="blurry", steps=5, guidance=3.5, seed=777,
+                             width=64, height=64, sampler="Euler a")
+    path = tmp_path / "from-a1111.png"
+    path.write_bytes(encode_image(Image.new("RGB", (96, 80), "teal"), "PNG", settings, {"settings": settings.as_dict()}))
+    drop_file(panel, path)
+    qtbot.waitUntil(lambda: panel.init_image is not None, timeout=10000)
+    assert panel.settings_bar.isVisible() and "a koi pond at night" in panel.settings_text.text()
+    assert panel.form.prompt.toPlainText() == ""  # never applied silently
+    panel.use_settings_button.click()
+    form = panel.form
+    assert (form.prompt.toPlainText(), form.seed.value(), form.steps.value()) == ("a koi pond at night", 777, 5)
+    assert form.scheduler_name() == "Euler a"
+    with qtbot.waitSignal(panel.services.queue.job_finished, timeout=60000):
+        panel.generate()
+    assert rows(panel, "SELECT kind, status FROM generations") == [("img2img", "done")]
+
+
+def test_painting_a_mask_makes_an_inpainting_job(qtbot, panel, tmp_path):
+    path = tmp_path / "photo.png"
+    Image.new("RGB", (64, 64), "white").save(path)
+    drop_file(panel, path)
+    qtbot.waitUntil(lambda: panel.init_image is not None, timeout=10000)
+    panel.paint_mask.setChecked(True)
+    canvas = panel.canvas
+    center = canvas.rect().center()
+    qtbot.mousePress(canvas, Qt.LeftButton, pos=center)
+    qtbot.mouseMove(canvas, center + QPoint(20, 10))
+    qtbot.mouseRelease(canvas, Qt.LeftButton, pos=center + QPoint(20, 10))
+    assert canvas.has_mask()
+    panel.form.prompt.setPlainText("a red door")
+    request = panel.build_request()
+    assert request.kind == "inpaint" and request.mask.size == (64, 64)
+    assert 0 < 64 * 64 - request.mask.histogram()[0] < 64 * 64
+    canvas.clear_mask()
+    assert not canvas.has_mask()
+
+
+@pytest.mark.parametrize("content", [b"", b"this is a text file renamed .png", None])
+def test_bad_drops_get_a_message_and_change_nothing(qtbot, panel, tmp_path, content):
+    path = tmp_path / "bad.png"
+    if content is None:  # a truncated PNG
+        good = tmp_path / "good.png"
+        Image.effect_noise((128, 128), 40).convert("RGB").save(good)
+        content = good.read_bytes()[:1500]
+    path.write_bytes(content)
+    drop_file(panel, path)
+    qtbot.waitUntil(lambda: panel.error.isVisible(), timeout=10000)
+    assert panel.init_image is None and not panel.settings_bar.isVisible()
+
+
+def test_cancel_mid_run_keeps_no_file(qtbot, panel):
+    panel.form.prompt.setPlainText("slow")
+    panel.form.steps.setValue(60)
+    panel.form.width_box.setValue(256)
+    panel.form.height_box.setValue(256)
+    queue = panel.services.queue
+    with qtbot.waitSignal(queue.job_progress, timeout=60000):
+        panel.generate()
+    with qtbot.waitSignal(queue.job_cancelled, timeout=20000):
+        qtbot.keyClick(panel.form.prompt, Qt.Key_Escape)
+    assert rows(panel, "SELECT status FROM generations") == [("cancelled",)]
+    assert not [p for p in panel.services.layout.assets.rglob("*") if p.is_file()]
+    assert panel.generate_button.isEnabled()
