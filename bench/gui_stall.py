@@ -56,6 +56,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", type=Path)
     parser.add_argument("--tokens", type=int, default=256)
+    parser.add_argument("--image-model", type=Path,
+                        help="also generate an image with this diffusers folder (default: a tiny one)")
+    parser.add_argument("--no-image", action="store_true", help="skip the image phase")
     args = parser.parse_args()
     model = args.model or default_model()
     os.environ["ATELIER_CONFIG_DIR"] = tempfile.mkdtemp(prefix="atelier-bench-cfg-")
@@ -112,10 +115,43 @@ def main() -> None:
     spin(lambda: events[-1] != "token")
     results.append(report(f"stream {args.tokens} tokens", beat.phase()))
     print("generation:", panel.status.text() if events[-1] == "done" else events[-1])
+    if not args.no_image:
+        results += image_phase(args, window, services, beat, spin)
     beat.timer.stop()
     window.close()
     services.shutdown()
     print("overall:", verdict(all(results)))
+
+
+def image_phase(args, window, services, beat, spin) -> list[bool]:
+    """Load a diffusion model and make a 256x256 image in the Image studio, previews on."""
+    model = args.image_model
+    if model is None:
+        sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+        from tiny_models import write_tiny_sd
+
+        model = write_tiny_sd(Path(tempfile.mkdtemp(prefix="atelier-bench-")) / "tiny-sd")
+    services.settings.set("model_dirs", [str(model.parent)])
+    spin(lambda: services.image_models.rowCount() > 0, timeout=60)
+    window.show_panel("image")
+    panel = window.panel("image")
+    panel.picker.choose(str(model.resolve()))
+    panel.form.prompt.setPlainText("a lighthouse on a cliff at sunset")
+    panel.form.width_box.setValue(256)
+    panel.form.height_box.setValue(256)
+    panel.form.steps.setValue(8)
+    events = []
+    services.queue.job_progress.connect(lambda job, p: events.append("step") if p.unit == "steps" else None)
+    services.queue.job_finished.connect(lambda job, outcome: events.append("done"))
+    services.queue.job_failed.connect(lambda job, message: events.append("failed: " + message))
+    beat.phase()
+    panel.generate()
+    spin(lambda: bool(events))
+    loaded = report("image: import + load model", beat.phase())
+    spin(lambda: events[-1] != "step")
+    generated = report("image: 8 steps with previews", beat.phase())
+    print("image:", panel.status.text() if events[-1] == "done" else events[-1])
+    return [loaded, generated]
 
 
 if __name__ == "__main__":

@@ -96,9 +96,15 @@ class ImagePanel(QWidget):
         row.addWidget(self.strength, 1)
         prompt_column.addLayout(row)
         row = QHBoxLayout()
-        for widget in (self.paint_mask, self.brush, self.eraser, QLabel("Size"), self.brush_size,
-                       self.clear_mask_button, self.remove_image_button):
+        for widget in (self.paint_mask, self.brush, self.eraser):
             row.addWidget(widget)
+        row.addWidget(QLabel("Brush size"))
+        row.addWidget(self.brush_size, 1)
+        prompt_column.addLayout(row)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.clear_mask_button)
+        row.addWidget(self.remove_image_button)
         prompt_column.addLayout(row)
 
         left = QWidget()
