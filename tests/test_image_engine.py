@@ -189,3 +189,25 @@ def test_truncated_and_absurd_images_are_refused(tmp_path):
     with pytest.raises(UserFacingError, match="too large"):
         open_image(huge)
     assert open_image(whole).size == (256, 256)
+
+
+def test_sdxl_text_to_image_matches_plain_diffusers_and_does_img2img(tmp_path):
+    import torch
+    from diffusers import StableDiffusionXLPipeline
+
+    from desktop.core import diffusion_registry
+    from tiny_models import write_tiny_sdxl
+
+    folder = write_tiny_sdxl(tmp_path / "tiny-sdxl")
+    assert diffusion_registry.inspect(folder).family == "SDXL"
+    engine = DiffusionEngine(folder, n_threads=2)
+    assert engine.is_sdxl
+    made = engine.generate(request(steps=2), lambda p: None, threading.Event(), seed=8)
+    plain = StableDiffusionXLPipeline.from_pretrained(folder, dtype=torch.float32)
+    plain.set_progress_bar_config(disable=True)
+    expected = plain("a red cube on a table", num_inference_steps=2, guidance_scale=5.0, width=64, height=64,
+                     generator=torch.Generator("cpu").manual_seed(8)).images[0]
+    assert np.array_equal(np.asarray(made.image), np.asarray(expected))
+    again = engine.generate(request(steps=2, init_image=made.image, strength=0.6), lambda p: None,
+                            threading.Event(), seed=8)
+    assert again.image.size == (64, 64)

@@ -72,9 +72,10 @@ class DiffusionEngine:
         except (OSError, ValueError, EnvironmentError) as exc:
             raise ModelFileError(f"diffusers could not load {path.name}: {exc}") from None
         self.base.set_progress_bar_config(disable=True)
-        self.base.to(self.device)
         if self.device == "cuda":
+            self.base.to(self.device)
             self.base.enable_attention_slicing()
+            self.base.enable_vae_tiling()  # large images decode in tiles, bounding VRAM
         self.default_scheduler = self.base.scheduler
         self.is_sdxl = "XL" in type(self.base).__name__
         self._pipes = {"txt2img": self.base}
