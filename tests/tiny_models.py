@@ -183,3 +183,16 @@ def tiny_sdxl_pipeline(seed: int = 0):
 def write_tiny_sdxl(folder: Path) -> Path:
     tiny_sdxl_pipeline().save_pretrained(folder)
     return Path(folder)
+
+
+def write_tiny_esrgan(path: Path, scale: int = 4, seed: int = 0) -> Path:
+    """A Real-ESRGAN-shaped RRDBNet (1 block, 8 features) saved as .safetensors."""
+    import torch
+    from safetensors.torch import save_file
+
+    from desktop.core.esrgan import rrdbnet_class
+
+    torch.manual_seed(seed)
+    model = rrdbnet_class()(scale, features=8, blocks=1, growth=4)
+    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(path))
+    return Path(path)

@@ -2,8 +2,10 @@
 
 from desktop.pipeline.image_job import run_image_job
 from desktop.pipeline.text_job import run_text_job
+from desktop.pipeline.upscale_job import run_upscale_job
 
 RUNNERS = {
     "text": run_text_job,
     "image": run_image_job,
+    "upscale": run_upscale_job,
 }

@@ -73,6 +73,18 @@ class GenerationRepository:
                      asset.file.size_bytes, asset.width, asset.height, asset.duration_s, now),
                 )
 
+    def link_source(self, generation_id: int, relation: str, source_generation_id: int | None = None,
+                    source_path: str = "") -> None:
+        self.conn.execute(
+            "INSERT INTO generation_sources (generation_id, source_generation_id, source_path, relation)"
+            " VALUES (?, ?, ?, ?)", (generation_id, source_generation_id, source_path, relation))
+
+    def sources(self, generation_id: int) -> list[dict]:
+        rows = self.conn.execute(
+            "SELECT source_generation_id, source_path, relation FROM generation_sources WHERE generation_id=?",
+            (generation_id,))
+        return [dict(r) for r in rows]
+
     def fail(self, generation_id: int, error: str) -> None:
         self._end(generation_id, "failed", error)
 

@@ -106,4 +106,15 @@ MIGRATIONS: list[str] = [
         INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content);
     END;
     """,
+    # 2: where a generation came from (an upscale of an image, an edit of another).
+    """
+    CREATE TABLE generation_sources (
+        generation_id        INTEGER NOT NULL REFERENCES generations(id) ON DELETE CASCADE,
+        source_generation_id INTEGER REFERENCES generations(id) ON DELETE SET NULL,
+        source_path          TEXT NOT NULL DEFAULT '',
+        relation             TEXT NOT NULL
+    );
+    CREATE INDEX generation_sources_by_generation ON generation_sources(generation_id);
+    CREATE INDEX generation_sources_by_source ON generation_sources(source_generation_id);
+    """,
 ]

@@ -1,0 +1,62 @@
+"""Finds Real-ESRGAN upscalers among .safetensors files by their tensor names (read from
+the file's JSON header only, never the weights)."""
+
+from __future__ import annotations
+
+import json
+import re
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+from desktop.core.model_registry import FOLDER, ModelProblem, human_size
+
+REQUIRED_KEYS = ("conv_first.weight", "body.0.rdb1.conv1.weight", "conv_last.weight")
+MAX_HEADER = 100 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class UpscalerInfo:
+    path: str
+    name: str
+    size_bytes: int
+    scale: int
+    source: str = FOLDER
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} · x{self.scale} · {human_size(self.size_bytes)}"
+
+
+def safetensors_keys(path: Path) -> dict:
+    with open(path, "rb") as handle:
+        (length,) = struct.unpack("<Q", handle.read(8))
+        if length > MAX_HEADER:
+            raise ValueError("implausible safetensors header")
+        return json.loads(handle.read(length))
+
+
+def inspect(path: str | Path) -> UpscalerInfo:
+    path = Path(path)
+    header = safetensors_keys(path)
+    if not all(key in header for key in REQUIRED_KEYS):
+        raise ValueError(f"{path.name} is not a Real-ESRGAN upscaler")
+    in_channels = header["conv_first.weight"]["shape"][1]
+    scale = {3: 4, 12: 2, 48: 1}.get(in_channels, 4)
+    name = re.sub(r"[._-]+", " ", path.stem)
+    return UpscalerInfo(str(path.resolve()), name, path.stat().st_size, scale)
+
+
+def scan(folders: list[Path]) -> tuple[list[UpscalerInfo], list[ModelProblem]]:
+    found, problems = [], []
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.rglob("*.safetensors")):
+            if (path.parent / "config.json").exists() or any(p.name == "model_index.json" for p in path.parents):
+                continue  # parts of diffusers / transformers folders
+            try:
+                found.append(inspect(path))
+            except (OSError, ValueError, KeyError, struct.error):
+                continue  # another kind of model: not a problem
+    return found, problems
