@@ -65,6 +65,7 @@ def run(data_dir: Path | None = None, startup_report: bool = False) -> int:
             return
         services.models.refresh()  # scanning runs on the thread pool
         services.image_models.refresh()
+        services.upscalers.refresh()
         QTimer.singleShot(WARM_UP_DELAY_MS, services.warm_up)
 
     window.first_painted.connect(after_first_paint)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from desktop.core import diffusion_registry, hardware
+from desktop.core import diffusion_registry, hardware, upscaler_registry
 from desktop.core.jobs import Job
 from desktop.models.model_list import ModelListModel
 from desktop.models.settings_model import SettingsModel
@@ -58,6 +58,10 @@ class Services(QObject):
             self.background, self._model_folders, lambda: [], self,
             scan_fn=lambda folders, _files: diffusion_registry.scan(folders),
             inspect_fn=diffusion_registry.inspect)
+        self.upscalers = ModelListModel(
+            self.background, self._model_folders, lambda: [], self,
+            scan_fn=lambda folders, _files: upscaler_registry.scan(folders),
+            inspect_fn=upscaler_registry.inspect)
         settings.changed.connect(self._on_setting_changed)
         self._warm_up.connect(self.inference.worker.warm_up)  # queued to the worker thread
         self._closed = False
@@ -72,6 +76,7 @@ class Services(QObject):
         if name in ("model_dirs", "model_files"):
             self.models.refresh()
             self.image_models.refresh()
+            self.upscalers.refresh()
         elif name == "memory_budget_mib":
             self.inference.worker.cache.budget_bytes = hardware.memory_budget_bytes(self.settings.get(name))
 

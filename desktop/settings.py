@@ -37,6 +37,7 @@ class Settings:
     last_text_model: str = ""
     last_code_model: str = ""
     last_image_model: str = ""
+    last_upscaler: str = ""
     window_geometry: str = ""  # base64 of QMainWindow.saveGeometry()
     window_state: str = ""
 

@@ -17,13 +17,14 @@ from desktop.services import Services  # noqa: E402
 from desktop.settings import Settings  # noqa: E402
 from desktop.ui.main_window import MainWindow  # noqa: E402
 from desktop.ui.theme import Theme  # noqa: E402
-from tiny_models import write_tiny_sd  # noqa: E402
+from tiny_models import write_tiny_esrgan, write_tiny_sd  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def image_models_dir(tmp_path_factory):
     folder = tmp_path_factory.mktemp("image-models")
     write_tiny_sd(folder / "tiny-sd")
+    write_tiny_esrgan(folder / "tiny-x4.safetensors")
     return folder
 
 
@@ -148,3 +149,19 @@ def test_cancel_mid_run_keeps_no_file(qtbot, panel):
     assert rows(panel, "SELECT status FROM generations") == [("cancelled",)]
     assert not [p for p in panel.services.layout.assets.rglob("*") if p.is_file()]
     assert panel.generate_button.isEnabled()
+
+
+def test_upscale_a_result_into_a_linked_generation(qtbot, panel):
+    panel.services.upscalers.refresh()
+    qtbot.waitUntil(lambda: panel.services.upscalers.rowCount() == 1, timeout=20000)
+    panel.form.prompt.setPlainText("a small house")
+    with qtbot.waitSignal(panel.services.queue.job_finished, timeout=60000):
+        panel.generate()
+    qtbot.waitUntil(lambda: panel.results.count() == 1)
+    with qtbot.waitSignal(panel.services.queue.job_finished, timeout=60000):
+        panel.upscale_buttons[2].click()
+    qtbot.waitUntil(lambda: panel.results.count() == 2)
+    assert rows(panel, "SELECT kind, status FROM generations ORDER BY id") == [("txt2img", "done"), ("upscale", "done")]
+    assert rows(panel, "SELECT generation_id, source_generation_id, relation FROM generation_sources") == [
+        (2, 1, "upscale")]
+    assert rows(panel, "SELECT width, height FROM assets ORDER BY id") == [(64, 64), (128, 128)]

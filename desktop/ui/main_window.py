@@ -97,6 +97,7 @@ class MainWindow(QMainWindow):
     def _rescan_models(self) -> None:
         self.services.models.refresh()
         self.services.image_models.refresh()
+        self.services.upscalers.refresh()
 
     def panel(self, key: str) -> QWidget:
         return self.panels[key]

@@ -135,12 +135,21 @@ class ImagePanel(QWidget):
         self.results.setFixedHeight(124)
         self.results.setFlow(QListWidget.LeftToRight)
         self.results.setWrapping(False)
+        self.upscaler = ModelPicker(self.services.upscalers, self.services.settings.get("last_upscaler"))
+        self.upscaler.setPlaceholderText("No upscaler: put a Real-ESRGAN .safetensors in a model folder")
+        self.upscale_buttons = {factor: QPushButton(f"Upscale ×{factor}") for factor in (2, 4)}
+        upscale_row = QHBoxLayout()
+        upscale_row.addWidget(QLabel("Upscaler"))
+        upscale_row.addWidget(self.upscaler, 1)
+        for button in self.upscale_buttons.values():
+            upscale_row.addWidget(button)
         right = QWidget()
         right_column = QVBoxLayout(right)
         right_column.setContentsMargins(0, 0, 0, 0)
         right_column.addWidget(self.preview, 1)
         right_column.addWidget(self.status)
         right_column.addWidget(self.results)
+        right_column.addLayout(upscale_row)
 
         splitter = QSplitter(Qt.Horizontal)
         splitter.addWidget(left)
@@ -169,6 +178,10 @@ class ImagePanel(QWidget):
         self.remove_image_button.clicked.connect(lambda: self.set_init_image(None, None))
         self.use_settings_button.clicked.connect(self.use_found_settings)
         self.results.itemClicked.connect(lambda item: self._show_file(item.data(Qt.UserRole)))
+        for factor, button in self.upscale_buttons.items():
+            button.clicked.connect(lambda _=False, f=factor: self.upscale_selected(f))
+        self.upscaler.model_chosen.connect(
+            lambda info: info is not None and self.services.settings.set("last_upscaler", info.path))
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(keys), self, self.generate, context=Qt.WidgetWithChildrenShortcut)
         QShortcut(QKeySequence("Escape"), self, self.cancel, context=Qt.WidgetWithChildrenShortcut)
@@ -181,6 +194,8 @@ class ImagePanel(QWidget):
     def _update_state(self) -> None:
         busy = self.job is not None
         self.generate_button.setEnabled(not busy)
+        for button in getattr(self, "upscale_buttons", {}).values():
+            button.setEnabled(not busy)
         self.cancel_button.setEnabled(busy)
         has_image = self.init_image is not None
         for widget in (self.strength, self.paint_mask, self.remove_image_button):
@@ -313,6 +328,27 @@ class ImagePanel(QWidget):
         self.services.submit(self.job)
         self._update_state()
 
+    def upscale_selected(self, factor: int) -> None:
+        """Upscale the selected result (or the newest) with the chosen GAN upscaler."""
+        from desktop.core.upscale_engine import UpscaleRequest
+
+        item = self.results.currentItem() or self.results.item(0)
+        upscaler = self.upscaler.current()
+        if self.job is not None:
+            return
+        if item is None:
+            self.show_error("Generate or pick an image to upscale first.")
+            return
+        if upscaler is None:
+            self.show_error("No upscaler found: put a Real-ESRGAN model (.safetensors) in a model folder.")
+            return
+        self.show_error("")
+        request = UpscaleRequest(item.data(Qt.UserRole), factor, source_generation_id=item.data(Qt.UserRole + 1))
+        self.job = Job("upscale", request, upscaler.path, title=f"Upscale ×{factor}: {item.text()}")
+        self.status.setText("Waiting for the upscaler…")
+        self.services.submit(self.job)
+        self._update_state()
+
     def cancel(self) -> None:
         if self.job is not None:
             self.services.queue.cancel(self.job.id)
@@ -327,7 +363,8 @@ class ImagePanel(QWidget):
         if progress.preview is not None:
             self._show_pixmap(QPixmap.fromImage(pil_to_qimage(progress.preview)))
         left = f" · about {progress.eta_s:.0f} s left" if progress.eta_s else ""
-        self.status.setText(f"{progress.message} · step {progress.done}/{progress.total}{left}".lstrip(" ·"))
+        unit = "tile" if progress.unit == "tiles" else "step"
+        self.status.setText(f"{progress.message} · {unit} {progress.done}/{progress.total}{left}".lstrip(" ·"))
 
     def _on_finished(self, job, outcome) -> None:
         if not self._mine(job):
@@ -338,7 +375,7 @@ class ImagePanel(QWidget):
         self.form.last_seed.setText(f"last: {seeds}")
         self.status.setText(f"{len(outcome.items)} image(s) saved · seed {seeds}")
         for item in outcome.items:
-            self._add_result(str(item.path))
+            self._add_result(str(item.path), item.generation_id)
 
     def _on_failed(self, job, message: str) -> None:
         if self._mine(job):
@@ -355,7 +392,7 @@ class ImagePanel(QWidget):
 
     # -- results ----------------------------------------------------------------------------
 
-    def _add_result(self, path: str) -> None:
+    def _add_result(self, path: str, generation_id: int | None = None) -> None:
         def decode():
             image = QImage(path)  # decoded on the pool; QPixmap only on the GUI thread
             return image, image.scaled(96, 96, Qt.KeepAspectRatio, Qt.SmoothTransformation)
@@ -365,6 +402,7 @@ class ImagePanel(QWidget):
             item = QListWidgetItem(Path(path).name)
             item.setIcon(QPixmap.fromImage(thumb))
             item.setData(Qt.UserRole, path)
+            item.setData(Qt.UserRole + 1, generation_id)
             self.results.insertItem(0, item)
             self._show_pixmap(QPixmap.fromImage(full))
 
