@@ -211,3 +211,15 @@ def test_sdxl_text_to_image_matches_plain_diffusers_and_does_img2img(tmp_path):
     again = engine.generate(request(steps=2, init_image=made.image, strength=0.6), lambda p: None,
                             threading.Event(), seed=8)
     assert again.image.size == (64, 64)
+
+
+@pytest.mark.parametrize("fmt, mime", [("JPEG", "image/jpeg"), ("WEBP", "image/webp")])
+def test_jpeg_and_webp_outputs_keep_their_settings(tmp_path, tiny_sd, fmt, mime):
+    library = Library(tmp_path / "lib")
+    job = Job("image", request(seed=31, file_format=fmt), str(tiny_sd), context={"n_threads": 2})
+    item = run_image_job(job, ModelCache(2**34), DirectStore(library), lambda p: None).items[0]
+    assert library.generations.get(item.generation_id).assets[0]["mime"] == mime
+    settings = read_settings(item.path)
+    assert (settings.prompt, settings.seed) == ("a red cube on a table", 31)
+    assert is_marked_ai_generated(item.path)
+    library.close()

@@ -165,3 +165,19 @@ def test_upscale_a_result_into_a_linked_generation(qtbot, panel):
     assert rows(panel, "SELECT generation_id, source_generation_id, relation FROM generation_sources") == [
         (2, 1, "upscale")]
     assert rows(panel, "SELECT width, height FROM assets ORDER BY id") == [(64, 64), (128, 128)]
+
+
+def test_pasting_an_image_from_the_clipboard(qtbot, panel):
+    from PySide6.QtGui import QImage, QColor
+
+    image = QImage(80, 60, QImage.Format_RGB32)
+    image.fill(QColor("orange"))
+    QApplication.clipboard().setImage(image)
+    panel.paste_image()
+    qtbot.waitUntil(lambda: panel.init_image is not None, timeout=10000)
+    assert panel.init_image.size == (80, 60) and panel.init_image.getpixel((5, 5)) == (255, 165, 0)
+    assert not panel.settings_bar.isVisible()
+    QApplication.clipboard().setText("just words")
+    panel.set_init_image(None, None)
+    panel.paste_image()
+    assert "no image" in panel.error.text()

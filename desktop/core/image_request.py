@@ -8,6 +8,7 @@ from desktop.core.errors import UserFacingError
 
 MIN_SIDE, MAX_SIDE = 64, 2048
 MAX_STEPS, MAX_BATCH = 150, 16
+FILE_FORMATS = {"PNG": (".png", "image/png"), "JPEG": (".jpg", "image/jpeg"), "WEBP": (".webp", "image/webp")}
 
 
 @dataclass
@@ -25,6 +26,7 @@ class ImageRequest:
     strength: float = 0.75
     mask: object = None       # PIL "L" image: white = repaint
     previews: bool = True
+    file_format: str = "PNG"  # PNG, JPEG or WEBP; metadata travels in each
 
     def validate(self) -> None:
         for name, side in (("Width", self.width), ("Height", self.height)):
@@ -38,6 +40,8 @@ class ImageRequest:
             raise UserFacingError(f"Batch count must be between 1 and {MAX_BATCH} (got {self.batch}).")
         if self.init_image is not None and not 0.0 < self.strength <= 1.0:
             raise UserFacingError(f"Strength must be above 0 and at most 1 (got {self.strength}).")
+        if self.file_format not in FILE_FORMATS:
+            raise UserFacingError(f"Images are saved as {', '.join(FILE_FORMATS)} (got {self.file_format}).")
         if self.mask is not None and self.init_image is None:
             raise UserFacingError("A mask needs an image to paint over: drop an image first.")
 

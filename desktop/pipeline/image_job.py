@@ -17,7 +17,7 @@ from desktop.core.engine import ProgressCallback
 from desktop.core.error_text import describe
 from desktop.core.errors import Cancelled
 from desktop.core.image_metadata import encode_image
-from desktop.core.image_request import ImageRequest
+from desktop.core.image_request import FILE_FORMATS, ImageRequest
 from desktop.core.image_settings import ImageSettings
 from desktop.core.jobs import Job, Progress
 from desktop.core.model_cache import ModelCache
@@ -91,10 +91,11 @@ def run_image_job(job: Job, cache: ModelCache, store: StoreAccess, progress: Pro
             raise
         details = {"settings": settings.as_dict(), "scheduler": type(engine.pipeline(request.kind).scheduler).__name__,
                    "kind": request.kind, "generation_id": generation_id, "versions": _versions()}
-        data = encode_image(made.image, "PNG", settings, details)
-        relative = f"assets/{dt.date.today():%Y/%m/%d}/{generation_id:08d}-{seed}.png"
+        suffix, mime = FILE_FORMATS[request.file_format]
+        data = encode_image(made.image, request.file_format, settings, details)
+        relative = f"assets/{dt.date.today():%Y/%m/%d}/{generation_id:08d}-{seed}{suffix}"
         written = write_atomically(root, relative, data)  # file in place before the row says done
-        asset = AssetMeta(written, "image/png", made.image.width, made.image.height)
+        asset = AssetMeta(written, mime, made.image.width, made.image.height)
         store.call(lambda lib: lib.generations.finish(generation_id, stats={"seconds": round(made.seconds, 3)},
                                                       seed=seed, assets=[asset]))
         outcome.items.append(ImageItem(generation_id, written.path, seed, made.seconds))
@@ -104,7 +105,8 @@ def run_image_job(job: Job, cache: ModelCache, store: StoreAccess, progress: Pro
 def _params(request: ImageRequest, index: int) -> dict:
     return {"steps": request.steps, "guidance": request.guidance, "width": request.width,
             "height": request.height, "scheduler": request.scheduler, "batch_index": index,
-            "batch": request.batch, "strength": request.strength if request.init_image is not None else None}
+            "batch": request.batch, "strength": request.strength if request.init_image is not None else None,
+            "file_format": request.file_format}
 
 
 def _versions() -> dict:

@@ -6,7 +6,7 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayo
                                QPlainTextEdit, QSpinBox, QWidget)
 
 from desktop.core.diffusion_engine import SCHEDULERS
-from desktop.core.image_request import MAX_BATCH, MAX_SIDE, MAX_STEPS, MIN_SIDE
+from desktop.core.image_request import FILE_FORMATS, MAX_BATCH, MAX_SIDE, MAX_STEPS, MIN_SIDE
 from desktop.core.image_settings import ImageSettings
 
 DEFAULT_SCHEDULER = "Model default"
@@ -51,6 +51,9 @@ class ImageForm(QWidget):
         self.batch.setRange(1, MAX_BATCH)
         self.scheduler = QComboBox()
         self.scheduler.addItems([DEFAULT_SCHEDULER, *SCHEDULERS])
+        self.file_format = QComboBox()
+        self.file_format.addItems(list(FILE_FORMATS))
+        self.file_format.setToolTip("Prompt, seed and settings travel inside every format")
         form.addRow("Prompt", self.prompt)
         form.addRow("Negative", self.negative)
         form.addRow("Size", _wrap(size))
@@ -59,6 +62,7 @@ class ImageForm(QWidget):
         form.addRow("Seed", _wrap(seed_row))
         form.addRow("Batch count", self.batch)
         form.addRow("Scheduler", self.scheduler)
+        form.addRow("Save as", self.file_format)
 
     @staticmethod
     def _side(value: int) -> QSpinBox:

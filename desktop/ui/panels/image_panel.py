@@ -294,7 +294,7 @@ class ImagePanel(QWidget):
             prompt=form.prompt.toPlainText().strip(), negative=form.negative.toPlainText().strip(),
             steps=form.steps.value(), guidance=form.guidance.value(), width=form.width_box.value(),
             height=form.height_box.value(), seed=form.seed.value(), batch=form.batch.value(),
-            scheduler=form.scheduler_name())
+            scheduler=form.scheduler_name(), file_format=form.file_format.currentText())
         if self.init_image is not None:
             request.init_image = self.init_image
             request.strength = self.strength.value() / 100
