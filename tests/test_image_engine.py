@@ -223,3 +223,20 @@ def test_jpeg_and_webp_outputs_keep_their_settings(tmp_path, tiny_sd, fmt, mime)
     assert (settings.prompt, settings.seed) == ("a red cube on a table", 31)
     assert is_marked_ai_generated(item.path)
     library.close()
+
+
+def test_previews_use_a_local_tiny_autoencoder_when_there_is_one(tmp_path, tiny_sd):
+    from tiny_models import write_tiny_autoencoder
+
+    write_tiny_autoencoder(tmp_path / "models" / "taesd")
+    engine = DiffusionEngine(tiny_sd, n_threads=2, preview_folders=[tmp_path / "models"])
+    assert engine.preview_decoder is not None
+    decoded, decode = [], engine.preview_decoder.decode
+    engine.preview_decoder.decode = lambda latents: decoded.append(latents.shape) or decode(latents)
+    updates = []
+    engine.generate(request(steps=2), updates.append, threading.Event(), seed=2)
+    assert len(decoded) == 2 and all(u.preview.mode == "RGB" for u in updates)
+    # The tiny test VAE downsamples by 2, TAESD upsamples by 8: 64 px -> 32 latents -> 256 px.
+    assert updates[0].preview.size == (256, 256)
+    plain = DiffusionEngine(tiny_sd, n_threads=2, preview_folders=[tmp_path / "elsewhere"])
+    assert plain.preview_decoder is None

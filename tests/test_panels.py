@@ -241,7 +241,8 @@ def test_settings_dialog_applies_threads_context_and_theme(qtbot, window):
     dialog.context.setValue(2048)
     dialog.theme.setCurrentIndex(dialog.theme.findData("dark"))
     dialog.apply()
-    assert window.services.job_options() == {"n_threads": 3, "n_ctx": 2048}
+    options = window.services.job_options()
+    assert (options["n_threads"], options["n_ctx"]) == (3, 2048)
     assert window.services.settings.get("theme") == "dark"
 
 

@@ -196,3 +196,14 @@ def write_tiny_esrgan(path: Path, scale: int = 4, seed: int = 0) -> Path:
     model = rrdbnet_class()(scale, features=8, blocks=1, growth=4)
     save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(path))
     return Path(path)
+
+
+def write_tiny_autoencoder(folder: Path, seed: int = 0) -> Path:
+    """A random-weight TAESD-shaped AutoencoderTiny, for step previews."""
+    import torch
+    from diffusers import AutoencoderTiny
+
+    torch.manual_seed(seed)
+    AutoencoderTiny(encoder_block_out_channels=(8, 8, 8, 8), decoder_block_out_channels=(8, 8, 8, 8),
+                    num_encoder_blocks=(1, 1, 1, 1), num_decoder_blocks=(1, 1, 1, 1)).save_pretrained(folder)
+    return Path(folder)

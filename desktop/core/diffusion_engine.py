@@ -53,7 +53,8 @@ def check_model_path(path: Path) -> None:
 class DiffusionEngine:
     modality = "image"
 
-    def __init__(self, model_path: str | Path, *, n_threads: int = 1, device: str | None = None):
+    def __init__(self, model_path: str | Path, *, n_threads: int = 1, device: str | None = None,
+                 preview_folders: list[Path] = ()):
         import torch
         from diffusers import AutoPipelineForText2Image
 
@@ -79,7 +80,21 @@ class DiffusionEngine:
         self.default_scheduler = self.base.scheduler
         self.is_sdxl = "XL" in type(self.base).__name__
         self._pipes = {"txt2img": self.base}
+        self.preview_decoder = self._preview_decoder(list(preview_folders))
         self.load_s = time.perf_counter() - started
+
+    def _preview_decoder(self, folders: list[Path]):
+        from desktop.core.tiny_autoencoder import TinyPreviewDecoder, find_tiny_autoencoder
+
+        folder = find_tiny_autoencoder(folders, self.is_sdxl)
+        return TinyPreviewDecoder(folder) if folder is not None else None
+
+    def preview(self, latents):
+        if self.preview_decoder is not None:
+            return self.preview_decoder.decode(latents)
+        from desktop.core.latent_preview import latents_to_preview
+
+        return latents_to_preview(latents, self.is_sdxl)
 
     def memory_bytes(self) -> int:
         total = 0
@@ -133,11 +148,7 @@ class DiffusionEngine:
         def on_step_end(pipe_, step, _timestep, kwargs):
             if cancel.is_set():
                 raise Cancelled()
-            preview = None
-            if request.previews and "latents" in kwargs:
-                from desktop.core.latent_preview import latents_to_preview
-
-                preview = latents_to_preview(kwargs["latents"], self.is_sdxl)
+            preview = self.preview(kwargs["latents"]) if request.previews and "latents" in kwargs else None
             elapsed = time.perf_counter() - started
             done = step + 1
             progress(Progress(done=done, total=total, unit="steps", preview=preview,

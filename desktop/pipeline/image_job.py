@@ -48,18 +48,21 @@ def folder_fingerprint(folder: Path) -> str:
     return digest.hexdigest()
 
 
-def load_image_engine(cache: ModelCache, model_path: str, n_threads: int) -> DiffusionEngine:
+def load_image_engine(cache: ModelCache, model_path: str, n_threads: int,
+                      preview_folders: list[Path] = ()) -> DiffusionEngine:
     resolved = str(Path(model_path).resolve())
     key = ("image", resolved, n_threads)
     for stale in [k for k in cache.keys() if k[:2] == key[:2] and k != key]:
         cache.unload(stale)
-    return cache.get(key, lambda: DiffusionEngine(resolved, n_threads=n_threads))
+    return cache.get(key, lambda: DiffusionEngine(resolved, n_threads=n_threads,
+                                                  preview_folders=list(preview_folders)))
 
 
 def run_image_job(job: Job, cache: ModelCache, store: StoreAccess, progress: ProgressCallback) -> ImageOutcome:
     request: ImageRequest = job.request
     request.validate()
-    engine = load_image_engine(cache, job.model_path, job.context.get("n_threads", 1))
+    engine = load_image_engine(cache, job.model_path, job.context.get("n_threads", 1),
+                               [Path(p) for p in job.context.get("model_dirs", [])])
     model_name = Path(engine.model_path).name
     model_hash = folder_fingerprint(Path(engine.model_path))
     base_seed = request.seed if request.seed >= 0 else random.randrange(2**31)
