@@ -57,7 +57,9 @@ class DiffusionEngine:
                  preview_folders: list[Path] = ()):
         import torch
         from diffusers import AutoPipelineForText2Image
+        from diffusers.utils import logging as diffusers_logging
 
+        diffusers_logging.disable_progress_bar()  # progress goes to the UI, not to stderr
         path = Path(model_path)
         check_model_path(path)
         self.model_path = str(path)

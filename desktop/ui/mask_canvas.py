@@ -7,7 +7,8 @@ from PySide6.QtCore import QPoint, QPointF, QRect, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-MASK_COLOR = QColor(255, 40, 40, 150)
+MASK_COLOR = QColor(255, 40, 40)  # painted opaque, shown translucent: overlapping strokes stay even
+MASK_OPACITY = 0.55
 
 
 class MaskCanvas(QWidget):
@@ -106,4 +107,5 @@ class MaskCanvas(QWidget):
         target = self._target()
         painter.drawImage(target, self.image)
         if self.mask is not None:
+            painter.setOpacity(MASK_OPACITY)
             painter.drawImage(target, self.mask)
