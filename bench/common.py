@@ -27,3 +27,26 @@ def median(values):
 
 def verdict(ok: bool) -> str:
     return "OK" if ok else "MISSED"
+
+
+def run_and_wait(app, services, job):
+    """Submit through the app's job queue and spin the event loop until it ends.
+    Returns (seconds from submit to the finished signal, outcome)."""
+    import time
+
+    done = []
+    finished = lambda _job, outcome: done.append(outcome)  # noqa: E731 - GUI-thread signal
+    failed = lambda _job, message: done.append(RuntimeError(message))  # noqa: E731
+    services.queue.job_finished.connect(finished)
+    services.queue.job_failed.connect(failed)
+    started = time.perf_counter()
+    services.submit(job)
+    while not done:
+        app.processEvents()
+        time.sleep(0.0005)
+    elapsed = time.perf_counter() - started
+    services.queue.job_finished.disconnect(finished)
+    services.queue.job_failed.disconnect(failed)
+    if isinstance(done[0], Exception):
+        raise done[0]
+    return elapsed, done[0]

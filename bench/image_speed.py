@@ -18,7 +18,7 @@ import threading
 import time
 from pathlib import Path
 
-from common import ROOT, median, verdict
+from common import ROOT, median, run_and_wait, verdict
 
 
 def plain_call(pipe, args, seed):
@@ -34,24 +34,9 @@ def app_call(app, services, model, args, seed, previews=True):
     from desktop.core.image_request import ImageRequest
     from desktop.core.jobs import Job
 
-    done = []
     request = ImageRequest(prompt=args.prompt, steps=args.steps, guidance=args.guidance, width=args.size,
                            height=args.size, seed=seed, previews=previews)
-    finished = lambda job, outcome: done.append(outcome)  # noqa: E731 - GUI-thread signal
-    failed = lambda job, message: done.append(RuntimeError(message))  # noqa: E731
-    services.queue.job_finished.connect(finished)
-    services.queue.job_failed.connect(failed)
-    started = time.perf_counter()
-    services.submit(Job("image", request, str(model)))
-    while not done:
-        app.processEvents()
-        time.sleep(0.001)
-    elapsed = time.perf_counter() - started
-    services.queue.job_finished.disconnect(finished)
-    services.queue.job_failed.disconnect(failed)
-    if isinstance(done[0], Exception):
-        raise done[0]
-    return elapsed
+    return run_and_wait(app, services, Job("image", request, str(model)))[0]
 
 
 def cancel_latency(engine, args) -> tuple[float, float]:

@@ -12,7 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import default_model, median, verdict
+from common import default_model, median, run_and_wait, verdict
 
 PROMPT = "Write a long story about a lighthouse keeper and the sea.\n\nOnce upon a time"
 
@@ -27,24 +27,10 @@ def app_run(app, services, model: Path, max_tokens: int) -> tuple[int, float]:
     from desktop.core.jobs import Job
     from desktop.core.text_request import COMPLETION, Sampling, TextRequest
 
-    done = []
     job = Job("text", TextRequest(mode=COMPLETION, prompt=PROMPT,
                                   sampling=Sampling(temperature=0, max_tokens=max_tokens)), str(model))
-    finished = lambda j, outcome: done.append(outcome)  # noqa: E731 - GUI-thread signal
-    failed = lambda j, message: done.append(RuntimeError(message))  # noqa: E731
-    services.queue.job_finished.connect(finished)
-    services.queue.job_failed.connect(failed)
-    started = time.perf_counter()
-    services.submit(job)
-    while not done:
-        app.processEvents()
-        time.sleep(0.0005)
-    elapsed = time.perf_counter() - started
-    services.queue.job_finished.disconnect(finished)
-    services.queue.job_failed.disconnect(failed)
-    if isinstance(done[0], Exception):
-        raise done[0]
-    return done[0].result.completion_tokens, elapsed
+    seconds, outcome = run_and_wait(app, services, job)
+    return outcome.result.completion_tokens, seconds
 
 
 def main() -> None:

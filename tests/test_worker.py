@@ -2,7 +2,6 @@
 only; the text modality itself is tested with the real engine on a tiny GGUF."""
 
 import sqlite3
-import threading
 import time
 
 import pytest

@@ -14,13 +14,12 @@ from pathlib import Path
 from desktop import __version__
 from desktop.core.diffusion_engine import DiffusionEngine
 from desktop.core.engine import ProgressCallback
-from desktop.core.error_text import describe
-from desktop.core.errors import Cancelled
 from desktop.core.image_metadata import encode_image
 from desktop.core.image_request import FILE_FORMATS, ImageRequest
 from desktop.core.image_settings import ImageSettings
 from desktop.core.jobs import Job, Progress
 from desktop.core.model_cache import ModelCache
+from desktop.pipeline.recording import run_recorded
 from desktop.pipeline.store_access import StoreAccess
 from desktop.store.asset_files import write_atomically
 from desktop.store.generations import AssetMeta, NewGeneration
@@ -84,14 +83,7 @@ def run_image_job(job: Job, cache: ModelCache, store: StoreAccess, progress: Pro
             progress(Progress(done=index * p.total + p.done, total=p.total * request.batch, unit="steps",
                               preview=p.preview, eta_s=p.eta_s, message=f"Image {index + 1}/{request.batch}"))
 
-        try:
-            made = engine.generate(request, step, job.cancel, seed)
-        except Cancelled:
-            store.call(lambda lib: lib.generations.cancel(generation_id))
-            raise
-        except BaseException as exc:
-            store.call(lambda lib: lib.generations.fail(generation_id, describe(exc)))
-            raise
+        made = run_recorded(store, generation_id, lambda: engine.generate(request, step, job.cancel, seed))
         details = {"settings": settings.as_dict(), "scheduler": type(engine.pipeline(request.kind).scheduler).__name__,
                    "kind": request.kind, "generation_id": generation_id, "versions": _versions()}
         suffix, mime = FILE_FORMATS[request.file_format]

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from desktop.core.engine import ProgressCallback
-from desktop.core.error_text import describe
 from desktop.core.errors import Cancelled
 from desktop.core.jobs import Job
 from desktop.core.llama_engine import LlamaTextEngine
 from desktop.core.model_cache import ModelCache
 from desktop.core.text_request import TextRequest, TextResult
+from desktop.pipeline.recording import run_recorded
 from desktop.pipeline.store_access import StoreAccess
 from desktop.store.asset_files import sha256_of_file
 from desktop.store.generations import NewGeneration, transaction
@@ -62,20 +62,17 @@ def run_text_job(job: Job, cache: ModelCache, store: StoreAccess, progress: Prog
         conversation_id=conversation_id,
     )
     generation_id = store.call(lambda lib: lib.generations.start(new))
-    try:
-        result = engine.generate(request, progress, job.cancel)
-    except Cancelled as stopped:
-        def record_stop(lib):
+    def record_stop(stopped: Cancelled):
+        def record(lib):
             with transaction(lib.conn):
                 lib.generations.cancel(generation_id, stopped.partial)
                 # A stopped chat reply is kept, as chat apps do; the generation says 'cancelled'.
                 if conversation_id is not None and stopped.partial.strip():
                     lib.conversations.add_message(conversation_id, "assistant", stopped.partial, generation_id)
-        store.call(record_stop)
-        raise
-    except BaseException as exc:
-        store.call(lambda lib: lib.generations.fail(generation_id, describe(exc)))
-        raise
+        return record
+
+    result = run_recorded(store, generation_id, lambda: engine.generate(request, progress, job.cancel),
+                          on_cancel=record_stop)
 
     def commit(lib) -> Message | None:
         with transaction(lib.conn):  # the row says done only together with its message

@@ -6,8 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from desktop.core.error_text import describe
-from desktop.core.errors import Cancelled
 from desktop.core.image_files import open_image
 from desktop.core.image_metadata import encode_image, read_settings
 from desktop.core.image_settings import ImageSettings
@@ -15,6 +13,7 @@ from desktop.core.jobs import Job
 from desktop.core.model_cache import ModelCache
 from desktop.core.upscale_engine import UpscaleEngine, UpscaleRequest
 from desktop.pipeline.image_job import ImageItem, ImageOutcome, _versions
+from desktop.pipeline.recording import run_recorded
 from desktop.pipeline.store_access import StoreAccess
 from desktop.store.asset_files import write_atomically
 from desktop.store.generations import AssetMeta, NewGeneration, transaction
@@ -42,14 +41,8 @@ def run_upscale_job(job: Job, cache: ModelCache, store: StoreAccess, progress) -
             return generation_id
 
     generation_id = store.call(start)
-    try:
-        image = engine.upscale(source, request.factor, progress, job.cancel, request.tile, request.overlap)
-    except Cancelled:
-        store.call(lambda lib: lib.generations.cancel(generation_id))
-        raise
-    except BaseException as exc:
-        store.call(lambda lib: lib.generations.fail(generation_id, describe(exc)))
-        raise
+    image = run_recorded(store, generation_id, lambda: engine.upscale(
+        source, request.factor, progress, job.cancel, request.tile, request.overlap))
     details = {"settings": settings.as_dict(), "kind": "upscale", "upscaler": upscaler,
                "source_generation_id": request.source_generation_id, "versions": _versions()}
     root = store.call(lambda lib: lib.layout.root)
