@@ -69,3 +69,27 @@ def test_generate_image_writes_a_png_with_metadata_into_the_library(tmp_path, ca
     code = main(["--data-dir", str(tmp_path / "data"), "generate", "image", "x", "--model", str(model),
                  "--width", "100"])
     assert code == 1 and "multiple of 8" in capsys.readouterr().err
+
+
+def test_generate_image_from_an_init_image_and_a_bad_one(tmp_path, capsys):
+    import pytest
+
+    pytest.importorskip("diffusers")
+    from PIL import Image
+
+    from tiny_models import write_tiny_sd
+
+    model = write_tiny_sd(tmp_path / "tiny-sd")
+    init = tmp_path / "init.png"
+    Image.new("RGB", (64, 64), "purple").save(init)
+    base = ["--data-dir", str(tmp_path / "data"), "generate", "image", "a purple room", "--model", str(model),
+            "--steps", "4", "--width", "64", "--height", "64"]
+    assert main(base + ["--init-image", str(init), "--strength", "0.5"]) == 0
+    assert Path(capsys.readouterr().out.strip()).exists()
+    fake = tmp_path / "fake.png"
+    fake.write_text("not really a png")
+    assert main(base + ["--init-image", str(fake)]) == 1
+    assert "not an image" in capsys.readouterr().err
+    conn = sqlite3.connect(tmp_path / "data" / "library.sqlite3")
+    assert conn.execute("SELECT kind, status FROM generations").fetchall() == [("img2img", "done")]
+    conn.close()

@@ -49,7 +49,7 @@ def test_same_seed_gives_the_same_pixels_as_a_plain_diffusers_call(engine, tiny_
     from diffusers import StableDiffusionPipeline
 
     made = engine.generate(request(negative="blurry"), lambda p: None, threading.Event(), seed=42)
-    plain = StableDiffusionPipeline.from_pretrained(tiny_sd, dtype=torch.float32)
+    plain = StableDiffusionPipeline.from_pretrained(tiny_sd, dtype=engine.dtype)
     plain.set_progress_bar_config(disable=True)
     expected = plain("a red cube on a table", negative_prompt="blurry", num_inference_steps=3,
                      guidance_scale=5.0, width=64, height=64,
@@ -203,7 +203,7 @@ def test_sdxl_text_to_image_matches_plain_diffusers_and_does_img2img(tmp_path):
     engine = DiffusionEngine(folder, n_threads=2)
     assert engine.is_sdxl
     made = engine.generate(request(steps=2), lambda p: None, threading.Event(), seed=8)
-    plain = StableDiffusionXLPipeline.from_pretrained(folder, dtype=torch.float32)
+    plain = StableDiffusionXLPipeline.from_pretrained(folder, dtype=engine.dtype)
     plain.set_progress_bar_config(disable=True)
     expected = plain("a red cube on a table", num_inference_steps=2, guidance_scale=5.0, width=64, height=64,
                      generator=torch.Generator("cpu").manual_seed(8)).images[0]
@@ -240,3 +240,15 @@ def test_previews_use_a_local_tiny_autoencoder_when_there_is_one(tmp_path, tiny_
     assert updates[0].preview.size == (256, 256)
     plain = DiffusionEngine(tiny_sd, n_threads=2, preview_folders=[tmp_path / "elsewhere"])
     assert plain.preview_decoder is None
+
+
+def test_dtype_follows_the_hardware():
+    import torch
+
+    from desktop.core import hardware
+    from desktop.core.diffusion_engine import pick_dtype
+
+    assert pick_dtype("cuda") == torch.float16
+    assert hardware.cpu_has_native_bf16("flags : fpu sse2 avx2 avx512f amx_bf16 amx_tile")
+    assert not hardware.cpu_has_native_bf16("flags : fpu sse2 avx2 avx512f")
+    assert pick_dtype("cpu") == (torch.bfloat16 if hardware.cpu_has_native_bf16() else torch.float32)

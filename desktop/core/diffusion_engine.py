@@ -17,6 +17,19 @@ from desktop.core.image_request import GeneratedImage, ImageRequest
 from desktop.core.jobs import Progress
 
 PICKLE_SUFFIXES = (".ckpt", ".bin", ".pt", ".pth", ".pkl")
+SMALL_GPU_BYTES = 8 * 1024**3
+
+
+def pick_dtype(device: str):
+    """fp16 on CUDA; bf16 on CPUs that compute it natively; fp32 otherwise (CPU half
+    precision is slow or unsupported for most ops)."""
+    import torch
+
+    from desktop.core.hardware import cpu_has_native_bf16
+
+    if device == "cuda":
+        return torch.float16
+    return torch.bfloat16 if cpu_has_native_bf16() else torch.float32
 # Display name -> (diffusers scheduler class, extra config)
 SCHEDULERS = {
     "Euler": ("EulerDiscreteScheduler", {}),
@@ -66,8 +79,7 @@ class DiffusionEngine:
         self.n_threads = n_threads
         torch.set_num_threads(n_threads)
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-        # fp16 on CUDA; on CPU fp32 (CPU half precision is slow or unsupported for most ops).
-        self.dtype = torch.float16 if self.device == "cuda" else torch.float32
+        self.dtype = pick_dtype(self.device)
         started = time.perf_counter()
         try:
             self.base = AutoPipelineForText2Image.from_pretrained(
@@ -76,14 +88,22 @@ class DiffusionEngine:
             raise ModelFileError(f"diffusers could not load {path.name}: {exc}") from None
         self.base.set_progress_bar_config(disable=True)
         if self.device == "cuda":
-            self.base.to(self.device)
-            self.base.enable_attention_slicing()
-            self.base.enable_vae_tiling()  # large images decode in tiles, bounding VRAM
+            self._fit_on_gpu()
         self.default_scheduler = self.base.scheduler
         self.is_sdxl = "XL" in type(self.base).__name__
         self._pipes = {"txt2img": self.base}
         self.preview_decoder = self._preview_decoder(list(preview_folders))
         self.load_s = time.perf_counter() - started
+
+    def _fit_on_gpu(self) -> None:
+        import torch
+
+        self.base.enable_attention_slicing()
+        self.base.enable_vae_tiling()  # large images decode in tiles, bounding VRAM
+        if torch.cuda.get_device_properties(0).total_memory < SMALL_GPU_BYTES:
+            self.base.enable_model_cpu_offload()  # components visit the GPU one at a time
+        else:
+            self.base.to(self.device)
 
     def _preview_decoder(self, folders: list[Path]):
         from desktop.core.tiny_autoencoder import TinyPreviewDecoder, find_tiny_autoencoder
