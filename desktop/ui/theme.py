@@ -25,6 +25,12 @@ def _dark_palette() -> QPalette:
         p.setColor(group, QPalette.HighlightedText, QColor(255, 255, 255))
         p.setColor(group, QPalette.Link, QColor(120, 165, 255))
         p.setColor(group, QPalette.PlaceholderText, QColor(140, 143, 150))
+        # Frame and border shades (the light defaults would draw white outlines).
+        p.setColor(group, QPalette.Light, QColor(70, 73, 78))
+        p.setColor(group, QPalette.Midlight, QColor(58, 60, 64))
+        p.setColor(group, QPalette.Mid, QColor(80, 83, 88))
+        p.setColor(group, QPalette.Dark, QColor(24, 25, 27))
+        p.setColor(group, QPalette.Shadow, QColor(10, 10, 12))
     disabled = QColor(120, 122, 128)
     for role in (QPalette.WindowText, QPalette.Text, QPalette.ButtonText):
         p.setColor(QPalette.Disabled, role, disabled)
