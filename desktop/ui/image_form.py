@@ -8,6 +8,7 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayo
 from desktop.core.diffusion_engine import SCHEDULERS
 from desktop.core.image_request import FILE_FORMATS, MAX_BATCH, MAX_SIDE, MAX_STEPS, MIN_SIDE
 from desktop.core.image_settings import ImageSettings
+from desktop.ui.layouts import as_widget
 
 DEFAULT_SCHEDULER = "Model default"
 # Names other tools use for the same samplers (A1111 and ComfyUI).
@@ -56,10 +57,10 @@ class ImageForm(QWidget):
         self.file_format.setToolTip("Prompt, seed and settings travel inside every format")
         form.addRow("Prompt", self.prompt)
         form.addRow("Negative", self.negative)
-        form.addRow("Size", _wrap(size))
+        form.addRow("Size", as_widget(size))
         form.addRow("Steps", self.steps)
         form.addRow("Guidance", self.guidance)
-        form.addRow("Seed", _wrap(seed_row))
+        form.addRow("Seed", as_widget(seed_row))
         form.addRow("Batch count", self.batch)
         form.addRow("Scheduler", self.scheduler)
         form.addRow("Save as", self.file_format)
@@ -94,9 +95,3 @@ class ImageForm(QWidget):
         if name in SCHEDULERS:
             self.scheduler.setCurrentText(name)
 
-
-def _wrap(layout) -> QWidget:
-    widget = QWidget()
-    layout.setContentsMargins(0, 0, 0, 0)
-    widget.setLayout(layout)
-    return widget

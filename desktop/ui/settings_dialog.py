@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
                                QHBoxLayout, QLabel, QLineEdit, QListWidget, QPushButton,
-                               QSpinBox, QVBoxLayout, QWidget)
+                               QSpinBox, QVBoxLayout)
 
 from desktop.core import hardware
 from desktop.settings import THEMES
+from desktop.ui.layouts import as_widget
 
 
 class SettingsDialog(QDialog):
@@ -24,7 +25,7 @@ class SettingsDialog(QDialog):
         row = QHBoxLayout()
         row.addWidget(self.data_dir, 1)
         row.addWidget(browse)
-        form.addRow("Data folder", _wrap(row))
+        form.addRow("Data folder", as_widget(row))
         form.addRow("", QLabel("<small>Library and outputs. Takes effect after a restart.</small>"))
 
         self.model_dirs = QListWidget()
@@ -41,7 +42,7 @@ class SettingsDialog(QDialog):
         column = QVBoxLayout()
         column.addWidget(self.model_dirs)
         column.addLayout(buttons)
-        form.addRow("Model folders", _wrap(column))
+        form.addRow("Model folders", as_widget(column))
 
         cores = hardware.physical_cores()
         self.threads = QSpinBox()
@@ -97,9 +98,3 @@ class SettingsDialog(QDialog):
         s.set("memory_budget_mib", self.memory.value())
         s.set("theme", self.theme.currentData())
 
-
-def _wrap(layout) -> QWidget:
-    widget = QWidget()
-    layout.setContentsMargins(0, 0, 0, 0)
-    widget.setLayout(layout)
-    return widget
