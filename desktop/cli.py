@@ -39,7 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     image = modalities.add_parser("image", help="make an image with a diffusers model folder")
     image.add_argument("prompt")
-    image.add_argument("--model", type=Path, required=True, help="diffusers model folder")
+    image.add_argument("--model", type=Path, required=True,
+                       help="diffusers model folder, or a single-file .safetensors checkpoint")
     image.add_argument("--negative", default="")
     image.add_argument("--steps", type=int, default=20)
     image.add_argument("--guidance", type=float, default=7.0)
@@ -155,8 +156,9 @@ def generate_image(args) -> int:
                            guidance=args.guidance, width=args.width, height=args.height, seed=args.seed,
                            batch=args.batch, scheduler=args.scheduler, init_image=init,
                            strength=args.strength, previews=False)
+    model_dirs = [str(library.layout.models), *settings.model_dirs]  # configs for single-file models
     job = Job("image", request, str(args.model), title="cli", context={
-        "n_threads": hardware.threads_from_setting(args.threads or settings.cpu_threads)})
+        "n_threads": hardware.threads_from_setting(args.threads or settings.cpu_threads), "model_dirs": model_dirs})
     previous_handler = signal.signal(signal.SIGINT, lambda *_: job.cancel.set())
     cache = ModelCache(hardware.memory_budget_bytes(settings.memory_budget_mib))
     try:

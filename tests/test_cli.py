@@ -93,3 +93,24 @@ def test_generate_image_from_an_init_image_and_a_bad_one(tmp_path, capsys):
     conn = sqlite3.connect(tmp_path / "data" / "library.sqlite3")
     assert conn.execute("SELECT kind, status FROM generations").fetchall() == [("img2img", "done")]
     conn.close()
+
+
+def test_generate_image_from_a_single_file_checkpoint(tmp_path, capsys):
+    import pytest
+
+    pytest.importorskip("diffusers")
+    import torch
+    from diffusers import StableDiffusionPipeline
+
+    from ldm_layout import write_single_file
+    from tiny_models import write_tiny_sd
+
+    config_source = write_tiny_sd(tmp_path / "data" / "models" / "tiny-sd")  # in the library's model folder
+    (tmp_path / "downloads").mkdir()
+    checkpoint = write_single_file(StableDiffusionPipeline.from_pretrained(config_source, dtype=torch.float32),
+                                   tmp_path / "downloads" / "fine-tune.safetensors")
+    code = main(["--data-dir", str(tmp_path / "data"), "generate", "image", "a tiny boat", "--model", str(checkpoint),
+                 "--steps", "2", "--width", "64", "--height", "64", "--seed", "3"])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    assert Path(out.out.strip()).exists()

@@ -3,6 +3,7 @@
 storage and metadata are real."""
 
 import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -252,3 +253,47 @@ def test_dtype_follows_the_hardware():
     assert hardware.cpu_has_native_bf16("flags : fpu sse2 avx2 avx512f amx_bf16 amx_tile")
     assert not hardware.cpu_has_native_bf16("flags : fpu sse2 avx2 avx512f")
     assert pick_dtype("cpu") == (torch.bfloat16 if hardware.cpu_has_native_bf16() else torch.float32)
+
+
+def test_single_file_checkpoints_load_with_a_borrowed_configuration(tmp_path, tiny_sd):
+    import torch
+    from diffusers import StableDiffusionPipeline
+
+    from desktop.core import diffusion_registry
+    from ldm_layout import write_single_file
+
+    reference = StableDiffusionPipeline.from_pretrained(tiny_sd, dtype=torch.float32)
+    models = tmp_path / "models"
+    models.mkdir()
+    checkpoint = write_single_file(reference, models / "my-finetune.safetensors")
+    # The registry lists it beside the diffusers folders it can borrow a configuration from.
+    (models / "tiny-sd").symlink_to(tiny_sd, target_is_directory=True)
+    listed = {Path(m.path).name: m.family for m in diffusion_registry.scan([models], include_hf_cache=False)[0]}
+    assert listed == {"my-finetune.safetensors": "SD 1.x single file", "tiny-sd": "SD 1.x/2.x"}
+    with pytest.raises(ModelFileError, match="needs the configuration of a diffusers SD 1.x model"):
+        DiffusionEngine(checkpoint, n_threads=2, config_candidates=[])
+    engine = DiffusionEngine(checkpoint, n_threads=2, config_candidates=diffusion_registry.config_folders([models]))
+    made = engine.generate(request(), lambda p: None, threading.Event(), seed=21)
+    reference.set_progress_bar_config(disable=True)
+    expected = reference("a red cube on a table", num_inference_steps=3, guidance_scale=5.0, width=64, height=64,
+                         generator=torch.Generator("cpu").manual_seed(21)).images[0]
+    assert np.array_equal(np.asarray(made.image), np.asarray(expected))
+
+
+def test_a_single_file_job_through_the_library(tmp_path, tiny_sd):
+    import torch
+    from diffusers import StableDiffusionPipeline
+
+    from ldm_layout import write_single_file
+
+    models = tmp_path / "models"
+    models.mkdir()
+    (models / "tiny-sd").symlink_to(tiny_sd, target_is_directory=True)
+    checkpoint = write_single_file(StableDiffusionPipeline.from_pretrained(tiny_sd, dtype=torch.float32),
+                                   tmp_path / "elsewhere.safetensors")
+    library = Library(tmp_path / "lib")
+    job = Job("image", request(seed=4), str(checkpoint), context={"n_threads": 2, "model_dirs": [str(models)]})
+    item = run_image_job(job, ModelCache(2**34), DirectStore(library), lambda p: None).items[0]
+    row = library.generations.get(item.generation_id)
+    assert (row.status, row.model_name) == ("done", "elsewhere.safetensors")
+    library.close()

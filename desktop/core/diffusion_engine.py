@@ -50,9 +50,9 @@ def check_model_path(path: Path) -> None:
             raise ModelFileError(
                 f"{path.name} is a pickle-based checkpoint ({path.suffix}). Loading it could run "
                 "arbitrary code, so Atelier never does: use a .safetensors version of the model.")
-        raise ModelFileError(
-            f"{path.name}: single-file checkpoints are not supported yet; use the model as a "
-            "diffusers folder (with model_index.json).")
+        if path.suffix.lower() != ".safetensors":
+            raise ModelFileError(f"{path.name} is not a model Atelier can load (.safetensors or a diffusers folder).")
+        return
     if not (path / "model_index.json").exists():
         raise ModelFileError(f"{path.name} is not a diffusers model folder (no model_index.json).")
     weights = list(path.rglob("*.safetensors"))
@@ -67,7 +67,7 @@ class DiffusionEngine:
     modality = "image"
 
     def __init__(self, model_path: str | Path, *, n_threads: int = 1, device: str | None = None,
-                 preview_folders: list[Path] = ()):
+                 preview_folders: list[Path] = (), config_candidates: list[Path] = ()):
         import torch
         from diffusers import AutoPipelineForText2Image
         from diffusers.utils import logging as diffusers_logging
@@ -82,8 +82,13 @@ class DiffusionEngine:
         self.dtype = pick_dtype(self.device)
         started = time.perf_counter()
         try:
-            self.base = AutoPipelineForText2Image.from_pretrained(
-                path, dtype=self.dtype, use_safetensors=True, local_files_only=True)
+            if path.is_file():
+                self.base = self._load_single_file(path, list(config_candidates))
+            else:
+                self.base = AutoPipelineForText2Image.from_pretrained(
+                    path, dtype=self.dtype, use_safetensors=True, local_files_only=True)
+        except ModelFileError:
+            raise
         except (OSError, ValueError, EnvironmentError) as exc:
             raise ModelFileError(f"diffusers could not load {path.name}: {exc}") from None
         self.base.set_progress_bar_config(disable=True)
@@ -94,6 +99,15 @@ class DiffusionEngine:
         self._pipes = {"txt2img": self.base}
         self.preview_decoder = self._preview_decoder(list(preview_folders))
         self.load_s = time.perf_counter() - started
+
+    def _load_single_file(self, path: Path, candidates: list[Path]):
+        import diffusers
+
+        from desktop.core.single_file_models import find_config_folder
+
+        config, pipeline_class = find_config_folder(path, candidates)
+        return getattr(diffusers, pipeline_class).from_single_file(
+            str(path), config=str(config), local_files_only=True, dtype=self.dtype)
 
     def _fit_on_gpu(self) -> None:
         import torch

@@ -58,6 +58,22 @@ def inspect(path: str | Path, source: str = ADDED) -> ModelInfo:
     )
 
 
+def find_files(folder: Path, pattern: str) -> list[Path]:
+    """Files matching `pattern` under `folder`, following symlinked folders (people link
+    shared model folders) without looping."""
+    import fnmatch
+
+    found, seen = [], set()
+    for root, dirs, files in os.walk(folder, followlinks=True):
+        real = os.path.realpath(root)
+        if real in seen:
+            dirs[:] = []
+            continue
+        seen.add(real)
+        found += [Path(root) / f for f in files if fnmatch.fnmatch(f, pattern)]
+    return sorted(found)
+
+
 def hf_cache_dir() -> Path:
     if os.environ.get("HF_HUB_CACHE"):
         return Path(os.environ["HF_HUB_CACHE"])
@@ -72,7 +88,7 @@ def candidate_files(folders: list[Path], files: list[Path], include_builtin: boo
         found += [(p, BUILTIN) for p in builtin_models.builtin_text_models()]
     for folder in folders:
         if folder.is_dir():
-            found += [(p, FOLDER) for p in sorted(folder.rglob("*.gguf"))]
+            found += [(p, FOLDER) for p in find_files(folder, "*.gguf")]
     found += [(Path(f), ADDED) for f in files]
     cache = hf_cache_dir()
     if include_hf_cache and cache.is_dir():

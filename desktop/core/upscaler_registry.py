@@ -9,7 +9,7 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
-from desktop.core.model_registry import FOLDER, ModelProblem, human_size
+from desktop.core.model_registry import FOLDER, ModelProblem, find_files, human_size
 
 REQUIRED_KEYS = ("conv_first.weight", "body.0.rdb1.conv1.weight", "conv_last.weight")
 MAX_HEADER = 100 * 1024 * 1024
@@ -52,7 +52,7 @@ def scan(folders: list[Path]) -> tuple[list[UpscalerInfo], list[ModelProblem]]:
     for folder in folders:
         if not folder.is_dir():
             continue
-        for path in sorted(folder.rglob("*.safetensors")):
+        for path in find_files(folder, "*.safetensors"):
             if (path.parent / "config.json").exists() or any(p.name == "model_index.json" for p in path.parents):
                 continue  # parts of diffusers / transformers folders
             try:

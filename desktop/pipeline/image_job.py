@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from desktop import __version__
+from desktop.core import diffusion_registry
 from desktop.core.diffusion_engine import DiffusionEngine
 from desktop.core.engine import ProgressCallback
 from desktop.core.image_metadata import encode_image
@@ -39,22 +40,28 @@ class ImageOutcome:
 
 
 def folder_fingerprint(folder: Path) -> str:
-    """A quick identity for a diffusers folder: its weight files' names and sizes (hashing
-    gigabytes of weights at every load would cost more than the generation)."""
+    """A quick identity for a model: its weight files' names and sizes (hashing gigabytes
+    of weights at every load would cost more than the generation)."""
     digest = hashlib.sha256()
-    for weight in sorted(folder.rglob("*.safetensors")):
-        digest.update(f"{weight.relative_to(folder)}:{weight.stat().st_size}".encode())
+    weights = [folder] if folder.is_file() else sorted(folder.rglob("*.safetensors"))
+    for weight in weights:
+        digest.update(f"{weight.relative_to(folder.parent if folder.is_file() else folder)}:{weight.stat().st_size}".encode())
     return digest.hexdigest()
 
 
 def load_image_engine(cache: ModelCache, model_path: str, n_threads: int,
-                      preview_folders: list[Path] = ()) -> DiffusionEngine:
+                      model_dirs: list[Path] = ()) -> DiffusionEngine:
     resolved = str(Path(model_path).resolve())
     key = ("image", resolved, n_threads)
     for stale in [k for k in cache.keys() if k[:2] == key[:2] and k != key]:
         cache.unload(stale)
-    return cache.get(key, lambda: DiffusionEngine(resolved, n_threads=n_threads,
-                                                  preview_folders=list(preview_folders)))
+
+    def load() -> DiffusionEngine:
+        candidates = diffusion_registry.config_folders(list(model_dirs)) if Path(resolved).is_file() else []
+        return DiffusionEngine(resolved, n_threads=n_threads, preview_folders=list(model_dirs),
+                               config_candidates=candidates)
+
+    return cache.get(key, load)
 
 
 def run_image_job(job: Job, cache: ModelCache, store: StoreAccess, progress: ProgressCallback) -> ImageOutcome:
