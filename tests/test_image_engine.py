@@ -297,3 +297,34 @@ def test_a_single_file_job_through_the_library(tmp_path, tiny_sd):
     row = library.generations.get(item.generation_id)
     assert (row.status, row.model_name) == ("done", "elsewhere.safetensors")
     library.close()
+
+
+def test_single_file_families_are_told_apart_by_their_headers(tmp_path):
+    import torch
+    from safetensors.torch import save_file
+
+    from desktop.core.single_file_models import describe_checkpoint, find_config_folder
+
+    def checkpoint(name, **tensors):
+        path = tmp_path / name
+        save_file({k: torch.zeros(*shape) for k, shape in tensors.items()}, str(path))
+        return path
+
+    unet = {"model.diffusion_model.input_blocks.0.0.weight": (8, 4, 3, 3)}
+    sd1 = checkpoint("sd1.safetensors", **unet, **{"cond_stage_model.transformer.text_model.embeddings.token_embedding.weight": (10, 768)})
+    sd2 = checkpoint("sd2.safetensors", **unet, **{"cond_stage_model.model.token_embedding.weight": (10, 1024)})
+    sdxl = checkpoint("sdxl.safetensors", **unet, **{"conditioner.embedders.1.model.token_embedding.weight": (10, 1280)})
+    lora = checkpoint("lora.safetensors", **{"lora_unet_down.weight": (2, 2)})
+    assert [describe_checkpoint(p)["family"] for p in (sd1, sd2, sdxl)] == ["SD 1.x", "SD 2.x", "SDXL"]
+    assert describe_checkpoint(lora) is None
+    assert describe_checkpoint(sd2)["text_width"] == 1024
+    # An SD 1.x configuration (768-wide text encoder) is not lent to an SD 2.x checkpoint.
+    config = tmp_path / "sd1-config"
+    (config / "unet").mkdir(parents=True)
+    (config / "text_encoder").mkdir()
+    (config / "model_index.json").write_text('{"_class_name": "StableDiffusionPipeline"}')
+    (config / "unet" / "config.json").write_text('{"in_channels": 4}')
+    (config / "text_encoder" / "config.json").write_text('{"hidden_size": 768}')
+    assert find_config_folder(sd1, [config]) == (config, "StableDiffusionPipeline")
+    with pytest.raises(ModelFileError, match="SD 2.x"):
+        find_config_folder(sd2, [config])

@@ -31,8 +31,9 @@ def describe_checkpoint(path: Path) -> dict | None:
     clip = header.get("cond_stage_model.transformer.text_model.embeddings.token_embedding.weight")
     if clip is not None:
         return {"family": "SD 1.x", "text_width": clip["shape"][1], "in_channels": unet_in}
-    if any(key.startswith("cond_stage_model.model.") for key in header):
-        return {"family": "SD 2.x", "text_width": None, "in_channels": unet_in}
+    open_clip = header.get("cond_stage_model.model.token_embedding.weight")
+    if open_clip is not None:  # SD 2.x: OpenCLIP ViT-H text encoder (1024 wide)
+        return {"family": "SD 2.x", "text_width": open_clip["shape"][1], "in_channels": unet_in}
     return None
 
 
