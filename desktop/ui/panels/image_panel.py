@@ -246,8 +246,14 @@ class ImagePanel(QWidget):
             self.show_error("The clipboard holds no image.")
 
     def _use_qimage(self, qimage: QImage) -> None:
+        from desktop.core.image_files import MAX_PIXELS
+
         if qimage.isNull():
             self.show_error("That is not an image Atelier can read.")
+            return
+        if qimage.width() * qimage.height() > MAX_PIXELS:
+            self.show_error(f"That image is {qimage.width()}×{qimage.height()} pixels, too large for an "
+                            f"image prompt (limit {MAX_PIXELS // 1_000_000} megapixels). Downscale it first.")
             return
         self.services.background.run(lambda: (None, qimage_to_pil(qimage), qimage.copy(), None),
                                      self._on_image_loaded, lambda exc: self.show_error(str(exc)))
