@@ -10,6 +10,7 @@ from desktop.store import database
 from desktop.store.asset_files import remove_leftover_temp_files
 from desktop.store.conversations import ConversationRepository
 from desktop.store.generations import GenerationRepository
+from desktop.store.library_items import LibraryItems
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +21,7 @@ class Library:
         self.conn = database.connect(self.layout.database)
         self.generations = GenerationRepository(self.conn)
         self.conversations = ConversationRepository(self.conn)
+        self.items = LibraryItems(self.conn)
 
     def recover_after_crash(self) -> dict:
         """Fix what an unclean exit left: 'running' rows and partial files."""

@@ -117,4 +117,35 @@ MIGRATIONS: list[str] = [
     CREATE INDEX generation_sources_by_generation ON generation_sources(generation_id);
     CREATE INDEX generation_sources_by_source ON generation_sources(source_generation_id);
     """,
+    # 3: curation for the Library: favourite, rating, tags and collections (any modality).
+    """
+    ALTER TABLE generations ADD COLUMN favorite INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE generations ADD COLUMN rating INTEGER CHECK (rating BETWEEN 1 AND 5);
+    CREATE INDEX generations_done_by_time ON generations(status, created_at DESC, id DESC);
+    CREATE INDEX generations_favorite ON generations(favorite, created_at DESC, id DESC) WHERE favorite = 1;
+
+    CREATE TABLE tags (
+        id   INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE COLLATE NOCASE
+    );
+    CREATE TABLE generation_tags (
+        generation_id INTEGER NOT NULL REFERENCES generations(id) ON DELETE CASCADE,
+        tag_id        INTEGER NOT NULL REFERENCES tags(id) ON DELETE CASCADE,
+        PRIMARY KEY (generation_id, tag_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX generation_tags_by_tag ON generation_tags(tag_id, generation_id);
+
+    CREATE TABLE collections (
+        id         INTEGER PRIMARY KEY,
+        name       TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        created_at REAL NOT NULL
+    );
+    CREATE TABLE collection_items (
+        collection_id INTEGER NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
+        generation_id INTEGER NOT NULL REFERENCES generations(id) ON DELETE CASCADE,
+        added_at      REAL NOT NULL,
+        PRIMARY KEY (collection_id, generation_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX collection_items_by_generation ON collection_items(generation_id);
+    """,
 ]

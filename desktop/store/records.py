@@ -55,6 +55,8 @@ class Generation:
     created_at: float
     started_at: float | None
     finished_at: float | None
+    favorite: int = 0
+    rating: int | None = None
     assets: tuple = field(default=())
 
     @classmethod

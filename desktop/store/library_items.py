@@ -1,0 +1,181 @@
+"""The Library's view of the store: finished generations of every modality, filtered,
+searched and paged by keyset (no OFFSET: the 1,000th page costs what the first does),
+plus curation (favourite, rating, tags, collections)."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from dataclasses import dataclass, field
+
+from desktop.store.fts import match_query
+from desktop.store.generations import transaction
+
+SORTS = ("newest", "oldest", "rating")
+
+
+@dataclass(frozen=True)
+class LibraryItem:
+    """One row of the Library grid: enough to draw it, nothing heavy."""
+    id: int
+    modality: str
+    kind: str
+    prompt: str
+    model_name: str
+    created_at: float
+    favorite: bool
+    rating: int | None
+    asset_path: str | None
+    mime: str | None
+
+
+@dataclass
+class LibraryQuery:
+    text: str = ""
+    modality: str = ""
+    model_name: str = ""
+    since: float | None = None
+    until: float | None = None
+    favorite_only: bool = False
+    min_rating: int | None = None
+    tag: str = ""
+    collection_id: int | None = None
+    sort: str = "newest"
+
+
+@dataclass
+class Page:
+    items: list[LibraryItem] = field(default_factory=list)
+    cursor: tuple | None = None   # pass back to get the next page; None when there is no more
+
+
+_COLUMNS = ("g.id, g.modality, g.kind, g.prompt, g.model_name, g.created_at, g.favorite, g.rating,"
+            " (SELECT a.path FROM assets a WHERE a.generation_id = g.id ORDER BY a.id LIMIT 1) AS asset_path,"
+            " (SELECT a.mime FROM assets a WHERE a.generation_id = g.id ORDER BY a.id LIMIT 1) AS mime")
+
+
+class LibraryItems:
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def page(self, query: LibraryQuery, cursor: tuple | None = None, limit: int = 100) -> Page:
+        if query.sort not in SORTS:
+            raise ValueError(f"sort must be one of {SORTS}")
+        where, args = ["g.status = 'done'"], []
+        source = "generations g"
+        text = match_query(query.text) if query.text.strip() else None
+        if text is not None:
+            source = "generations_fts f JOIN generations g ON g.id = f.rowid"
+            where.append("generations_fts MATCH ?")
+            args.append(text)
+        for column, value in (("g.modality", query.modality), ("g.model_name", query.model_name)):
+            if value:
+                where.append(f"{column} = ?")
+                args.append(value)
+        if query.since is not None:
+            where.append("g.created_at >= ?")
+            args.append(query.since)
+        if query.until is not None:
+            where.append("g.created_at < ?")
+            args.append(query.until)
+        if query.favorite_only:
+            where.append("g.favorite = 1")
+        if query.min_rating is not None:
+            where.append("g.rating >= ?")
+            args.append(query.min_rating)
+        if query.tag:
+            where.append("g.id IN (SELECT gt.generation_id FROM generation_tags gt JOIN tags t ON t.id = gt.tag_id"
+                         " WHERE t.name = ?)")
+            args.append(query.tag)
+        if query.collection_id is not None:
+            where.append("g.id IN (SELECT generation_id FROM collection_items WHERE collection_id = ?)")
+            args.append(query.collection_id)
+        order, keyset = self._ordering(query.sort, cursor)
+        if keyset:
+            where.append(keyset[0])
+            args += keyset[1]
+        sql = f"SELECT {_COLUMNS} FROM {source} WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ?"
+        rows = self.conn.execute(sql, (*args, limit + 1)).fetchall()
+        items = [_item(r) for r in rows[:limit]]
+        next_cursor = None
+        if len(rows) > limit and items:
+            last = items[-1]
+            next_cursor = ((last.rating or 0), last.created_at, last.id) if query.sort == "rating" \
+                else (last.created_at, last.id)
+        return Page(items, next_cursor)
+
+    @staticmethod
+    def _ordering(sort: str, cursor):
+        if sort == "newest":
+            keyset = ("(g.created_at, g.id) < (?, ?)", list(cursor)) if cursor else None
+            return "g.created_at DESC, g.id DESC", keyset
+        if sort == "oldest":
+            keyset = ("(g.created_at, g.id) > (?, ?)", list(cursor)) if cursor else None
+            return "g.created_at ASC, g.id ASC", keyset
+        keyset = ("(COALESCE(g.rating, 0), g.created_at, g.id) < (?, ?, ?)", list(cursor)) if cursor else None
+        return "COALESCE(g.rating, 0) DESC, g.created_at DESC, g.id DESC", keyset
+
+    def model_names(self) -> list[str]:
+        rows = self.conn.execute("SELECT DISTINCT model_name FROM generations WHERE status='done' ORDER BY 1")
+        return [r[0] for r in rows if r[0]]
+
+    # -- curation ----------------------------------------------------------------------------
+
+    def set_favorite(self, generation_ids: list[int], favorite: bool) -> None:
+        self.conn.executemany("UPDATE generations SET favorite=? WHERE id=?",
+                              [(int(favorite), gid) for gid in generation_ids])
+
+    def set_rating(self, generation_ids: list[int], rating: int | None) -> None:
+        if rating is not None and not 1 <= rating <= 5:
+            raise ValueError("a rating is 1 to 5 stars")
+        self.conn.executemany("UPDATE generations SET rating=? WHERE id=?", [(rating, gid) for gid in generation_ids])
+
+    def add_tag(self, generation_ids: list[int], name: str) -> None:
+        name = " ".join(name.split())
+        if not name:
+            return
+        with transaction(self.conn):
+            self.conn.execute("INSERT OR IGNORE INTO tags (name) VALUES (?)", (name,))
+            tag_id = self.conn.execute("SELECT id FROM tags WHERE name=?", (name,)).fetchone()[0]
+            self.conn.executemany("INSERT OR IGNORE INTO generation_tags (generation_id, tag_id) VALUES (?, ?)",
+                                  [(gid, tag_id) for gid in generation_ids])
+
+    def remove_tag(self, generation_ids: list[int], name: str) -> None:
+        self.conn.executemany(
+            "DELETE FROM generation_tags WHERE generation_id=? AND tag_id=(SELECT id FROM tags WHERE name=?)",
+            [(gid, name) for gid in generation_ids])
+
+    def tags_of(self, generation_id: int) -> list[str]:
+        rows = self.conn.execute("SELECT t.name FROM tags t JOIN generation_tags gt ON gt.tag_id=t.id"
+                                 " WHERE gt.generation_id=? ORDER BY t.name", (generation_id,))
+        return [r[0] for r in rows]
+
+    def create_collection(self, name: str) -> int:
+        name = " ".join(name.split())
+        if not name:
+            raise ValueError("a collection needs a name")
+        self.conn.execute("INSERT OR IGNORE INTO collections (name, created_at) VALUES (?, ?)", (name, time.time()))
+        return self.conn.execute("SELECT id FROM collections WHERE name=?", (name,)).fetchone()[0]
+
+    def collections(self) -> list[tuple[int, str, int]]:
+        """(id, name, item count) of every collection, by name."""
+        rows = self.conn.execute("SELECT c.id, c.name, COUNT(ci.generation_id) FROM collections c"
+                                 " LEFT JOIN collection_items ci ON ci.collection_id=c.id GROUP BY c.id ORDER BY c.name")
+        return [tuple(r) for r in rows]
+
+    def add_to_collection(self, collection_id: int, generation_ids: list[int]) -> None:
+        now = time.time()
+        self.conn.executemany("INSERT OR IGNORE INTO collection_items (collection_id, generation_id, added_at)"
+                              " VALUES (?, ?, ?)", [(collection_id, gid, now) for gid in generation_ids])
+
+    def remove_from_collection(self, collection_id: int, generation_ids: list[int]) -> None:
+        self.conn.executemany("DELETE FROM collection_items WHERE collection_id=? AND generation_id=?",
+                              [(collection_id, gid) for gid in generation_ids])
+
+
+def _item(row) -> LibraryItem:
+    return LibraryItem(id=row["id"], modality=row["modality"], kind=row["kind"], prompt=row["prompt"],
+                       model_name=row["model_name"], created_at=row["created_at"], favorite=bool(row["favorite"]),
+                       rating=row["rating"], asset_path=row["asset_path"], mime=row["mime"])
