@@ -66,9 +66,14 @@ class LibraryItems:
         where, args = ["g.status = 'done'"], []
         source = "generations g"
         text = match_query(query.text) if query.text.strip() else None
-        if text is not None:
+        if text is not None and query.sort != "rating":
+            # Walk the full-text index itself in rowid order: it stops after one page
+            # however many rows match (newest/oldest follow the library's insertion order).
             source = "generations_fts f JOIN generations g ON g.id = f.rowid"
             where.append("generations_fts MATCH ?")
+            args.append(text)
+        elif text is not None:
+            where.append("g.id IN (SELECT rowid FROM generations_fts WHERE generations_fts MATCH ?)")
             args.append(text)
         for column, value in (("g.modality", query.modality), ("g.model_name", query.model_name)):
             if value:
@@ -92,30 +97,32 @@ class LibraryItems:
         if query.collection_id is not None:
             where.append("g.id IN (SELECT generation_id FROM collection_items WHERE collection_id = ?)")
             args.append(query.collection_id)
-        order, keyset = self._ordering(query.sort, cursor)
+        order, keyset = self._ordering(query.sort, cursor, "f.rowid" if source != "generations g" else "g.id")
         if keyset:
             where.append(keyset[0])
             args += keyset[1]
-        sql = f"SELECT {_COLUMNS} FROM {source} WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ?"
+        # Pick the page's ids first; the per-item columns (first asset) are computed for
+        # those rows only, not for every match before sorting.
+        pick = f"SELECT g.id AS id FROM {source} WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ?"
+        outer = order.replace("f.rowid", "g.id")
+        sql = f"SELECT {_COLUMNS} FROM ({pick}) AS pick JOIN generations g ON g.id = pick.id ORDER BY {outer}"
         rows = self.conn.execute(sql, (*args, limit + 1)).fetchall()
         items = [_item(r) for r in rows[:limit]]
         next_cursor = None
         if len(rows) > limit and items:
             last = items[-1]
-            next_cursor = ((last.rating or 0), last.created_at, last.id) if query.sort == "rating" \
-                else (last.created_at, last.id)
+            next_cursor = ((last.rating or 0), last.id) if query.sort == "rating" else (last.id,)
         return Page(items, next_cursor)
 
     @staticmethod
-    def _ordering(sort: str, cursor):
+    def _ordering(sort: str, cursor, key: str):
+        """Newest/oldest follow the order items entered the library (rowid: free to walk)."""
         if sort == "newest":
-            keyset = ("(g.created_at, g.id) < (?, ?)", list(cursor)) if cursor else None
-            return "g.created_at DESC, g.id DESC", keyset
+            return f"{key} DESC", ((f"{key} < ?", list(cursor)) if cursor else None)
         if sort == "oldest":
-            keyset = ("(g.created_at, g.id) > (?, ?)", list(cursor)) if cursor else None
-            return "g.created_at ASC, g.id ASC", keyset
-        keyset = ("(COALESCE(g.rating, 0), g.created_at, g.id) < (?, ?, ?)", list(cursor)) if cursor else None
-        return "COALESCE(g.rating, 0) DESC, g.created_at DESC, g.id DESC", keyset
+            return f"{key} ASC", ((f"{key} > ?", list(cursor)) if cursor else None)
+        keyset = ("(COALESCE(g.rating, 0), g.id) < (?, ?)", list(cursor)) if cursor else None
+        return "COALESCE(g.rating, 0) DESC, g.id DESC", keyset
 
     def model_names(self) -> list[str]:
         rows = self.conn.execute("SELECT DISTINCT model_name FROM generations WHERE status='done' ORDER BY 1")

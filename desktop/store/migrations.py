@@ -121,8 +121,9 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE generations ADD COLUMN favorite INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE generations ADD COLUMN rating INTEGER CHECK (rating BETWEEN 1 AND 5);
-    CREATE INDEX generations_done_by_time ON generations(status, created_at DESC, id DESC);
-    CREATE INDEX generations_favorite ON generations(favorite, created_at DESC, id DESC) WHERE favorite = 1;
+    CREATE INDEX generations_favorite ON generations(favorite, id) WHERE favorite = 1;
+    CREATE INDEX generations_by_modality_id ON generations(modality, id);
+    CREATE INDEX generations_by_model_id ON generations(model_name, id);
 
     CREATE TABLE tags (
         id   INTEGER PRIMARY KEY,
@@ -147,5 +148,30 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (collection_id, generation_id)
     ) WITHOUT ROWID;
     CREATE INDEX collection_items_by_generation ON collection_items(generation_id);
+
+    -- Search-as-you-type ends every query with a prefix term: give FTS5 prefix indexes.
+    DROP TRIGGER generations_ai;
+    DROP TRIGGER generations_ad;
+    DROP TRIGGER generations_au;
+    DROP TABLE generations_fts;
+    CREATE VIRTUAL TABLE generations_fts USING fts5(
+        prompt, negative, output_text, content='generations', content_rowid='id',
+        tokenize='unicode61 remove_diacritics 2', prefix='1 2 3'
+    );
+    INSERT INTO generations_fts(generations_fts) VALUES ('rebuild');
+    CREATE TRIGGER generations_ai AFTER INSERT ON generations BEGIN
+        INSERT INTO generations_fts(rowid, prompt, negative, output_text)
+        VALUES (new.id, new.prompt, new.negative, new.output_text);
+    END;
+    CREATE TRIGGER generations_ad AFTER DELETE ON generations BEGIN
+        INSERT INTO generations_fts(generations_fts, rowid, prompt, negative, output_text)
+        VALUES ('delete', old.id, old.prompt, old.negative, old.output_text);
+    END;
+    CREATE TRIGGER generations_au AFTER UPDATE OF prompt, negative, output_text ON generations BEGIN
+        INSERT INTO generations_fts(generations_fts, rowid, prompt, negative, output_text)
+        VALUES ('delete', old.id, old.prompt, old.negative, old.output_text);
+        INSERT INTO generations_fts(rowid, prompt, negative, output_text)
+        VALUES (new.id, new.prompt, new.negative, new.output_text);
+    END;
     """,
 ]
