@@ -3,6 +3,7 @@ frozen build stays simple; later modalities add a line here."""
 
 from desktop.ui.panels.code_panel import CodePanel
 from desktop.ui.panels.image_panel import ImagePanel
+from desktop.ui.panels.library_panel import LibraryPanel
 from desktop.ui.panels.text_panel import TextPanel
 
 # (key, label, panel class)
@@ -10,4 +11,5 @@ PANELS = [
     ("text", "Text", TextPanel),
     ("code", "Code", CodePanel),
     ("image", "Image", ImagePanel),
+    ("library", "Library", LibraryPanel),
 ]

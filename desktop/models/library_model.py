@@ -1,0 +1,123 @@
+"""The Library grid's model: items of every modality, fetched a page at a time through
+the store writer as the view scrolls (keyset pages), with thumbnails from the cache."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, Qt, Signal
+from PySide6.QtGui import QColor
+
+from desktop.models.thumbnails import ThumbnailCache, placeholder
+from desktop.store.library_items import LibraryItem, LibraryQuery
+
+ITEM_ROLE = Qt.UserRole + 1
+PAGE_SIZE = 200
+MODALITY_COLORS = {"text": QColor(70, 110, 160), "image": QColor(90, 90, 90), "audio": QColor(120, 80, 140),
+                   "video": QColor(150, 90, 60)}
+
+
+class LibraryModel(QAbstractListModel):
+    loaded = Signal()
+
+    def __init__(self, store, background, data_dir, parent=None):
+        super().__init__(parent)
+        self._store = store
+        self._data_dir = str(data_dir)
+        self.thumbnails = ThumbnailCache(background, parent=self)
+        self.thumbnails.ready.connect(self._thumbnail_ready)
+        self._items: list[LibraryItem] = []
+        self._rows_by_path: dict[str, int] = {}
+        self._cursor = None
+        self._exhausted = False
+        self._loading = False
+        self._query = LibraryQuery()
+        self._generation = 0
+        self._placeholders = {}
+
+    # -- Qt model ------------------------------------------------------------------------
+
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._items)
+
+    def data(self, index: QModelIndex, role=Qt.DisplayRole):
+        """Only memory lookups here: no disk, no decoding."""
+        if not index.isValid() or index.row() >= len(self._items):
+            return None
+        item = self._items[index.row()]
+        if role == Qt.DisplayRole:
+            prompt = " ".join(item.prompt.split())
+            return (prompt[:40] + "…") if len(prompt) > 40 else prompt
+        if role == Qt.ToolTipRole:
+            return f"{item.modality} · {item.model_name}\n{item.prompt[:300]}"
+        if role == Qt.DecorationRole:
+            if item.asset_path and (item.mime or "").startswith("image/"):
+                pixmap = self.thumbnails.get(self.absolute(item.asset_path))
+                if pixmap is not None:
+                    return pixmap
+            return self._placeholder(item.modality)
+        if role == ITEM_ROLE:
+            return item
+        return None
+
+    def canFetchMore(self, parent=QModelIndex()) -> bool:
+        return not parent.isValid() and not self._exhausted and not self._loading
+
+    def fetchMore(self, parent=QModelIndex()) -> None:
+        if parent.isValid() or self._exhausted or self._loading:
+            return
+        self._loading = True
+        ticket, query, cursor = self._generation, self._query, self._cursor
+        self._store.submit(lambda lib: lib.items.page(query, cursor, PAGE_SIZE),
+                           lambda page: self._append(ticket, page))
+
+    # -- what the panel calls -----------------------------------------------------------
+
+    def set_query(self, query: LibraryQuery) -> None:
+        """Start over with new filters; stale pages still in flight are dropped."""
+        self._generation += 1
+        self.beginResetModel()
+        self._items, self._rows_by_path = [], {}
+        self._query, self._cursor, self._exhausted, self._loading = query, None, False, False
+        self.endResetModel()
+        self.fetchMore()
+
+    def refresh(self) -> None:
+        self.set_query(self._query)
+
+    @property
+    def loading(self) -> bool:
+        return self._loading
+
+    def absolute(self, relative: str) -> str:
+        return f"{self._data_dir}/{relative}"
+
+    def item(self, row: int) -> LibraryItem:
+        return self._items[row]
+
+    # -- arrivals ---------------------------------------------------------------------------
+
+    def _append(self, ticket: int, page) -> None:
+        if ticket != self._generation:
+            return
+        self._loading = False
+        if page.items:
+            first = len(self._items)
+            self.beginInsertRows(QModelIndex(), first, first + len(page.items) - 1)
+            for offset, item in enumerate(page.items):
+                if item.asset_path:
+                    self._rows_by_path[self.absolute(item.asset_path)] = first + offset
+            self._items.extend(page.items)
+            self.endInsertRows()
+        self._cursor = page.cursor
+        self._exhausted = page.cursor is None
+        self.loaded.emit()
+
+    def _thumbnail_ready(self, path: str) -> None:
+        row = self._rows_by_path.get(path)
+        if row is not None:
+            index = self.index(row)
+            self.dataChanged.emit(index, index, [Qt.DecorationRole])
+
+    def _placeholder(self, modality: str):
+        if modality not in self._placeholders:
+            self._placeholders[modality] = placeholder(modality, MODALITY_COLORS.get(modality, QColor(100, 100, 100)))
+        return self._placeholders[modality]

@@ -1,0 +1,98 @@
+"""The Library panel and its model over a store with a thousand items of mixed kinds."""
+
+import pytest
+from PIL import Image
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from desktop.models.library_model import ITEM_ROLE, PAGE_SIZE
+from desktop.models.settings_model import SettingsModel
+from desktop.services import Services
+from desktop.settings import Settings
+from desktop.store.asset_files import write_atomically
+from desktop.store.generations import AssetMeta, NewGeneration
+from desktop.store.library import Library
+from desktop.ui.main_window import MainWindow
+from desktop.ui.theme import Theme
+
+
+@pytest.fixture
+def filled_data_dir(tmp_path):
+    data = tmp_path / "data"
+    library = Library(data)
+    png = tmp_path / "tile.png"
+    Image.new("RGB", (64, 48), "teal").save(png)
+    for i in range(1000):
+        image = i % 50 == 0
+        prompt = f"<script>alert({i})</script> a fox #{i}" if i == 999 else f"{'a fox' if i % 2 else 'a castle'} #{i}"
+        gid = library.generations.start(NewGeneration(
+            modality="image" if image else "text", kind="txt2img" if image else "chat", prompt=prompt,
+            params={"steps": 4}, model_name="tiny", seed=i))
+        assets = []
+        if image:
+            written = write_atomically(data, f"assets/{gid}.png", png.read_bytes())
+            assets = [AssetMeta(written, "image/png", 64, 48)]
+        library.generations.finish(gid, output_text="", assets=assets)
+    library.close()
+    return data
+
+
+@pytest.fixture
+def panel(qtbot, filled_data_dir):
+    services = Services(SettingsModel(Settings()), filled_data_dir)
+    window = MainWindow(services.settings, Theme(QApplication.instance(), "light"), services)
+    qtbot.addWidget(window)
+    window.show()
+    window.show_panel("library")
+    library_panel = window.panel("library")
+    qtbot.waitUntil(lambda: library_panel.model.rowCount() > 0, timeout=10000)
+    yield library_panel
+    services.shutdown()
+
+
+def test_pages_load_on_demand_until_everything_is_there(qtbot, panel):
+    model = panel.model
+    assert model.rowCount() == PAGE_SIZE and model.canFetchMore()
+    while model.canFetchMore():
+        model.fetchMore()
+        qtbot.waitUntil(lambda: not model.loading, timeout=10000)
+    assert model.rowCount() == 1000
+    assert len({model.item(r).id for r in range(1000)}) == 1000
+    assert model.item(0).id == 1000  # newest first
+
+
+def test_placeholders_then_thumbnails_without_decoding_in_data(qtbot, panel):
+    model = panel.model
+    row = next(r for r in range(model.rowCount()) if model.item(r).modality == "image")
+    index = model.index(row)
+    first = index.data(Qt.DecorationRole)
+    assert not first.isNull()  # a placeholder at once
+    with qtbot.waitSignal(model.dataChanged, timeout=10000):
+        pass
+    thumb = index.data(Qt.DecorationRole)
+    assert (thumb.width(), thumb.height()) == (160, 120)  # the 64x48 image scaled into the tile
+    assert len(model.thumbnails) >= 1
+
+
+def test_search_and_filters_update_the_grid(qtbot, panel):
+    panel.search.setText("castle")
+    qtbot.waitUntil(lambda: panel.model.rowCount() == PAGE_SIZE and "castle" in panel.model.item(0).prompt,
+                    timeout=10000)
+    panel.kind.setCurrentIndex(panel.kind.findData("image"))
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 20, timeout=10000)  # images are every 50th, all even
+    assert {panel.model.item(r).modality for r in range(20)} == {"image"}
+    assert "20 items" in panel.count.text()
+
+
+def test_details_are_escaped_and_favourites_filter(qtbot, panel):
+    newest = panel.model.index(0)
+    panel.grid.setCurrentIndex(newest)
+    qtbot.waitUntil(lambda: panel.generation is not None, timeout=10000)
+    html = panel.details.toHtml()
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    panel.favorite_button.click()
+    panel.favorites.setChecked(True)
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 1, timeout=10000)
+    assert panel.model.index(0).data(ITEM_ROLE).favorite
+    panel.copy_seed.click()
+    assert QApplication.clipboard().text() == "999"
