@@ -1,7 +1,7 @@
 """The application's long-lived non-widget objects, created once and shared by the UI.
 
-QtCore only: the store writer, background pool, inference thread, job queue, model list
-and settings. `shutdown()` is the orderly exit: cancel, quit and wait, never terminate.
+QtCore only: the store writer, background pool, inference thread, job queue, the lists
+of text models, image models and upscalers, and settings. `shutdown()` is the orderly exit: cancel, quit and wait, never terminate.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from desktop.workers.job_queue import JobQueue
 from desktop.workers.store_writer import StoreWriter
 
 log = logging.getLogger(__name__)
-
 
 
 def _import_engines() -> None:
