@@ -1,0 +1,46 @@
+"""A self-contained static HTML page to browse an exported gallery. Every piece of user
+or model text is escaped: a prompt is data, never markup."""
+
+from __future__ import annotations
+
+import html
+import json
+
+PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; media-src 'self'">
+<title>{title}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; margin: 2rem; background: #fafafa; color: #222; }}
+.grid {{ display: grid; grid-template-columns: repeat(auto-fill, minmax(220px, 1fr)); gap: 1rem; }}
+figure {{ margin: 0; background: #fff; border: 1px solid #ddd; border-radius: 6px; padding: .5rem; }}
+img {{ width: 100%; height: auto; border-radius: 4px; }}
+figcaption {{ font-size: .85rem; overflow-wrap: anywhere; }}
+pre {{ white-space: pre-wrap; font-size: .8rem; }}
+</style></head>
+<body><h1>{title}</h1><p>{count} items · exported from Atelier</p>
+<div class="grid">
+{items}
+</div></body></html>
+"""
+
+
+def render(title: str, items: list[dict]) -> str:
+    """`items`: dicts with prompt, modality, model_name, seed, params, and `file` (a path
+    relative to the page) when the item has one."""
+    e = html.escape
+    cards = []
+    for item in items:
+        file = item.get("file")
+        media = ""
+        if file and item.get("modality") == "image":
+            media = f'<a href="{e(file, quote=True)}"><img src="{e(file, quote=True)}" alt="{e(item.get("prompt", "")[:120], quote=True)}" loading="lazy"></a>'
+        elif file:
+            media = f'<p><a href="{e(file, quote=True)}">{e(file)}</a></p>'
+        details = e(json.dumps(item.get("params", {}), indent=1, sort_keys=True))
+        output = f"<pre>{e(item['output_text'][:4000])}</pre>" if item.get("output_text") else ""
+        cards.append(
+            f"<figure>{media}<figcaption><b>{e(item.get('prompt', ''))}</b>{output}<br>"
+            f"{e(item.get('modality', ''))} · {e(item.get('model_name', ''))} · seed {e(str(item.get('seed', '')))}"
+            f"<details><summary>Settings</summary><pre>{details}</pre></details></figcaption></figure>")
+    return PAGE.format(title=e(title), count=len(items), items="\n".join(cards))
