@@ -37,6 +37,12 @@ def build_parser() -> argparse.ArgumentParser:
     text.add_argument("--threads", type=int, default=0, help="CPU threads (default: physical cores)")
     text.add_argument("--ctx", type=int, default=0, help="context length (default: from settings)")
 
+    export = commands.add_parser("export", help="save a gallery (files, manifests, HTML page)")
+    export.add_argument("--out", type=Path, required=True, help="a new .zip file or folder")
+    export.add_argument("--collection", help="only this collection (default: everything)")
+    export.add_argument("--format", choices=("zip", "folder"), default=None,
+                        help="default: zip when --out ends in .zip, else folder")
+
     image = modalities.add_parser("image", help="make an image with a diffusers model folder")
     image.add_argument("prompt")
     image.add_argument("--model", type=Path, required=True,
@@ -61,6 +67,8 @@ def main(argv: list[str] | None = None) -> int:
         from desktop import app
 
         return app.run(args.data_dir, startup_report=args.startup_report)
+    if args.command == "export":
+        return export_command(args)
     if args.modality == "text":
         return generate_text(args)
     if args.modality == "image":
@@ -183,3 +191,29 @@ def _open_image(path: Path):
     from desktop.core.image_files import open_image
 
     return open_image(path)
+
+
+def export_command(args) -> int:
+    from desktop import settings as settings_io
+    from desktop.core.error_text import describe
+    from desktop.store.gallery_export import collect, export_gallery
+    from desktop.store.library import Library
+
+    fmt = args.format or ("zip" if args.out.suffix.lower() == ".zip" else "folder")
+    try:
+        library = Library(args.data_dir or settings_io.load().resolved_data_dir())
+    except Exception as exc:  # noqa: BLE001
+        print(describe(exc), file=sys.stderr)
+        return 1
+    try:
+        entries = collect(library, collection=args.collection)
+        title = args.collection or "Atelier gallery"
+        result = export_gallery(library, args.out, entries, fmt, title)
+    except Exception as exc:  # noqa: BLE001 - every failure becomes a message
+        print(describe(exc), file=sys.stderr)
+        return 1
+    finally:
+        library.close()
+    print(result.path)
+    print(f"[{result.items} items, {result.files} files]", file=sys.stderr)
+    return 0

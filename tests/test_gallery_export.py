@@ -1,0 +1,86 @@
+import csv
+import io
+import json
+import threading
+import zipfile
+
+import pytest
+from PIL import Image
+
+from desktop.core.errors import Cancelled, UserFacingError
+from desktop.core.image_metadata import encode_image, read_settings
+from desktop.core.image_settings import ImageSettings
+from desktop.store.asset_files import write_atomically
+from desktop.store.gallery_export import collect, export_gallery
+from desktop.store.generations import AssetMeta, NewGeneration
+from desktop.store.library import Library
+
+
+@pytest.fixture
+def library(tmp_path):
+    lib = Library(tmp_path / "lib")
+    for i in range(3):
+        settings = ImageSettings(prompt=f"<b>tile</b> {i}", seed=i)
+        gid = lib.generations.start(NewGeneration(modality="image", kind="txt2img", prompt=settings.prompt,
+                                                  params={"steps": 2}, seed=i))
+        data = encode_image(Image.new("RGB", (8, 8), "red"), "PNG", settings, {"settings": settings.as_dict()})
+        written = write_atomically(lib.layout.root, f"assets/{gid}.png", data)
+        lib.generations.finish(gid, assets=[AssetMeta(written, "image/png", 8, 8)])
+    chat = lib.generations.start(NewGeneration(modality="text", kind="chat", prompt="a haiku", params={}))
+    lib.generations.finish(chat, output_text="old pond / a frog jumps")
+    holiday = lib.items.create_collection("Holiday")
+    lib.items.add_to_collection(holiday, [1, chat])
+    yield lib
+    lib.close()
+
+
+def test_zip_export_has_files_with_metadata_manifests_and_html(tmp_path, library):
+    out = tmp_path / "gallery.zip"
+    seen = []
+    result = export_gallery(library, out, collect(library), "zip", progress=lambda d, t: seen.append((d, t)))
+    assert (result.items, result.files) == (4, 3) and seen[-1] == (4, 4)
+    with zipfile.ZipFile(out) as z:
+        names = set(z.namelist())
+        assert {"manifest.json", "manifest.csv", "index.html"} <= names
+        manifest = json.loads(z.read("manifest.json"))
+        assert [i["id"] for i in manifest["items"]] == [1, 2, 3, 4]
+        assert manifest["items"][0]["collections"] == ["Holiday"]
+        rows = list(csv.DictReader(io.StringIO(z.read("manifest.csv").decode())))
+        assert rows[3]["prompt"] == "a haiku" and rows[0]["sha256"] == manifest["items"][0]["assets"][0]["sha256"]
+        assert "&lt;b&gt;tile&lt;/b&gt;" in z.read("index.html").decode()
+        z.extract(manifest["items"][0]["file"], tmp_path / "x")
+    assert read_settings(tmp_path / "x" / manifest["items"][0]["file"]).seed == 0  # metadata travelled
+
+
+def test_folder_export_of_a_collection(tmp_path, library):
+    out = tmp_path / "holiday"
+    export_gallery(library, out, collect(library, collection="Holiday"), "folder")
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert [i["modality"] for i in manifest["items"]] == ["image", "text"]
+    assert (out / manifest["items"][0]["file"]).exists()
+    with pytest.raises(UserFacingError, match="no collection"):
+        collect(library, collection="Nope")
+
+
+def test_cancelled_or_clashing_exports_leave_nothing(tmp_path, library):
+    cancel = threading.Event()
+    out = tmp_path / "g.zip"
+    with pytest.raises(Cancelled):
+        export_gallery(library, out, collect(library), "zip", progress=lambda d, t: cancel.set(), cancel=cancel)
+    assert not out.exists() and not list(tmp_path.glob(".export-*")) and not list(tmp_path.glob("*.partial"))
+    out.write_text("keep me")
+    with pytest.raises(UserFacingError, match="already exists"):
+        export_gallery(library, out, collect(library), "zip")
+    assert out.read_text() == "keep me"
+
+
+def test_cli_export(tmp_path, library, capsys):
+    from desktop.cli import main
+
+    data_dir = library.layout.root
+    assert main(["--data-dir", str(data_dir), "export", "--out", str(tmp_path / "all.zip")]) == 0
+    assert zipfile.is_zipfile(tmp_path / "all.zip")
+    assert main(["--data-dir", str(data_dir), "export", "--out", str(tmp_path / "hol"), "--collection", "Holiday"]) == 0
+    assert len(json.loads((tmp_path / "hol" / "manifest.json").read_text())["items"]) == 2
+    assert main(["--data-dir", str(data_dir), "export", "--out", str(tmp_path / "x.zip"), "--collection", "Nope"]) == 1
+    assert "no collection" in capsys.readouterr().err
