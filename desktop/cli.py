@@ -43,6 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=("zip", "folder"), default=None,
                         help="default: zip when --out ends in .zip, else folder")
 
+    importer = commands.add_parser("import", help="bring a saved gallery (.zip or folder) into the library")
+    importer.add_argument("path", type=Path)
+
     image = modalities.add_parser("image", help="make an image with a diffusers model folder")
     image.add_argument("prompt")
     image.add_argument("--model", type=Path, required=True,
@@ -69,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
         return app.run(args.data_dir, startup_report=args.startup_report)
     if args.command == "export":
         return export_command(args)
+    if args.command == "import":
+        return import_command(args)
     if args.modality == "text":
         return generate_text(args)
     if args.modality == "image":
@@ -216,4 +221,26 @@ def export_command(args) -> int:
         library.close()
     print(result.path)
     print(f"[{result.items} items, {result.files} files]", file=sys.stderr)
+    return 0
+
+
+def import_command(args) -> int:
+    from desktop import settings as settings_io
+    from desktop.core.error_text import describe
+    from desktop.store.gallery_import import import_gallery
+    from desktop.store.library import Library
+
+    try:
+        library = Library(args.data_dir or settings_io.load().resolved_data_dir())
+    except Exception as exc:  # noqa: BLE001
+        print(describe(exc), file=sys.stderr)
+        return 1
+    try:
+        result = import_gallery(library, args.path)
+    except Exception as exc:  # noqa: BLE001 - every failure becomes a message
+        print(describe(exc), file=sys.stderr)
+        return 1
+    finally:
+        library.close()
+    print(f"{result.imported} imported, {result.duplicates} already in the library")
     return 0

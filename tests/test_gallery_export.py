@@ -84,3 +84,65 @@ def test_cli_export(tmp_path, library, capsys):
     assert len(json.loads((tmp_path / "hol" / "manifest.json").read_text())["items"]) == 2
     assert main(["--data-dir", str(data_dir), "export", "--out", str(tmp_path / "x.zip"), "--collection", "Nope"]) == 1
     assert "no collection" in capsys.readouterr().err
+
+
+def test_export_then_import_round_trip_and_duplicates(tmp_path, library):
+    from desktop.store.gallery_import import import_gallery
+
+    library.items.set_favorite([2], True)
+    library.items.set_rating([3], 4)
+    library.items.add_tag([1], "beach")
+    out = tmp_path / "gallery.zip"
+    export_gallery(library, out, collect(library), "zip")
+    fresh = Library(tmp_path / "fresh")
+    result = import_gallery(fresh, out)
+    assert (result.imported, result.duplicates) == (4, 0)
+    before, after = collect(library), collect(fresh)
+    for a, b in zip(before, after):
+        for key in ("modality", "kind", "prompt", "output_text", "params", "seed", "created_at", "favorite",
+                    "rating", "tags", "collections"):
+            assert a[key] == b[key], key
+        assert [x["sha256"] for x in a["assets"]] == [x["sha256"] for x in b["assets"]]
+    image = fresh.layout.root / after[0]["assets"][0]["path"]
+    assert read_settings(image).prompt == "<b>tile</b> 0"
+    again = import_gallery(fresh, out)
+    assert (again.imported, again.duplicates) == (0, 4)
+    fresh.close()
+
+
+def test_damaged_or_foreign_archives_are_refused(tmp_path, library):
+    from desktop.store.gallery_import import import_gallery
+
+    out = tmp_path / "g.zip"
+    export_gallery(library, out, collect(library), "zip")
+    tampered = tmp_path / "tampered.zip"
+    with zipfile.ZipFile(out) as src, zipfile.ZipFile(tampered, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            dst.writestr(item, data + b"x" if item.filename.startswith("files/") else data)
+    fresh = Library(tmp_path / "fresh")
+    with pytest.raises(UserFacingError, match="checksum"):
+        import_gallery(fresh, tampered)
+    foreign = tmp_path / "foreign.zip"
+    with zipfile.ZipFile(foreign, "w") as z:
+        z.writestr("readme.txt", "hello")
+    with pytest.raises(UserFacingError, match="not an Atelier gallery"):
+        import_gallery(fresh, foreign)
+    evil = tmp_path / "evil.zip"
+    with zipfile.ZipFile(evil, "w") as z:
+        z.writestr("manifest.json", "{}")
+        z.writestr("../../escape.txt", "x")
+    with pytest.raises(UserFacingError, match="outside its folder"):
+        import_gallery(fresh, evil)
+    assert not (tmp_path / "escape.txt").exists()
+    fresh.close()
+
+
+def test_cli_import(tmp_path, library, capsys):
+    from desktop.cli import main
+
+    out = tmp_path / "g.zip"
+    export_gallery(library, out, collect(library), "zip")
+    assert main(["--data-dir", str(tmp_path / "other"), "import", str(out)]) == 0
+    assert "4 imported, 0 already" in capsys.readouterr().out
+    assert main(["--data-dir", str(tmp_path / "other"), "import", str(tmp_path / "missing.zip")]) == 1
