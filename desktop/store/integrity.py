@@ -1,0 +1,65 @@
+"""The start-up check: rows whose files are gone, files that no row claims, and SQLite's
+own integrity check. Reported, and repaired only when asked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from desktop.store.asset_files import TEMP_PREFIX
+
+
+@dataclass
+class IntegrityReport:
+    database_ok: bool
+    missing_files: list[tuple[int, str]] = field(default_factory=list)  # (generation id, relative path)
+    orphan_files: list[str] = field(default_factory=list)               # relative paths
+
+    @property
+    def clean(self) -> bool:
+        return self.database_ok and not self.missing_files and not self.orphan_files
+
+    def summary(self) -> str:
+        if self.clean:
+            return "The library is intact."
+        parts = []
+        if not self.database_ok:
+            parts.append("the database reports damage")
+        if self.missing_files:
+            parts.append(f"{len(self.missing_files)} item(s) whose file is missing")
+        if self.orphan_files:
+            parts.append(f"{len(self.orphan_files)} file(s) no item refers to")
+        return "Found " + ", ".join(parts) + "."
+
+
+def check(library) -> IntegrityReport:
+    conn, root = library.conn, library.layout.root
+    database_ok = conn.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+    claimed, missing = set(), []
+    for generation_id, relative in conn.execute("SELECT generation_id, path FROM assets"):
+        claimed.add(relative)
+        if not (root / relative).exists():
+            missing.append((generation_id, relative))
+    orphans = []
+    if library.layout.assets.exists():
+        for path in library.layout.assets.rglob("*"):
+            if path.is_file() and not path.name.startswith(TEMP_PREFIX):
+                relative = path.relative_to(root).as_posix()
+                if relative not in claimed:
+                    orphans.append(relative)
+    return IntegrityReport(database_ok, sorted(missing), sorted(orphans))
+
+
+def repair(library, report: IntegrityReport, quarantine: Path | None = None) -> None:
+    """Items without their file are marked failed (kept, so their prompt is not lost);
+    unclaimed files move to a `lost+found` folder rather than being deleted."""
+    conn, root = library.conn, library.layout.root
+    for generation_id, relative in report.missing_files:
+        conn.execute("DELETE FROM assets WHERE path=?", (relative,))
+        conn.execute("UPDATE generations SET status='failed', error=? WHERE id=? AND status='done'",
+                     (f"The file {relative} is missing from the library folder.", generation_id))
+    target = quarantine or (root / "lost+found")
+    for relative in report.orphan_files:
+        destination = target / relative
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        (root / relative).rename(destination)
