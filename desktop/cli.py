@@ -198,17 +198,26 @@ def _open_image(path: Path):
     return open_image(path)
 
 
-def export_command(args) -> int:
+def _open_library(data_dir):
+    """The library for a command, or None after saying why it cannot be opened."""
     from desktop import settings as settings_io
     from desktop.core.error_text import describe
-    from desktop.store.gallery_export import collect, export_gallery
     from desktop.store.library import Library
 
-    fmt = args.format or ("zip" if args.out.suffix.lower() == ".zip" else "folder")
     try:
-        library = Library(args.data_dir or settings_io.load().resolved_data_dir())
-    except Exception as exc:  # noqa: BLE001
+        return Library(data_dir or settings_io.load().resolved_data_dir())
+    except Exception as exc:  # noqa: BLE001 - e.g. a library from a newer Atelier
         print(describe(exc), file=sys.stderr)
+        return None
+
+
+def export_command(args) -> int:
+    from desktop.core.error_text import describe
+    from desktop.store.gallery_export import collect, export_gallery
+
+    fmt = args.format or ("zip" if args.out.suffix.lower() == ".zip" else "folder")
+    library = _open_library(args.data_dir)
+    if library is None:
         return 1
     try:
         entries = collect(library, collection=args.collection)
@@ -225,15 +234,11 @@ def export_command(args) -> int:
 
 
 def import_command(args) -> int:
-    from desktop import settings as settings_io
     from desktop.core.error_text import describe
     from desktop.store.gallery_import import import_gallery
-    from desktop.store.library import Library
 
-    try:
-        library = Library(args.data_dir or settings_io.load().resolved_data_dir())
-    except Exception as exc:  # noqa: BLE001
-        print(describe(exc), file=sys.stderr)
+    library = _open_library(args.data_dir)
+    if library is None:
         return 1
     try:
         result = import_gallery(library, args.path)
