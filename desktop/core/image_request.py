@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from desktop.core.errors import UserFacingError
 
@@ -57,10 +57,3 @@ class GeneratedImage:
     image: object             # PIL image
     seed: int
     seconds: float
-
-
-@dataclass
-class ImageResult:
-    images: list[GeneratedImage] = field(default_factory=list)
-    scheduler: str = ""
-    load_s: float = 0.0

@@ -5,8 +5,6 @@ the GUI thread."""
 from __future__ import annotations
 
 from collections import OrderedDict
-from pathlib import Path
-
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPixmap
 
@@ -69,6 +67,3 @@ def placeholder(label: str, color: QColor) -> QPixmap:
     painter.end()
     return pixmap
 
-
-def exists(path: str) -> bool:  # for tests: never called from data()
-    return Path(path).exists()

@@ -72,9 +72,10 @@ MIGRATIONS: list[str] = [
         sha256     TEXT NOT NULL
     );
 
+    -- prefix indexes: search-as-you-type ends every query with a prefix term
     CREATE VIRTUAL TABLE generations_fts USING fts5(
         prompt, negative, output_text, content='generations', content_rowid='id',
-        tokenize='unicode61 remove_diacritics 2'
+        tokenize='unicode61 remove_diacritics 2', prefix='1 2 3'
     );
     CREATE TRIGGER generations_ai AFTER INSERT ON generations BEGIN
         INSERT INTO generations_fts(rowid, prompt, negative, output_text)
@@ -93,7 +94,7 @@ MIGRATIONS: list[str] = [
 
     CREATE VIRTUAL TABLE messages_fts USING fts5(
         content, content='messages', content_rowid='id',
-        tokenize='unicode61 remove_diacritics 2'
+        tokenize='unicode61 remove_diacritics 2', prefix='1 2 3'
     );
     CREATE TRIGGER messages_ai AFTER INSERT ON messages BEGIN
         INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content);
@@ -149,29 +150,5 @@ MIGRATIONS: list[str] = [
     ) WITHOUT ROWID;
     CREATE INDEX collection_items_by_generation ON collection_items(generation_id);
 
-    -- Search-as-you-type ends every query with a prefix term: give FTS5 prefix indexes.
-    DROP TRIGGER generations_ai;
-    DROP TRIGGER generations_ad;
-    DROP TRIGGER generations_au;
-    DROP TABLE generations_fts;
-    CREATE VIRTUAL TABLE generations_fts USING fts5(
-        prompt, negative, output_text, content='generations', content_rowid='id',
-        tokenize='unicode61 remove_diacritics 2', prefix='1 2 3'
-    );
-    INSERT INTO generations_fts(generations_fts) VALUES ('rebuild');
-    CREATE TRIGGER generations_ai AFTER INSERT ON generations BEGIN
-        INSERT INTO generations_fts(rowid, prompt, negative, output_text)
-        VALUES (new.id, new.prompt, new.negative, new.output_text);
-    END;
-    CREATE TRIGGER generations_ad AFTER DELETE ON generations BEGIN
-        INSERT INTO generations_fts(generations_fts, rowid, prompt, negative, output_text)
-        VALUES ('delete', old.id, old.prompt, old.negative, old.output_text);
-    END;
-    CREATE TRIGGER generations_au AFTER UPDATE OF prompt, negative, output_text ON generations BEGIN
-        INSERT INTO generations_fts(generations_fts, rowid, prompt, negative, output_text)
-        VALUES ('delete', old.id, old.prompt, old.negative, old.output_text);
-        INSERT INTO generations_fts(rowid, prompt, negative, output_text)
-        VALUES (new.id, new.prompt, new.negative, new.output_text);
-    END;
     """,
 ]

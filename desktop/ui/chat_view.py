@@ -84,11 +84,6 @@ class ChatView(QTextBrowser):
         self._streaming.content += text
         self._replace_streaming()
 
-    def set_stream_note(self, note: str) -> None:
-        if self._streaming is not None:
-            self._streaming.note = note
-            self._replace_streaming()
-
     def _replace_streaming(self) -> None:
         """Re-render only the message being written: re-laying out the whole conversation
         at every update would stall the GUI once a conversation is long."""
@@ -120,9 +115,6 @@ class ChatView(QTextBrowser):
         self._streaming = None
         self._cache.clear()
         self._refresh()
-
-    def streaming_text(self) -> str:
-        return self._streaming.content if self._streaming else ""
 
     # -- rendering -----------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import logging
 
 from PySide6.QtCore import QByteArray, QEvent, QSize, QTimer, Signal
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QListWidget, QListWidgetItem,
                                QMainWindow, QMessageBox, QStackedWidget, QWidget)
 
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QListWidget, QListWidge
 # enums costs ~30 ms of start-up (see bench/startup_time.py).
 
 from desktop import APP_NAME, __version__
+from desktop.paths import resources_dir
 from desktop.workers.relay import CallbackRelay
 
 log = logging.getLogger(__name__)
@@ -35,6 +37,7 @@ class MainWindow(QMainWindow):
         self.installEventFilter(self)
         self._relay = CallbackRelay(self)
         self.setWindowTitle(APP_NAME)
+        self.setWindowIcon(QIcon(str(resources_dir() / "atelier.svg")))
         self.setAcceptDrops(True)
         self.setMinimumSize(720, 480)
 

@@ -166,7 +166,7 @@ class ImagePanel(QWidget):
         queue.job_finished.connect(self._on_finished)
         queue.job_failed.connect(self._on_failed)
         queue.job_cancelled.connect(self._on_cancelled)
-        queue.job_started.connect(lambda job: self._mine(job) and self.status.setText("Loading the model…"))
+        queue.job_started.connect(self._on_started)
         self.generate_button.clicked.connect(self.generate)
         self.cancel_button.clicked.connect(self.cancel)
         self.picker.model_chosen.connect(self._on_model_chosen)
@@ -362,6 +362,10 @@ class ImagePanel(QWidget):
 
     def _mine(self, job) -> bool:
         return self.job is not None and job.id == self.job.id
+
+    def _on_started(self, job) -> None:
+        if self._mine(job):
+            self.status.setText("Loading the model…")
 
     def _on_progress(self, job, progress) -> None:
         if not self._mine(job):
