@@ -68,7 +68,7 @@ def test_placeholders_then_thumbnails_without_decoding_in_data(qtbot, panel):
     first = index.data(Qt.DecorationRole)
     assert not first.isNull()  # a placeholder at once
     # The thumbnail may already have arrived: wait on the state, not on a signal.
-    qtbot.waitUntil(lambda: index.data(Qt.DecorationRole).width() == 160, timeout=10000)
+    qtbot.waitUntil(lambda: index.data(Qt.DecorationRole).height() == 120, timeout=10000)
     thumb = index.data(Qt.DecorationRole)
     assert (thumb.width(), thumb.height()) == (160, 120)  # the 64x48 image scaled into the tile
     assert len(model.thumbnails) >= 1
