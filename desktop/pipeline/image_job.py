@@ -106,10 +106,12 @@ def run_image_job(job: Job, cache: ModelCache, store: StoreAccess, progress: Pro
 
 
 def _params(request: ImageRequest, index: int) -> dict:
-    return {"steps": request.steps, "guidance": request.guidance, "width": request.width,
-            "height": request.height, "scheduler": request.scheduler, "batch_index": index,
-            "batch": request.batch, "strength": request.strength if request.init_image is not None else None,
-            "file_format": request.file_format}
+    """What made the image; settings that do not apply (strength without an image) are left out."""
+    values = {"steps": request.steps, "guidance": request.guidance, "width": request.width,
+              "height": request.height, "scheduler": request.scheduler, "batch_index": index,
+              "batch": request.batch, "strength": request.strength if request.init_image is not None else None,
+              "file_format": request.file_format}
+    return {key: value for key, value in values.items() if value is not None}
 
 
 def _versions() -> dict:
