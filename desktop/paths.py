@@ -59,7 +59,12 @@ class DataLayout:
     def logs(self) -> Path:
         return self.root / "logs"
 
+    @property
+    def temp(self) -> Path:
+        """Work in progress (export staging); emptied at start-up after a crash."""
+        return self.root / "tmp"
+
     def ensure(self) -> "DataLayout":
-        for folder in (self.root, self.assets, self.models, self.logs):
+        for folder in (self.root, self.assets, self.models, self.logs, self.temp):
             folder.mkdir(parents=True, exist_ok=True)
         return self

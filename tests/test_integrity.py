@@ -73,3 +73,39 @@ def test_sigkill_in_the_middle_of_writing_leaves_a_consistent_library(tmp_path):
     assert conn.execute("SELECT count(*) FROM generations WHERE status='running'").fetchone()[0] == 0
     conn.close()
     library.close()
+
+
+def test_sigkill_in_the_middle_of_an_export_leaves_the_library_whole(tmp_path):
+    data, out = tmp_path / "lib", tmp_path / "out" / "gallery.zip"
+    out.parent.mkdir()
+    library = Library(data)
+    ids = [add_item(library, f"item{i}") for i in range(40)]
+    for i in range(40):  # big, incompressible files so the export takes a while
+        (library.layout.assets / f"item{i}.png").write_bytes(os.urandom(1_000_000))
+    library.close()
+    script = textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(os.getcwd())!r})
+        from desktop.store.library import Library
+        from desktop.store.gallery_export import collect, export_gallery
+        lib = Library({str(data)!r})
+        entries = collect(lib)
+        def progress(done, total):
+            if done == 5:
+                print("exporting", flush=True)
+        export_gallery(lib, {str(out)!r}, entries, "zip", progress=progress)
+        print("finished", flush=True)
+    """)
+    process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert process.stdout.readline().strip() == "exporting"
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=10)
+    library = Library(data)
+    assert any(library.layout.temp.iterdir())  # the export's staging was left behind
+    recovered = library.recover_after_crash()
+    assert recovered["temp_files_removed"] >= 1 and not any(library.layout.temp.iterdir())
+    assert library.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert [g.id for g in library.generations.recent(100)] == sorted(ids, reverse=True)
+    assert integrity.check(library).missing_files == []
+    assert not out.exists() and list(out.parent.iterdir()) == []  # nothing half-written where the user looks
+    library.close()

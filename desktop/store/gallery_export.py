@@ -72,7 +72,11 @@ def export_gallery(library, out: Path, entries: list[dict], fmt: str = "zip", ti
     if out.exists():
         raise UserFacingError(f"{out} already exists; choose a new name so nothing is overwritten.")
     cancel = cancel or threading.Event()
-    staging = Path(tempfile.mkdtemp(prefix=".export-", dir=out.parent))
+    # Staged inside the library's tmp/ folder, which start-up empties after a crash; the
+    # finished gallery is moved into place in one step.
+    library.layout.temp.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="export-", dir=library.layout.temp))
+    staging = work / "gallery"
     try:
         files = 0
         for index, entry in enumerate(entries):
@@ -87,25 +91,46 @@ def export_gallery(library, out: Path, entries: list[dict], fmt: str = "zip", ti
                 files += 1
             entry["file"] = entry["assets"][0]["file"] if entry["assets"] else None
             progress(index + 1, len(entries))
+        staging.mkdir(parents=True, exist_ok=True)
         manifest = {"format": "atelier-gallery", "version": MANIFEST_VERSION, "title": title, "items": entries}
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
         (staging / "manifest.csv").write_text(_csv(entries), encoding="utf-8", newline="")
         (staging / "index.html").write_text(gallery_html.render(title, entries), encoding="utf-8")
-        if fmt == "folder":
-            os.replace(staging, out)
-        else:
-            partial = out.with_name(out.name + ".partial")
-            with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
+        finished = staging
+        if fmt == "zip":
+            finished = work / "gallery.zip"
+            with zipfile.ZipFile(finished, "w", zipfile.ZIP_DEFLATED) as archive:
                 for path in sorted(staging.rglob("*")):
                     if cancel.is_set():
                         raise Cancelled()
                     if path.is_file():
                         archive.write(path, path.relative_to(staging).as_posix())
-            os.replace(partial, out)
+        _move_into_place(finished, out)
         return ExportResult(out, len(entries), files)
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
-        out.with_name(out.name + ".partial").unlink(missing_ok=True)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _move_into_place(finished: Path, out: Path) -> None:
+    """One rename when the library and the destination share a disk; otherwise a copy
+    under a temporary name beside the destination, renamed when complete."""
+    try:
+        os.replace(finished, out)
+        return
+    except OSError:
+        pass
+    partial = out.with_name(out.name + ".partial")
+    try:
+        if finished.is_dir():
+            shutil.copytree(finished, partial)
+        else:
+            shutil.copyfile(finished, partial)
+        os.replace(partial, out)
+    finally:
+        if partial.is_dir():
+            shutil.rmtree(partial, ignore_errors=True)
+        else:
+            partial.unlink(missing_ok=True)
 
 
 def _csv(entries: list[dict]) -> str:

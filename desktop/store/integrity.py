@@ -3,10 +3,12 @@ own integrity check. Reported, and repaired only when asked."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from desktop.store.asset_files import TEMP_PREFIX
+from desktop.store.trash import TRASH_FOLDER, trash_path
 
 
 @dataclass
@@ -36,17 +38,18 @@ def check(library) -> IntegrityReport:
     conn, root = library.conn, library.layout.root
     database_ok = conn.execute("PRAGMA quick_check").fetchone()[0] == "ok"
     claimed, missing = set(), []
-    for generation_id, relative in conn.execute("SELECT generation_id, path FROM assets"):
-        claimed.add(relative)
-        if not (root / relative).exists():
+    rows = conn.execute("SELECT a.generation_id, a.path, g.trashed_at IS NOT NULL FROM assets a"
+                        " JOIN generations g ON g.id = a.generation_id")
+    for generation_id, relative, trashed in rows:
+        where = trash_path(root, relative) if trashed else root / relative
+        claimed.add(where)
+        if not where.exists():
             missing.append((generation_id, relative))
     orphans = []
-    if library.layout.assets.exists():
-        for path in library.layout.assets.rglob("*"):
-            if path.is_file() and not path.name.startswith(TEMP_PREFIX):
-                relative = path.relative_to(root).as_posix()
-                if relative not in claimed:
-                    orphans.append(relative)
+    for folder in (library.layout.assets, root / TRASH_FOLDER):
+        if folder.exists():
+            orphans += [path.relative_to(root).as_posix() for path in folder.rglob("*")
+                        if path.is_file() and not path.name.startswith(TEMP_PREFIX) and path not in claimed]
     return IntegrityReport(database_ok, sorted(missing), sorted(orphans))
 
 
@@ -55,11 +58,29 @@ def repair(library, report: IntegrityReport, quarantine: Path | None = None) -> 
     unclaimed files move to a `lost+found` folder rather than being deleted."""
     conn, root = library.conn, library.layout.root
     for generation_id, relative in report.missing_files:
+        if _put_back(library, generation_id, relative):
+            continue
         conn.execute("DELETE FROM assets WHERE path=?", (relative,))
         conn.execute("UPDATE generations SET status='failed', error=? WHERE id=? AND status='done'",
                      (f"The file {relative} is missing from the library folder.", generation_id))
     target = quarantine or (root / "lost+found")
     for relative in report.orphan_files:
+        if not (root / relative).exists():
+            continue  # it was put back above
         destination = target / relative
         destination.parent.mkdir(parents=True, exist_ok=True)
         (root / relative).rename(destination)
+
+
+def _put_back(library, generation_id: int, relative: str) -> bool:
+    """A delete or restore interrupted between moving the file and updating the row leaves
+    the file on the other side of the trash: move it to where the row expects it."""
+    root = library.layout.root
+    trashed = library.conn.execute("SELECT trashed_at IS NOT NULL FROM generations WHERE id=?",
+                                   (generation_id,)).fetchone()[0]
+    expected, other = (trash_path(root, relative), root / relative) if trashed else (root / relative, trash_path(root, relative))
+    if not other.exists():
+        return False
+    expected.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(other, expected)
+    return True

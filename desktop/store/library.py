@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import shutil
 from pathlib import Path
 
 from desktop.paths import DataLayout
@@ -27,11 +28,21 @@ class Library:
         """Fix what an unclean exit left: 'running' rows and partial files."""
         report = {
             "interrupted": self.generations.mark_interrupted(),
-            "temp_files_removed": remove_leftover_temp_files(self.layout.assets),
+            "temp_files_removed": remove_leftover_temp_files(self.layout.assets) + self._empty_temp(),
         }
         if any(report.values()):
             log.warning("Recovered after an unclean exit: %s", report)
         return report
+
+    def _empty_temp(self) -> int:
+        """Staging left by an export the app did not live to finish."""
+        leftovers = list(self.layout.temp.iterdir()) if self.layout.temp.exists() else []
+        for path in leftovers:
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+        return len(leftovers)
 
     def close(self) -> None:
         self.conn.close()

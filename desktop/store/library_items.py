@@ -8,6 +8,7 @@ import sqlite3
 import time
 from dataclasses import dataclass, field
 
+from desktop.core.errors import UserFacingError
 from desktop.store.fts import match_query
 from desktop.store.generations import transaction
 
@@ -41,6 +42,7 @@ class LibraryQuery:
     tag: str = ""
     collection_id: int | None = None
     sort: str = "newest"
+    in_trash: bool = False   # the trash shows deleted items, and only those
 
 
 @dataclass
@@ -63,7 +65,8 @@ class LibraryItems:
     def page(self, query: LibraryQuery, cursor: tuple | None = None, limit: int = 100) -> Page:
         if query.sort not in SORTS:
             raise ValueError(f"sort must be one of {SORTS}")
-        where, args = ["g.status = 'done'"], []
+        where = ["g.status = 'done'", f"g.trashed_at IS {'NOT ' if query.in_trash else ''}NULL"]
+        args = []
         source = "generations g"
         text = match_query(query.text) if query.text.strip() else None
         if text is not None and query.sort != "rating":
@@ -128,6 +131,12 @@ class LibraryItems:
         rows = self.conn.execute("SELECT DISTINCT model_name FROM generations WHERE status='done' ORDER BY 1")
         return [r[0] for r in rows if r[0]]
 
+    def tag_names(self) -> list[str]:
+        """Tags in use, by name (a tag left on no item is not offered as a filter)."""
+        rows = self.conn.execute("SELECT t.name FROM tags t WHERE EXISTS (SELECT 1 FROM generation_tags gt"
+                                 " WHERE gt.tag_id = t.id) ORDER BY t.name COLLATE NOCASE")
+        return [r[0] for r in rows]
+
     # -- curation ----------------------------------------------------------------------------
 
     def set_favorite(self, generation_ids: list[int], favorite: bool) -> None:
@@ -162,9 +171,22 @@ class LibraryItems:
     def create_collection(self, name: str) -> int:
         name = " ".join(name.split())
         if not name:
-            raise ValueError("a collection needs a name")
+            raise UserFacingError("A collection needs a name.")
         self.conn.execute("INSERT OR IGNORE INTO collections (name, created_at) VALUES (?, ?)", (name, time.time()))
         return self.conn.execute("SELECT id FROM collections WHERE name=?", (name,)).fetchone()[0]
+
+    def rename_collection(self, collection_id: int, name: str) -> None:
+        name = " ".join(name.split())
+        if not name:
+            raise UserFacingError("A collection needs a name.")
+        try:
+            self.conn.execute("UPDATE collections SET name=? WHERE id=?", (name, collection_id))
+        except sqlite3.IntegrityError:
+            raise UserFacingError(f"There is already a collection named “{name}”.") from None
+
+    def delete_collection(self, collection_id: int) -> None:
+        """The collection goes; its items stay in the library."""
+        self.conn.execute("DELETE FROM collections WHERE id=?", (collection_id,))
 
     def collections(self) -> list[tuple[int, str, int]]:
         """(id, name, item count) of every collection, by name."""

@@ -151,4 +151,10 @@ MIGRATIONS: list[str] = [
     CREATE INDEX collection_items_by_generation ON collection_items(generation_id);
 
     """,
+    # 4: the Library's trash: deleted items keep their row (and their files move to trash/)
+    # until the trash is emptied, so a delete can be undone.
+    """
+    ALTER TABLE generations ADD COLUMN trashed_at REAL;
+    CREATE INDEX generations_trashed ON generations(trashed_at, id) WHERE trashed_at IS NOT NULL;
+    """,
 ]

@@ -57,6 +57,7 @@ class Generation:
     finished_at: float | None
     favorite: int = 0
     rating: int | None = None
+    trashed_at: float | None = None
     assets: tuple = field(default=())
 
     @classmethod
