@@ -222,7 +222,7 @@ def export_command(args) -> int:
     try:
         entries = collect(library, collection=args.collection)
         title = args.collection or "Atelier gallery"
-        result = export_gallery(library, args.out, entries, fmt, title)
+        result = export_gallery(library.layout, args.out, entries, fmt, title)
     except Exception as exc:  # noqa: BLE001 - every failure becomes a message
         print(describe(exc), file=sys.stderr)
         return 1

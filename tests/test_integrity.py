@@ -93,7 +93,7 @@ def test_sigkill_in_the_middle_of_an_export_leaves_the_library_whole(tmp_path):
         def progress(done, total):
             if done == 5:
                 print("exporting", flush=True)
-        export_gallery(lib, {str(out)!r}, entries, "zip", progress=progress)
+        export_gallery(lib.layout, {str(out)!r}, entries, "zip", progress=progress)
         print("finished", flush=True)
     """)
     process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)

@@ -47,8 +47,8 @@ def collect(library, generation_ids: list[int] | None = None, collection: str | 
     entries = []
     for gid in ids:
         g = library.generations.get(gid)
-        if g is None or g.status != "done":
-            continue
+        if g is None or g.status != "done" or g.trashed_at is not None:
+            continue  # a trashed item is on its way out, and its file is in the trash
         entries.append({
             "id": g.id, "modality": g.modality, "kind": g.kind, "prompt": g.prompt, "negative": g.negative,
             "output_text": g.output_text, "params": g.params, "model_name": g.model_name,
@@ -62,7 +62,7 @@ def collect(library, generation_ids: list[int] | None = None, collection: str | 
     return entries
 
 
-def export_gallery(library, out: Path, entries: list[dict], fmt: str = "zip", title: str = "Atelier gallery",
+def export_gallery(layout, out: Path, entries: list[dict], fmt: str = "zip", title: str = "Atelier gallery",
                    progress: Callable[[int, int], None] = lambda done, total: None,
                    cancel: threading.Event | None = None) -> ExportResult:
     """Write the gallery; a cancelled or failed export leaves nothing at `out`."""
@@ -74,8 +74,8 @@ def export_gallery(library, out: Path, entries: list[dict], fmt: str = "zip", ti
     cancel = cancel or threading.Event()
     # Staged inside the library's tmp/ folder, which start-up empties after a crash; the
     # finished gallery is moved into place in one step.
-    library.layout.temp.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix="export-", dir=library.layout.temp))
+    layout.temp.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="export-", dir=layout.temp))
     staging = work / "gallery"
     try:
         files = 0
@@ -83,7 +83,7 @@ def export_gallery(library, out: Path, entries: list[dict], fmt: str = "zip", ti
             if cancel.is_set():
                 raise Cancelled()
             for asset in entry["assets"]:
-                source = library.layout.root / asset["path"]
+                source = layout.root / asset["path"]
                 name = f"files/{entry['id']:08d}-{Path(asset['path']).name}"
                 (staging / name).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(source, staging / name)

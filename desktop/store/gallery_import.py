@@ -55,9 +55,13 @@ class _Source:
             self.zip.close()
 
 
-def import_gallery(library, path: Path, progress: Callable[[int, int], None] = lambda d, t: None,
+def import_gallery(store, path: Path, progress: Callable[[int, int], None] = lambda d, t: None,
                    cancel: threading.Event | None = None) -> ImportResult:
+    """`store.call(fn)` runs fn(library) where the library's connection lives (a Library
+    itself, or the app's writer thread): files are read, verified and written here, and
+    only the short database steps go to the store."""
     cancel = cancel or threading.Event()
+    root = store.call(lambda lib: lib.layout.root)
     source = _Source(Path(path))
     try:
         try:
@@ -71,35 +75,52 @@ def import_gallery(library, path: Path, progress: Callable[[int, int], None] = l
         for index, entry in enumerate(items):
             if cancel.is_set():
                 raise Cancelled()
-            if _import_one(library, source, entry):
-                imported += 1
-            else:
+            files = _verified_files(source, entry)
+            existing = store.call(lambda lib: _existing(lib, entry, files))
+            if existing is not None:
+                store.call(lambda lib: _curate(lib, existing, entry))
                 duplicates += 1
+            else:
+                metas = [_write(root, asset, data) for asset, data in files]
+                store.call(lambda lib: _insert(lib, entry, metas))
+                imported += 1
             progress(index + 1, len(items))
         return ImportResult(imported, duplicates)
     finally:
         source.close()
 
 
-def _import_one(library, source: _Source, entry: dict) -> bool:
-    """True if a new item was added, False if the library already had it."""
-    conn = library.conn
+def _verified_files(source: _Source, entry: dict) -> list[tuple[dict, bytes]]:
     files = []
     for asset in entry.get("assets", []):
         data = source.read(asset["file"])
         if hashlib.sha256(data).hexdigest() != asset.get("sha256"):
             raise UserFacingError(f"{asset['file']} does not match its recorded checksum; the gallery is damaged.")
         files.append((asset, data))
+    return files
+
+
+def _existing(library, entry: dict, files) -> int | None:
+    conn = library.conn
     if files:  # the same file is the same item
         row = conn.execute("SELECT generation_id FROM assets WHERE sha256=?", (files[0][0]["sha256"],)).fetchone()
     else:      # text has no file: the same words made at the same moment
         row = conn.execute("SELECT id FROM generations WHERE status='done' AND prompt=? AND output_text=?"
                            " AND created_at=?", (entry.get("prompt", ""), entry.get("output_text", ""),
                                                  entry.get("created_at"))).fetchone()
-    existing = row[0] if row else None
-    if existing is not None:
-        _curate(library, existing, entry)
-        return False
+    return row[0] if row else None
+
+
+def _write(root: Path, asset: dict, data: bytes) -> AssetMeta:
+    # Named by content, so an import interrupted and run again writes the same file.
+    name = PurePosixPath(asset["file"]).name
+    written = write_atomically(root, f"assets/imported/{asset['sha256'][:16]}-{name}", data)
+    return AssetMeta(written, asset.get("mime", "application/octet-stream"), asset.get("width"),
+                     asset.get("height"), asset.get("duration_s"))
+
+
+def _insert(library, entry: dict, metas: list[AssetMeta]) -> None:
+    conn = library.conn
     with transaction(conn):
         cursor = conn.execute(
             "INSERT INTO generations (modality, kind, prompt, negative, output_text, params, model_name,"
@@ -110,16 +131,9 @@ def _import_one(library, source: _Source, entry: dict) -> bool:
              entry.get("model_sha256", ""), entry.get("seed"), entry.get("created_at", time.time()), time.time(),
              time.time()))
         generation_id = cursor.lastrowid
-        metas = []
-        for asset, data in files:
-            name = PurePosixPath(asset["file"]).name
-            written = write_atomically(library.layout.root, f"assets/imported/{generation_id:08d}-{name}", data)
-            metas.append(AssetMeta(written, asset.get("mime", "application/octet-stream"), asset.get("width"),
-                                   asset.get("height"), asset.get("duration_s")))
         library.generations.finish(generation_id, output_text=entry.get("output_text", ""),
                                    seed=entry.get("seed"), assets=metas)
         _curate(library, generation_id, entry)
-    return True
 
 
 def _curate(library, generation_id: int, entry: dict) -> None:

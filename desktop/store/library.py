@@ -24,6 +24,10 @@ class Library:
         self.conversations = ConversationRepository(self.conn)
         self.items = LibraryItems(self.conn)
 
+    def call(self, fn):
+        """fn(self): the same `call` as the app's store writer, for code that runs either way."""
+        return fn(self)
+
     def recover_after_crash(self) -> dict:
         """Fix what an unclean exit left: 'running' rows and partial files."""
         report = {
