@@ -75,10 +75,10 @@ def test_placeholders_then_thumbnails_without_decoding_in_data(qtbot, panel):
 
 
 def test_search_and_filters_update_the_grid(qtbot, panel):
-    panel.search.setText("castle")
+    panel.filters.search.setText("castle")
     qtbot.waitUntil(lambda: panel.model.rowCount() == PAGE_SIZE and "castle" in panel.model.item(0).prompt,
                     timeout=10000)
-    panel.kind.setCurrentIndex(panel.kind.findData("image"))
+    panel.filters.kind.setCurrentIndex(panel.filters.kind.findData("image"))
     qtbot.waitUntil(lambda: panel.model.rowCount() == 20, timeout=10000)  # images are every 50th, all even
     assert {panel.model.item(r).modality for r in range(20)} == {"image"}
     assert "20 items" in panel.count.text()
@@ -87,12 +87,13 @@ def test_search_and_filters_update_the_grid(qtbot, panel):
 def test_details_are_escaped_and_favourites_filter(qtbot, panel):
     newest = panel.model.index(0)
     panel.grid.setCurrentIndex(newest)
-    qtbot.waitUntil(lambda: panel.generation is not None, timeout=10000)
-    html = panel.details.toHtml()
+    qtbot.waitUntil(lambda: panel.details is not None, timeout=10000)
+    html = panel.info.toHtml()
     assert "<script>" not in html and "&lt;script&gt;" in html
     panel.favorite_button.click()
-    panel.favorites.setChecked(True)
+    panel.filters.favorites.setChecked(True)
     qtbot.waitUntil(lambda: panel.model.rowCount() == 1, timeout=10000)
     assert panel.model.index(0).data(ITEM_ROLE).favorite
+    qtbot.waitUntil(lambda: panel.details is not None and panel.details.generation.favorite, timeout=10000)
     panel.copy_seed.click()
     assert QApplication.clipboard().text() == "999"

@@ -30,6 +30,15 @@ class ImageSettings:
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in values.items() if k in known})
 
+    @classmethod
+    def from_generation(cls, prompt: str, negative: str, seed: int | None, params: dict,
+                        model_name: str) -> "ImageSettings":
+        """The settings of an image the library made (its stored parameters)."""
+        return cls(prompt=prompt, negative=negative, seed=seed, steps=as_int(params.get("steps")),
+                   guidance=as_float(params.get("guidance")), width=as_int(params.get("width")),
+                   height=as_int(params.get("height")), sampler=params.get("scheduler") or "",
+                   strength=as_float(params.get("strength")), model_name=model_name, source="Library")
+
     def is_empty(self) -> bool:
         return not self.prompt and self.seed is None and self.steps is None
 

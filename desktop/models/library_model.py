@@ -3,9 +3,10 @@ the store writer as the view scrolls (keyset pages), with thumbnails from the ca
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractListModel, QMimeData, QModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
 
+from desktop.models.item_mime import ITEMS_MIME, items_mime
 from desktop.models.thumbnails import ThumbnailCache, placeholder
 from desktop.store.library_items import LibraryItem, LibraryQuery
 
@@ -57,6 +58,19 @@ class LibraryModel(QAbstractListModel):
         if role == ITEM_ROLE:
             return item
         return None
+
+    def flags(self, index: QModelIndex):
+        flags = super().flags(index)
+        return flags | Qt.ItemIsDragEnabled if index.isValid() else flags
+
+    def mimeTypes(self) -> list[str]:
+        return [ITEMS_MIME, "text/uri-list", "text/plain"]
+
+    def mimeData(self, indexes) -> QMimeData:
+        """Files as URLs (other apps, the panels), prompts as text, ids for collections."""
+        items = [self._items[i.row()] for i in indexes if i.isValid()]
+        files = [self.absolute(i.asset_path) for i in items if i.asset_path]
+        return items_mime([i.id for i in items], files, "\n\n".join(i.prompt for i in items))
 
     def canFetchMore(self, parent=QModelIndex()) -> bool:
         return not parent.isValid() and not self._exhausted and not self._loading

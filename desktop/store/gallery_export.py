@@ -54,9 +54,7 @@ def collect(library, generation_ids: list[int] | None = None, collection: str | 
             "output_text": g.output_text, "params": g.params, "model_name": g.model_name,
             "model_sha256": g.model_sha256, "seed": g.seed, "created_at": g.created_at,
             "favorite": bool(g.favorite), "rating": g.rating, "tags": library.items.tags_of(g.id),
-            "collections": [r[0] for r in conn.execute(
-                "SELECT c.name FROM collections c JOIN collection_items ci ON ci.collection_id=c.id"
-                " WHERE ci.generation_id=? ORDER BY c.name", (g.id,))],
+            "collections": library.items.collections_of(g.id),
             "assets": [dict(a) for a in g.assets],
         })
     return entries

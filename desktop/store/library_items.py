@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from desktop.core.errors import UserFacingError
 from desktop.store.fts import match_query
-from desktop.store.generations import transaction
+from desktop.store.generations import GenerationRepository, transaction
+from desktop.store.records import Generation
+from desktop.store.trash import TRASH_FOLDER
 
 SORTS = ("newest", "oldest", "rating")
 
@@ -43,6 +45,15 @@ class LibraryQuery:
     collection_id: int | None = None
     sort: str = "newest"
     in_trash: bool = False   # the trash shows deleted items, and only those
+
+
+@dataclass(frozen=True)
+class ItemDetails:
+    """Everything the viewer and details pane show about one item."""
+    generation: Generation
+    tags: list[str]
+    collections: list[str]
+    sources: list[dict]
 
 
 @dataclass
@@ -111,6 +122,8 @@ class LibraryItems:
         sql = f"SELECT {_COLUMNS} FROM ({pick}) AS pick JOIN generations g ON g.id = pick.id ORDER BY {outer}"
         rows = self.conn.execute(sql, (*args, limit + 1)).fetchall()
         items = [_item(r) for r in rows[:limit]]
+        if query.in_trash:  # a trashed item's file waits in the trash folder
+            items = [replace(i, asset_path=f"{TRASH_FOLDER}/{i.asset_path}" if i.asset_path else None) for i in items]
         next_cursor = None
         if len(rows) > limit and items:
             last = items[-1]
@@ -126,6 +139,18 @@ class LibraryItems:
             return f"{key} ASC", ((f"{key} > ?", list(cursor)) if cursor else None)
         keyset = ("(COALESCE(g.rating, 0), g.id) < (?, ?)", list(cursor)) if cursor else None
         return "COALESCE(g.rating, 0) DESC, g.id DESC", keyset
+
+    def details(self, generation_id: int) -> ItemDetails | None:
+        generation = GenerationRepository(self.conn).get(generation_id)
+        if generation is None:
+            return None
+        return ItemDetails(generation, self.tags_of(generation_id), self.collections_of(generation_id),
+                           GenerationRepository(self.conn).sources(generation_id))
+
+    def collections_of(self, generation_id: int) -> list[str]:
+        rows = self.conn.execute("SELECT c.name FROM collections c JOIN collection_items ci ON ci.collection_id=c.id"
+                                 " WHERE ci.generation_id=? ORDER BY c.name", (generation_id,))
+        return [r[0] for r in rows]
 
     def model_names(self) -> list[str]:
         rows = self.conn.execute("SELECT DISTINCT model_name FROM generations WHERE status='done' ORDER BY 1")

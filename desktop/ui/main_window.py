@@ -85,6 +85,9 @@ class MainWindow(QMainWindow):
         services.models.add_refused.connect(self._on_model_refused)
         services.models.problems_found.connect(self._on_model_problems)
         services.store.opened.add_done_callback(self._library_opened)
+        library = self.panels["library"]
+        library.reuse_requested.connect(self.reuse_generation)
+        library.image_prompt_requested.connect(self.use_as_image_prompt)
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -107,6 +110,18 @@ class MainWindow(QMainWindow):
 
     def show_panel(self, key: str) -> None:
         self.sidebar.setCurrentRow(list(self.panels).index(key))
+
+    # -- from the Library back to the panels --------------------------------------------------
+
+    def reuse_generation(self, generation) -> None:
+        key = "image" if generation.modality == "image" else "code" if generation.kind.startswith("code") else "text"
+        if key in self.panels:
+            self.panels[key].reuse(generation)
+            self.show_panel(key)
+
+    def use_as_image_prompt(self, path: str) -> None:
+        self.panels["image"].load_image_file(path)
+        self.show_panel("image")
 
     # -- first paint -----------------------------------------------------------------------
 

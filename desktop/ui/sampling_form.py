@@ -59,3 +59,13 @@ class SamplingForm(QWidget):
             repeat_penalty=self.repeat_penalty.value(), max_tokens=self.max_tokens.value(),
             seed=self.seed.value(), stop=stops,
         )
+
+    def apply(self, params: dict) -> None:
+        """Fill the form from a stored generation's parameters (only what they contain)."""
+        for name in ("temperature", "top_p", "top_k", "repeat_penalty", "max_tokens", "seed"):
+            value = params.get(name)
+            if isinstance(value, (int, float)):
+                box = getattr(self, name)
+                box.setValue(type(box.value())(value))
+        if isinstance(params.get("stop"), list):
+            self.stop.setText(STOP_SEPARATOR.join(s.replace("\n", "\\n") for s in params["stop"]))

@@ -18,6 +18,7 @@ from desktop.ui.chat_view import ChatView, ShownMessage
 from desktop.ui.conversation_sidebar import ConversationSidebar
 from desktop.ui.model_picker import ModelPicker
 from desktop.ui.panels.studio_files import StudioFiles
+from desktop.ui.prompt_history import PromptHistory
 from desktop.ui.sampling_form import SamplingForm
 
 MODE_LABELS = {CHAT: "Chat", COMPLETION: "Complete text"}
@@ -134,6 +135,7 @@ class ChatStudio(StudioFiles, QWidget):
         return [("System prompt", self.system_prompt), ("Sampling", self.sampling)]
 
     def _connect(self) -> None:
+        self.history = PromptHistory(self.services.store, self.input, "text", [self.studio_key])
         queue = self.services.queue
         queue.job_progress.connect(self._on_progress)
         queue.job_finished.connect(self._on_finished)
@@ -225,6 +227,13 @@ class ChatStudio(StudioFiles, QWidget):
         return {}
 
     # -- conversations --------------------------------------------------------------------
+
+    def reuse(self, generation) -> None:
+        """“Use these settings” from the Library: the prompt and sampling, ready to send."""
+        self.input.setPlainText(generation.prompt)
+        self.sampling.apply(generation.params)
+        self.status.setText(f"Prompt and settings of item #{generation.id}; edit and send (Ctrl+Enter).")
+        self.input.setFocus()
 
     def new_conversation(self) -> None:
         if self.busy:
@@ -430,6 +439,7 @@ class ChatStudio(StudioFiles, QWidget):
 
     def _finish_job(self, reload_note: str = "") -> None:
         self.job = None
+        self.history.forget()
         self._update_buttons()
         self.conversations.reload()
         if reload_note or self.view.messages() and self.view.messages()[-1].id is None:

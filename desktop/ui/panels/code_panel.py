@@ -69,6 +69,14 @@ class CodePanel(ChatStudio):
         self.complete_button.setDefault(completing)
         self.splitter.setSizes([200, 440] if completing else [380, 260])
 
+    def reuse(self, generation) -> None:
+        if generation.kind == "code-completion":  # its prompt is the code that was continued
+            self.code.setPlainText(generation.prompt)
+            self.sampling.apply(generation.params)
+            self.status.setText(f"Code and settings of item #{generation.id}; press Complete to run again.")
+        else:
+            super().reuse(generation)
+
     def send(self) -> None:
         if self.current_mode() == COMPLETION and not self.input.isVisible():
             self.complete_code()  # Ctrl+Enter completes in the editor

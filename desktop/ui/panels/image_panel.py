@@ -17,6 +17,7 @@ from desktop.ui.image_form import ImageForm
 from desktop.ui.mask_canvas import MaskCanvas
 from desktop.ui.model_picker import ModelPicker
 from desktop.ui.pil_qt import pil_to_qimage, qimage_to_pil
+from desktop.ui.prompt_history import PromptHistory
 
 MODEL_SETTING = "last_image_model"
 
@@ -182,6 +183,7 @@ class ImagePanel(QWidget):
             button.clicked.connect(lambda _=False, f=factor: self.upscale_selected(f))
         self.upscaler.model_chosen.connect(
             lambda info: info is not None and self.services.settings.set("last_upscaler", info.path))
+        self.history = PromptHistory(self.services.store, self.form.prompt, "image", [])
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(keys), self, self.generate, context=Qt.WidgetWithChildrenShortcut)
         QShortcut(QKeySequence("Escape"), self, self.cancel, context=Qt.WidgetWithChildrenShortcut)
@@ -290,6 +292,14 @@ class ImagePanel(QWidget):
         self.settings_bar.hide()
         self.status.setText(f"Settings restored from the image ({self.found_settings.source}).")
 
+    def reuse(self, generation) -> None:
+        """“Use these settings” from the Library: the form takes the item's prompt and settings."""
+        from desktop.core.image_settings import ImageSettings
+
+        self.found_settings = ImageSettings.from_generation(generation.prompt, generation.negative, generation.seed,
+                                                            generation.params, generation.model_name)
+        self.use_found_settings()
+
     # -- generation -----------------------------------------------------------------------
 
     def build_request(self):
@@ -380,6 +390,7 @@ class ImagePanel(QWidget):
         if not self._mine(job):
             return
         self.job = None
+        self.history.forget()
         self._update_state()
         seeds = ", ".join(str(item.seed) for item in outcome.items)
         self.form.last_seed.setText(f"last: {seeds}")

@@ -1,116 +1,232 @@
-"""The Library: everything made, in every modality, in one grid. Search as you type,
-filter by kind and favourites, sort; details of the selected item; favourite, rate, copy
-the prompt or seed, open the file's folder. Pages and thumbnails load off the GUI thread."""
+"""The Library: everything made, in every modality, in one grid, with the user's
+collections and the trash beside it. Search as you type and filter; look at an item large
+or compare two; favourite, rate, tag, collect, delete (with undo); send an item back to
+its panel; drag items out as files; save and import galleries. Pages, thumbnails, images
+and every database call run off the GUI thread."""
 
 from __future__ import annotations
 
-import html
-import json
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, QTimer, QUrl
-from PySide6.QtGui import QDesktopServices, QGuiApplication
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineEdit, QListView,
-                               QPushButton, QSplitter, QTextBrowser, QVBoxLayout, QWidget)
+from PySide6.QtCore import QCoreApplication, QItemSelection, QItemSelectionModel, QSize, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QLabel, QLineEdit, QListView,
+                               QMenu, QPushButton, QSplitter, QTextBrowser, QToolButton, QVBoxLayout, QWidget)
 
 from desktop.models.library_model import ITEM_ROLE, LibraryModel
 from desktop.models.thumbnails import THUMB_SIDE
-from desktop.store.library_items import LibraryQuery
+from desktop.ui.collection_list import CollectionList
+from desktop.ui.gallery_transfer import GalleryTransfer
+from desktop.ui.item_details import details_html
+from desktop.ui.library_filters import LibraryFilters
+from desktop.ui.panels.library_actions import LibraryActions
 
-MODALITIES = [("All kinds", ""), ("Text", "text"), ("Images", "image"), ("Audio", "audio"), ("Video", "video")]
-SORTS = [("Newest first", "newest"), ("Oldest first", "oldest"), ("Best rated", "rating")]
+RATING_LABELS = ["No rating", "★", "★★", "★★★", "★★★★", "★★★★★"]
 
 
-class LibraryPanel(QWidget):
+class LibraryPanel(LibraryActions, QWidget):
+    reuse_requested = Signal(object)          # a Generation: its settings back to its panel
+    image_prompt_requested = Signal(str)      # an image file for img2img
+
     def __init__(self, services, theme, parent=None):
         super().__init__(parent)
-        self.services = services
+        self.services, self.theme = services, theme
         self.model = LibraryModel(services.store, services.background, services.layout.root, self)
-        self.generation = None  # the selected item's full record
+        self.transfer = GalleryTransfer(services, self)
+        self.details = None  # the current item's ItemDetails
+        self.undo_stack: list[list[int]] = []
+        self._viewers = []
+        self._reselect: tuple[list[int], int | None] = ([], None)
         self._build()
         self._connect()
-        self.apply_filters()
+        self.reload(choices=True)
+
+    # -- layout -------------------------------------------------------------------------------
 
     def _build(self) -> None:
-        self.search = QLineEdit()
-        self.search.setPlaceholderText("Search prompts and replies…")
-        self.search.setClearButtonEnabled(True)
-        self.kind = QComboBox()
-        for label, value in MODALITIES:
-            self.kind.addItem(label, value)
-        self.favorites = QCheckBox("Favourites")
-        self.sort = QComboBox()
-        for label, value in SORTS:
-            self.sort.addItem(label, value)
+        self.filters = LibraryFilters()
         self.count = QLabel()
-        filters = QHBoxLayout()
-        filters.addWidget(self.search, 1)
-        for widget in (self.kind, self.favorites, self.sort, self.count):
-            filters.addWidget(widget)
+        self.gallery_button = QToolButton(text="Gallery", popupMode=QToolButton.InstantPopup)
+        menu = QMenu(self.gallery_button)
+        menu.addAction("Save selection as gallery…", lambda: self.transfer.ask_export(ids=self.selected_ids()))
+        menu.addAction("Save this collection as gallery…", self._export_collection)
+        menu.addSeparator()
+        menu.addAction("Import gallery (.zip)…", lambda: self.transfer.ask_import(folder=False))
+        menu.addAction("Import gallery folder…", lambda: self.transfer.ask_import(folder=True))
+        self.gallery_button.setMenu(menu)
+        top = QHBoxLayout()
+        top.addWidget(self.filters, 1)
+        top.addWidget(self.count)
+        top.addWidget(self.gallery_button)
+
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.undo_button = QPushButton("Undo delete")
+        self.undo_button.setToolTip("Ctrl+Z")
+        self.undo_button.setEnabled(False)
+        status_row = QHBoxLayout()
+        status_row.addWidget(self.status, 1)
+        status_row.addWidget(self.undo_button)
+
+        self.collections = CollectionList()
+        self.new_collection = QPushButton("New collection…")
+        left = QWidget()
+        left_column = QVBoxLayout(left)
+        left_column.setContentsMargins(0, 0, 0, 0)
+        left_column.addWidget(self.collections, 1)
+        left_column.addWidget(self.new_collection)
 
         self.grid = QListView()
         self.grid.setModel(self.model)
         self.grid.setViewMode(QListView.IconMode)
         self.grid.setResizeMode(QListView.Adjust)
         self.grid.setUniformItemSizes(True)  # no per-item size queries while scrolling
+        self.grid.setLayoutMode(QListView.Batched)  # long pages are laid out in slices, between paints
+        self.grid.setBatchSize(100)
         self.grid.setIconSize(QSize(THUMB_SIDE, THUMB_SIDE))
         self.grid.setGridSize(QSize(THUMB_SIDE + 24, THUMB_SIDE + 40))
         self.grid.setSelectionMode(QListView.ExtendedSelection)
         self.grid.setMovement(QListView.Static)
         self.grid.setWordWrap(True)
+        self.grid.setDragEnabled(True)
+        self.grid.setDragDropMode(QAbstractItemView.DragOnly)
+        self.grid.setContextMenuPolicy(Qt.CustomContextMenu)
 
-        self.details = QTextBrowser()
-        self.details.setOpenLinks(False)
-        self.favorite_button = QPushButton("★ Favourite")
-        self.favorite_button.setCheckable(True)
+        self.info = QTextBrowser()
+        self.info.setOpenLinks(False)
+        self.favorite_button = QPushButton("★ Favourite", checkable=True)
         self.rating = QComboBox()
-        self.rating.addItems(["No rating", "★", "★★", "★★★", "★★★★", "★★★★★"])
+        self.rating.addItems(RATING_LABELS)
+        self.tag_input = QLineEdit()
+        self.tag_input.setPlaceholderText("Add a tag and press Enter")
+        self.open_button = QPushButton("Open")
+        self.compare_button = QPushButton("Compare")
+        self.compare_button.setToolTip("Select two items to see them side by side")
+        self.reuse_button = QPushButton("Use these settings")
+        self.image_prompt_button = QPushButton("Use as image prompt")
         self.copy_prompt = QPushButton("Copy prompt")
         self.copy_seed = QPushButton("Copy seed")
-        self.open_folder = QPushButton("Open folder")
-        actions = QHBoxLayout()
-        for widget in (self.favorite_button, self.rating, self.copy_prompt, self.copy_seed, self.open_folder):
-            actions.addWidget(widget)
+        self.open_folder = QPushButton("Show file")
+        self.delete_button = QPushButton("Delete")
+        self.restore_button = QPushButton("Restore")
+        self.empty_trash_button = QPushButton("Empty trash…")
         side = QWidget()
         side_column = QVBoxLayout(side)
         side_column.setContentsMargins(0, 0, 0, 0)
-        side_column.addWidget(self.details, 1)
-        side_column.addLayout(actions)
+        side_column.addWidget(self.info, 1)
+        for row in ((self.favorite_button, self.rating), (self.tag_input,),
+                    (self.open_button, self.compare_button), (self.reuse_button, self.image_prompt_button),
+                    (self.copy_prompt, self.copy_seed, self.open_folder),
+                    (self.delete_button, self.restore_button, self.empty_trash_button)):
+            line = QHBoxLayout()
+            for widget in row:
+                line.addWidget(widget)
+            side_column.addLayout(line)
 
         splitter = QSplitter(Qt.Horizontal)
+        splitter.addWidget(left)
         splitter.addWidget(self.grid)
         splitter.addWidget(side)
-        splitter.setSizes([760, 340])
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([170, 700, 330])
         column = QVBoxLayout(self)
         column.setContentsMargins(6, 6, 6, 6)
-        column.addLayout(filters)
+        column.addLayout(top)
+        column.addLayout(status_row)
         column.addWidget(splitter, 1)
         self._show_details(None)
 
     def _connect(self) -> None:
-        self._debounce = QTimer(self, singleShot=True, interval=150)
-        self._debounce.timeout.connect(self.apply_filters)
-        self.search.textChanged.connect(lambda _t: self._debounce.start())
-        for combo in (self.kind, self.sort):
-            combo.currentIndexChanged.connect(lambda _i: self.apply_filters())
-        self.favorites.toggled.connect(lambda _on: self.apply_filters())
-        self.model.loaded.connect(self._update_count)
-        self.grid.selectionModel().currentChanged.connect(self._on_current)
-        self.favorite_button.clicked.connect(self._toggle_favorite)
-        self.rating.activated.connect(self._rate)
+        self.filters.changed.connect(self.apply_filters)
+        self.collections.chosen.connect(self.apply_filters)
+        self.collections.create_requested.connect(self.create_collection)
+        self.collections.rename_requested.connect(self.rename_collection)
+        self.collections.delete_requested.connect(self.delete_collection)
+        self.collections.items_dropped.connect(lambda cid, ids: self.add_to_collection(cid, ids))
+        self.new_collection.clicked.connect(self.collections.ask_new)
+        self.model.loaded.connect(self._on_loaded)
+        self.grid.selectionModel().selectionChanged.connect(lambda *_: self._on_selection())
+        self.grid.selectionModel().currentChanged.connect(lambda *_: self._on_selection())
+        self.grid.doubleClicked.connect(lambda _index: self.open_viewer())
+        self.grid.customContextMenuRequested.connect(self._context_menu)
+        self.favorite_button.clicked.connect(self.set_favorite)
+        self.rating.activated.connect(self.set_rating)
+        self.tag_input.returnPressed.connect(lambda: (self.add_tag(self.tag_input.text()), self.tag_input.clear()))
+        self.open_button.clicked.connect(self.open_viewer)
+        self.compare_button.clicked.connect(self.compare_selected)
+        self.reuse_button.clicked.connect(self._reuse)
+        self.image_prompt_button.clicked.connect(self._use_as_image_prompt)
         self.copy_prompt.clicked.connect(lambda: self._copy("prompt"))
         self.copy_seed.clicked.connect(lambda: self._copy("seed"))
         self.open_folder.clicked.connect(self._open_folder)
+        self.delete_button.clicked.connect(self.delete_selected)
+        self.restore_button.clicked.connect(self.restore_selected)
+        self.empty_trash_button.clicked.connect(lambda: self.delete_forever(None))
+        self.undo_button.clicked.connect(self.undo_delete)
+        for keys, action in ((QKeySequence.Delete, self.delete_selected), (QKeySequence.Undo, self.undo_delete),
+                             (Qt.Key_Return, self.open_viewer), (Qt.Key_Space, self.open_viewer)):
+            QShortcut(QKeySequence(keys), self.grid, action, context=Qt.WidgetShortcut)
+        QShortcut(QKeySequence.Undo, self, self.undo_delete, context=Qt.WidgetWithChildrenShortcut)
+        self.transfer.finished.connect(self.show_status)
+        self.transfer.failed.connect(lambda message: self.show_status(message, error=True))
+        self.transfer.imported.connect(lambda: self.reload(choices=True))
+        QCoreApplication.instance().aboutToQuit.connect(self.transfer.shutdown)
         self.services.queue.job_finished.connect(self._on_job_finished)
 
-    # -- filters ---------------------------------------------------------------------------
+    # -- filters and reloading -------------------------------------------------------------
 
-    def query(self) -> LibraryQuery:
-        return LibraryQuery(text=self.search.text(), modality=self.kind.currentData(),
-                            favorite_only=self.favorites.isChecked(), sort=self.sort.currentData())
+    def query(self):
+        return self.filters.query(self.collections.collection_id(), self.collections.in_trash())
 
     def apply_filters(self) -> None:
+        in_trash = self.collections.in_trash()
+        self.restore_button.setVisible(in_trash)
+        self.empty_trash_button.setVisible(in_trash)
+        self.delete_button.setText("Delete for good…" if in_trash else "Delete")
+        self._remember_selection()
         self.model.set_query(self.query())
+
+    def reload(self, choices: bool = False) -> None:
+        """After a change: the grid (and the filter and collection choices when they may differ)."""
+        if choices:
+            self.services.store.submit(
+                lambda lib: (lib.items.model_names(), lib.items.tag_names(), lib.items.collections()),
+                self._set_choices)
+        self._remember_selection()
+        self.model.refresh()
+        self._on_selection()
+
+    def _remember_selection(self) -> None:
+        """Kept across reloads (a reload still loading has already emptied the grid)."""
+        ids, current_id = self.selected_ids(), self._current_id()
+        if ids or current_id is not None:
+            self._reselect = (ids, current_id)
+
+    def _current_id(self) -> int | None:
+        current = self.grid.currentIndex()
+        return current.data(ITEM_ROLE).id if current.isValid() else None
+
+    def _on_loaded(self) -> None:
+        self._update_count()
+        ids, current_id = self._reselect
+        self._reselect = ([], None)
+        if not ids and current_id is None:
+            return
+        # A change (rating, tag…) reloads the grid: the same items stay selected.
+        wanted = set(ids)
+        selection = QItemSelection()
+        for row in range(self.model.rowCount()):
+            item_id = self.model.item(row).id
+            if item_id in wanted:
+                selection.select(self.model.index(row), self.model.index(row))
+            if item_id == current_id:
+                self.grid.selectionModel().setCurrentIndex(self.model.index(row), QItemSelectionModel.NoUpdate)
+        self.grid.selectionModel().select(selection, QItemSelectionModel.ClearAndSelect)
+
+    def _set_choices(self, choices) -> None:
+        models, tags, collections = choices
+        self.filters.set_choices(models, tags)
+        self.collections.set_collections(collections)
 
     def _update_count(self) -> None:
         more = "+" if self.model.canFetchMore() else ""
@@ -118,64 +234,163 @@ class LibraryPanel(QWidget):
 
     def _on_job_finished(self, _job, _outcome) -> None:
         if self.isVisible():
-            self.model.refresh()
+            self.reload(choices=True)
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
-        self.model.refresh()
+        self.reload(choices=True)
 
-    # -- the selected item -------------------------------------------------------------------
+    def show_status(self, message: str, error: bool = False) -> None:
+        self.status.setStyleSheet("color: #d9534f" if error else "")
+        self.status.setText(message)
+
+    # -- the selection -------------------------------------------------------------------------
 
     def selected_ids(self) -> list[int]:
-        return [index.data(ITEM_ROLE).id for index in self.grid.selectionModel().selectedIndexes()]
+        rows = sorted(index.row() for index in self.grid.selectionModel().selectedIndexes())
+        return [self.model.item(row).id for row in rows]
 
-    def _on_current(self, current, _previous) -> None:
-        item = current.data(ITEM_ROLE) if current.isValid() else None
-        if item is None:
+    def _on_selection(self) -> None:
+        ids = self.selected_ids()
+        current = self.grid.currentIndex()
+        item_id = ids[0] if len(ids) == 1 else (current.data(ITEM_ROLE).id if current.isValid() and ids else None)
+        self.compare_button.setEnabled(len(ids) == 2)
+        if item_id is None:
             self._show_details(None)
             return
-        self.services.store.submit(lambda lib: lib.generations.get(item.id), self._show_details)
+        self.services.store.submit(lambda lib: lib.items.details(item_id), self._show_details)
 
-    def _show_details(self, generation) -> None:
-        self.generation = generation
-        for widget in (self.favorite_button, self.rating, self.copy_prompt, self.copy_seed, self.open_folder):
-            widget.setEnabled(generation is not None)
-        if generation is None:
-            self.details.setHtml("<p style='color:gray'>Select an item to see how it was made.</p>")
+    def _show_details(self, details) -> None:
+        self.details = details
+        has = details is not None
+        in_trash = self.collections.in_trash()
+        for widget in (self.favorite_button, self.rating, self.tag_input, self.open_button, self.copy_prompt,
+                       self.copy_seed, self.open_folder, self.delete_button, self.restore_button):
+            widget.setEnabled(has)
+        for widget in (self.reuse_button, self.image_prompt_button):
+            widget.setEnabled(has and not in_trash)
+        count = len(self.selected_ids())
+        if not has:
+            self.info.setHtml("<p style='color:gray'>Select an item to see how it was made. Double-click "
+                              "to look at it large; drag items onto a collection, a panel or another app.</p>")
             return
-        self.favorite_button.setChecked(bool(generation.favorite))
-        self.rating.setCurrentIndex(generation.rating or 0)
-        e = html.escape  # everything shown is user or model text
-        rows = [("Kind", f"{generation.modality} · {generation.kind}"), ("Model", generation.model_name),
-                ("Seed", "" if generation.seed is None else str(generation.seed)),
-                ("Status", generation.status)]
-        params = "".join(f"<tr><td>{e(str(k))}</td><td>{e(json.dumps(v))}</td></tr>"
-                         for k, v in sorted(generation.params.items()))
-        table = "".join(f"<tr><td><b>{e(k)}</b></td><td>{e(v)}</td></tr>" for k, v in rows if v)
-        output = f"<h4>Output</h4><p>{e(generation.output_text[:2000])}</p>" if generation.output_text else ""
-        negative = f"<h4>Negative</h4><p>{e(generation.negative)}</p>" if generation.negative else ""
-        self.details.setHtml(f"<h4>Prompt</h4><p>{e(generation.prompt)}</p>{negative}{output}"
-                             f"<table>{table}</table><h4>Parameters</h4><table>{params}</table>")
+        g = details.generation
+        self.image_prompt_button.setEnabled(has and not in_trash and self._image_asset() is not None)
+        self.favorite_button.setChecked(bool(g.favorite))
+        self.rating.setCurrentIndex(g.rating or 0)
+        header = f"<p><b>{count} items selected</b>; shown: the current one.</p>" if count > 1 else ""
+        self.info.setHtml(header + details_html(details))
 
-    def _toggle_favorite(self, on: bool) -> None:
+    def _image_asset(self):
+        if self.details is None:
+            return None
+        return next((a for a in self.details.generation.assets if a["mime"].startswith("image/")), None)
+
+    def _context_menu(self, position) -> None:
+        if not self.selected_ids():
+            return
+        menu = QMenu(self)
+        in_trash = self.collections.in_trash()
+        menu.addAction("Open", self.open_viewer)
+        if len(self.selected_ids()) == 2:
+            menu.addAction("Compare side by side", self.compare_selected)
+        if in_trash:
+            menu.addAction("Restore", self.restore_selected)
+            menu.addAction("Delete for good…", self.delete_selected)
+            menu.exec(self.grid.viewport().mapToGlobal(position))
+            return
+        menu.addAction("Use these settings", self._reuse)
+        if self._image_asset() is not None:
+            menu.addAction("Use as image prompt", self._use_as_image_prompt)
+        menu.addSeparator()
+        menu.addAction("Favourite", lambda: self.set_favorite(True))
+        menu.addAction("Not a favourite", lambda: self.set_favorite(False))
+        rate = menu.addMenu("Rate")
+        for stars, label in enumerate(RATING_LABELS):
+            rate.addAction(label, lambda stars=stars: self.set_rating(stars))
+        menu.addAction("Add tag…", self.ask_tag)
+        if self.details is not None and self.details.tags:
+            untag = menu.addMenu("Remove tag")
+            for tag in self.details.tags:
+                untag.addAction(tag, lambda tag=tag: self.remove_tag(tag))
+        collect = menu.addMenu("Add to collection")
+        for cid, name in self.collections.collection_names().items():
+            collect.addAction(name, lambda cid=cid: self.add_to_collection(cid))
+        collect.addAction("New collection…", self.add_to_new_collection)
+        if self.collections.collection_id() is not None:
+            menu.addAction("Remove from this collection", self.remove_from_collection)
+        menu.addSeparator()
+        menu.addAction("Save as gallery…", lambda: self.transfer.ask_export(ids=self.selected_ids()))
+        menu.addAction("Delete…", self.delete_selected)
+        menu.exec(self.grid.viewport().mapToGlobal(position))
+
+    # -- looking at items ------------------------------------------------------------------------
+
+    def open_viewer(self) -> None:
+        from desktop.ui.item_viewer import ItemViewer
+
+        if self.details is None:
+            return
+        viewer = ItemViewer(self.services.background, self.model.absolute, self._step_viewer, self.theme.dark, self)
+        viewer.setAttribute(Qt.WA_DeleteOnClose)
+        viewer.destroyed.connect(lambda: self._viewers.remove(viewer) if viewer in self._viewers else None)
+        self._viewers.append(viewer)
+        viewer.show_item(self.details)
+        viewer.show()
+
+    def _step_viewer(self, direction: int) -> None:
+        """←/→ in the viewer move the grid's current item, and the viewer follows it."""
+        row = self.grid.currentIndex().row() + direction
+        if 0 <= row < self.model.rowCount():
+            self.grid.setCurrentIndex(self.model.index(row))
+            item_id = self.model.item(row).id
+            viewers = list(self._viewers)
+            self.services.store.submit(lambda lib: lib.items.details(item_id),
+                                       lambda details: [v.show_item(details) for v in viewers if details])
+
+    def compare_selected(self) -> None:
+        from desktop.ui.item_viewer import CompareViewer
+
         ids = self.selected_ids()
-        self.services.store.submit(lambda lib: lib.items.set_favorite(ids, on), lambda _r: self._after_curation())
+        if len(ids) != 2:
+            self.show_status("Select exactly two items to compare them.", error=True)
+            return
+        viewer = CompareViewer(self.services.background, self.model.absolute, self.theme.dark, self)
+        viewer.setAttribute(Qt.WA_DeleteOnClose)
+        self.compare_viewer = viewer
+        self.services.store.submit(lambda lib: [lib.items.details(i) for i in ids],
+                                   lambda both: (viewer.show_items(*both), viewer.show()))
 
-    def _rate(self, index: int) -> None:
-        ids, rating = self.selected_ids(), (index or None)
-        self.services.store.submit(lambda lib: lib.items.set_rating(ids, rating), lambda _r: self._after_curation())
+    # -- reuse ---------------------------------------------------------------------------------
 
-    def _after_curation(self) -> None:
-        if self.favorites.isChecked() or self.sort.currentData() == "rating":
-            self.model.refresh()
+    def _reuse(self) -> None:
+        if self.details is not None:
+            self.reuse_requested.emit(self.details.generation)
+
+    def _use_as_image_prompt(self) -> None:
+        asset = self._image_asset()
+        if asset is not None:
+            self.image_prompt_requested.emit(self.model.absolute(asset["path"]))
 
     def _copy(self, what: str) -> None:
-        if self.generation is not None:
-            value = self.generation.prompt if what == "prompt" else str(self.generation.seed or "")
-            QGuiApplication.clipboard().setText(value)
+        if self.details is not None:
+            g = self.details.generation
+            QGuiApplication.clipboard().setText(g.prompt if what == "prompt" else str(g.seed or ""))
+            self.show_status("Prompt copied." if what == "prompt" else f"Seed {g.seed} copied.")
 
     def _open_folder(self) -> None:
-        if self.generation is None or not self.generation.assets:
+        if self.details is None or not self.details.generation.assets:
+            self.show_status("This item has no file: its text is in the Library.")
             return
-        path = Path(self.model.absolute(self.generation.assets[0]["path"]))
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path.parent)))
+        current = self.grid.currentIndex().data(ITEM_ROLE)
+        relative = current.asset_path if current is not None and current.asset_path else \
+            self.details.generation.assets[0]["path"]
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(self.model.absolute(relative)).parent)))
+
+    def _export_collection(self) -> None:
+        cid = self.collections.collection_id()
+        if cid is None:
+            self.show_status("Choose a collection on the left first (or select items and save the selection).",
+                             error=True)
+            return
+        self.transfer.ask_export(collection=self.collections.collection_names()[cid])
