@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 HEAVY_MODULES = ("torch", "diffusers", "transformers", "llama_cpp")
 GIL_SWITCH_INTERVAL_S = 0.001
 WARM_UP_DELAY_MS = 800  # after the window is up and the model scan has started
+INTEGRITY_CHECK_DELAY_MS = 2500  # after the warm-up, so the first seconds stay quick
 
 
 def run(data_dir: Path | None = None, startup_report: bool = False) -> int:
@@ -67,6 +68,7 @@ def run(data_dir: Path | None = None, startup_report: bool = False) -> int:
         services.image_models.refresh()
         services.upscalers.refresh()
         QTimer.singleShot(WARM_UP_DELAY_MS, services.warm_up)
+        QTimer.singleShot(INTEGRITY_CHECK_DELAY_MS, window.integrity.start)
 
     window.first_painted.connect(after_first_paint)
     window.show()

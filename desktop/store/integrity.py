@@ -34,19 +34,25 @@ class IntegrityReport:
         return "Found " + ", ".join(parts) + "."
 
 
-def check(library) -> IntegrityReport:
-    conn, root = library.conn, library.layout.root
-    database_ok = conn.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+def check(store) -> IntegrityReport:
+    """`store.call(fn)` runs fn(library) where its connection lives (a Library itself, or
+    the app's writer thread); the folder scan runs on the calling thread."""
+    def read(library):
+        conn = library.conn
+        rows = conn.execute("SELECT a.generation_id, a.path, g.trashed_at IS NOT NULL FROM assets a"
+                            " JOIN generations g ON g.id = a.generation_id").fetchall()
+        return conn.execute("PRAGMA quick_check").fetchone()[0] == "ok", [tuple(r) for r in rows], library.layout
+
+    database_ok, rows, layout = store.call(read)
+    root = layout.root
     claimed, missing = set(), []
-    rows = conn.execute("SELECT a.generation_id, a.path, g.trashed_at IS NOT NULL FROM assets a"
-                        " JOIN generations g ON g.id = a.generation_id")
     for generation_id, relative, trashed in rows:
         where = trash_path(root, relative) if trashed else root / relative
         claimed.add(where)
         if not where.exists():
             missing.append((generation_id, relative))
     orphans = []
-    for folder in (library.layout.assets, root / TRASH_FOLDER):
+    for folder in (layout.assets, root / TRASH_FOLDER):
         if folder.exists():
             orphans += [path.relative_to(root).as_posix() for path in folder.rglob("*")
                         if path.is_file() and not path.name.startswith(TEMP_PREFIX) and path not in claimed]

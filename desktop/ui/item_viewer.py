@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (QDialog, QHBoxLayout, QLabel, QPushButton, QSplit
                                QTextBrowser, QVBoxLayout, QWidget)
 
 from desktop.store.library_items import ItemDetails
+from desktop.store.trash import TRASH_FOLDER
 from desktop.ui.image_view import ImageView
 from desktop.ui.item_details import details_html
 
@@ -59,7 +60,8 @@ class ItemPane(QWidget):
         g = details.generation
         image_asset = next((a for a in g.assets if a["mime"].startswith("image/")), None)
         if image_asset is not None:
-            path = self._absolute(image_asset["path"])
+            relative = image_asset["path"]
+            path = self._absolute(f"{TRASH_FOLDER}/{relative}" if g.trashed_at else relative)
             self._background.run(lambda: _decode(path), lambda image: self._show_image(ticket, image),
                                  lambda exc: self._show_message(ticket, str(exc)))
         else:

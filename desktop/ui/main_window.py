@@ -85,7 +85,11 @@ class MainWindow(QMainWindow):
         services.models.add_refused.connect(self._on_model_refused)
         services.models.problems_found.connect(self._on_model_problems)
         services.store.opened.add_done_callback(self._library_opened)
+        from desktop.ui.integrity_prompt import IntegrityPrompt
+
+        self.integrity = IntegrityPrompt(services, self)
         library = self.panels["library"]
+        self.integrity.repaired.connect(lambda: library.reload(choices=True))
         library.reuse_requested.connect(self.reuse_generation)
         library.image_prompt_requested.connect(self.use_as_image_prompt)
 
