@@ -72,6 +72,10 @@ def test_placeholders_then_thumbnails_without_decoding_in_data(qtbot, panel):
     thumb = index.data(Qt.DecorationRole)
     assert (thumb.width(), thumb.height()) == (160, 120)  # the 64x48 image scaled into the tile
     assert len(model.thumbnails) >= 1
+    # A text item's tile shows the start of its reply, painted on the pool as well.
+    text_row = next(r for r in range(model.rowCount()) if model.item(r).modality == "text")
+    placeholder = model._placeholder("text").toImage()
+    qtbot.waitUntil(lambda: model.index(text_row).data(Qt.DecorationRole).toImage() != placeholder, timeout=10000)
 
 
 def test_search_and_filters_update_the_grid(qtbot, panel):

@@ -26,7 +26,7 @@ class LibraryModel(QAbstractListModel):
         self.thumbnails = ThumbnailCache(background, parent=self)
         self.thumbnails.ready.connect(self._thumbnail_ready)
         self._items: list[LibraryItem] = []
-        self._rows_by_path: dict[str, int] = {}
+        self._rows_by_key: dict[str, int] = {}
         self._cursor = None
         self._exhausted = False
         self._loading = False
@@ -50,11 +50,13 @@ class LibraryModel(QAbstractListModel):
         if role == Qt.ToolTipRole:
             return f"{item.modality} · {item.model_name}\n{item.prompt[:300]}"
         if role == Qt.DecorationRole:
+            pixmap = None
             if item.asset_path and (item.mime or "").startswith("image/"):
                 pixmap = self.thumbnails.get(self.absolute(item.asset_path))
-                if pixmap is not None:
-                    return pixmap
-            return self._placeholder(item.modality)
+            elif item.modality == "text":
+                pixmap = self.thumbnails.get_text_tile(f"text:{item.id}", item.snippet or item.prompt,
+                                                       MODALITY_COLORS["text"])
+            return pixmap if pixmap is not None else self._placeholder(item.modality)
         if role == ITEM_ROLE:
             return item
         return None
@@ -89,7 +91,7 @@ class LibraryModel(QAbstractListModel):
         """Start over with new filters; stale pages still in flight are dropped."""
         self._generation += 1
         self.beginResetModel()
-        self._items, self._rows_by_path = [], {}
+        self._items, self._rows_by_key = [], {}
         self._query, self._cursor, self._exhausted, self._loading = query, None, False, False
         self.endResetModel()
         self.fetchMore()
@@ -117,16 +119,16 @@ class LibraryModel(QAbstractListModel):
             first = len(self._items)
             self.beginInsertRows(QModelIndex(), first, first + len(page.items) - 1)
             for offset, item in enumerate(page.items):
-                if item.asset_path:
-                    self._rows_by_path[self.absolute(item.asset_path)] = first + offset
+                key = self.absolute(item.asset_path) if item.asset_path else f"text:{item.id}"
+                self._rows_by_key[key] = first + offset
             self._items.extend(page.items)
             self.endInsertRows()
         self._cursor = page.cursor
         self._exhausted = page.cursor is None
         self.loaded.emit()
 
-    def _thumbnail_ready(self, path: str) -> None:
-        row = self._rows_by_path.get(path)
+    def _thumbnail_ready(self, key: str) -> None:
+        row = self._rows_by_key.get(key)
         if row is not None:
             index = self.index(row)
             self.dataChanged.emit(index, index, [Qt.DecorationRole])

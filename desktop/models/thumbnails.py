@@ -19,6 +19,21 @@ def _make_thumbnail(path: str) -> QImage:
     return image.scaled(THUMB_SIDE, THUMB_SIDE, Qt.KeepAspectRatio, Qt.SmoothTransformation)
 
 
+def _make_text_tile(text: str, color: QColor) -> QImage:
+    """A tile with the first lines of a text item, like a page seen from afar (on the pool:
+    painting on a QImage is allowed off the GUI thread)."""
+    image = QImage(THUMB_SIDE, THUMB_SIDE, QImage.Format_RGB32)
+    image.fill(color)
+    painter = QPainter(image)
+    painter.setPen(QColor(255, 255, 255))
+    font = painter.font()
+    font.setPointSizeF(7.5)
+    painter.setFont(font)
+    painter.drawText(image.rect().adjusted(8, 8, -8, -8), Qt.TextWordWrap, " ".join(text.split())[:400])
+    painter.end()
+    return image
+
+
 class ThumbnailCache(QObject):
     ready = Signal(str)  # the path whose thumbnail just arrived
 
@@ -32,14 +47,19 @@ class ThumbnailCache(QObject):
 
     def get(self, path: str) -> QPixmap | None:
         """The thumbnail if ready (and mark it recently used); otherwise schedule it."""
-        pixmap = self._pixmaps.get(path)
+        return self._get(path, lambda: _make_thumbnail(path))
+
+    def get_text_tile(self, key: str, text: str, color: QColor) -> QPixmap | None:
+        return self._get(key, lambda: _make_text_tile(text, color))
+
+    def _get(self, key: str, make) -> QPixmap | None:
+        pixmap = self._pixmaps.get(key)
         if pixmap is not None:
-            self._pixmaps.move_to_end(path)
+            self._pixmaps.move_to_end(key)
             return pixmap
-        if path not in self._pending and path not in self._failed:
-            self._pending.add(path)
-            self._background.run(lambda: _make_thumbnail(path), lambda image: self._store(path, image),
-                                 lambda _exc: self._fail(path))
+        if key not in self._pending and key not in self._failed:
+            self._pending.add(key)
+            self._background.run(make, lambda image: self._store(key, image), lambda _exc: self._fail(key))
         return None
 
     def __len__(self) -> int:

@@ -30,6 +30,7 @@ class LibraryItem:
     rating: int | None
     asset_path: str | None
     mime: str | None
+    snippet: str = ""   # the start of a text item's reply, for its tile
 
 
 @dataclass
@@ -63,6 +64,7 @@ class Page:
 
 
 _COLUMNS = ("g.id, g.modality, g.kind, g.prompt, g.model_name, g.created_at, g.favorite, g.rating,"
+            " substr(g.output_text, 1, 300) AS snippet,"
             " (SELECT a.path FROM assets a WHERE a.generation_id = g.id ORDER BY a.id LIMIT 1) AS asset_path,"
             " (SELECT a.mime FROM assets a WHERE a.generation_id = g.id ORDER BY a.id LIMIT 1) AS mime")
 
@@ -232,4 +234,5 @@ class LibraryItems:
 def _item(row) -> LibraryItem:
     return LibraryItem(id=row["id"], modality=row["modality"], kind=row["kind"], prompt=row["prompt"],
                        model_name=row["model_name"], created_at=row["created_at"], favorite=bool(row["favorite"]),
-                       rating=row["rating"], asset_path=row["asset_path"], mime=row["mime"])
+                       rating=row["rating"], asset_path=row["asset_path"], mime=row["mime"],
+                       snippet=row["snippet"])

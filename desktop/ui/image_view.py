@@ -4,7 +4,7 @@ two views can follow each other for a side-by-side comparison."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QImage, QPainter, QPixmap
+from PySide6.QtGui import QColor, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QGraphicsPixmapItem, QGraphicsScene, QGraphicsView
 
 ZOOM_STEP = 1.25
@@ -23,6 +23,7 @@ class ImageView(QGraphicsView):
         self.setDragMode(QGraphicsView.ScrollHandDrag)
         self.setTransformationAnchor(QGraphicsView.AnchorUnderMouse)
         self.setRenderHint(QPainter.SmoothPixmapTransform)
+        self.setBackgroundBrush(QColor(48, 48, 48))  # a neutral backdrop, as image viewers use
         self.fitting = True  # keeps fitting on resize until the user zooms
         self._following = False
         for bar in (self.horizontalScrollBar(), self.verticalScrollBar()):

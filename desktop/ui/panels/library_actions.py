@@ -88,6 +88,7 @@ class LibraryActions:
             self._change(lambda lib: trash.move_to_trash(lib, ids),
                          f"Moved {len(ids)} item(s) to the trash. Ctrl+Z or Undo brings them back.")
             self.undo_button.setEnabled(True)
+            self.undo_button.setVisible(True)
 
     def undo_delete(self) -> None:
         if not self.undo_stack:

@@ -39,7 +39,7 @@ class LibraryPanel(LibraryActions, QWidget):
         self._reselect: tuple[list[int], int | None] = ([], None)
         self._build()
         self._connect()
-        self.reload(choices=True)
+        self.apply_filters()
 
     # -- layout -------------------------------------------------------------------------------
 
@@ -64,6 +64,8 @@ class LibraryPanel(LibraryActions, QWidget):
         self.undo_button = QPushButton("Undo delete")
         self.undo_button.setToolTip("Ctrl+Z")
         self.undo_button.setEnabled(False)
+        self.undo_button.setVisible(False)  # shown once there is something to undo
+        self.status.setVisible(False)
         status_row = QHBoxLayout()
         status_row.addWidget(self.status, 1)
         status_row.addWidget(self.undo_button)
@@ -94,7 +96,7 @@ class LibraryPanel(LibraryActions, QWidget):
 
         self.info = QTextBrowser()
         self.info.setOpenLinks(False)
-        self.favorite_button = QPushButton("★ Favourite", checkable=True)
+        self.favorite_button = QPushButton("☆ Favourite", checkable=True)
         self.rating = QComboBox()
         self.rating.addItems(RATING_LABELS)
         self.tag_input = QLineEdit()
@@ -243,6 +245,7 @@ class LibraryPanel(LibraryActions, QWidget):
     def show_status(self, message: str, error: bool = False) -> None:
         self.status.setStyleSheet("color: #d9534f" if error else "")
         self.status.setText(message)
+        self.status.setVisible(bool(message))
 
     # -- the selection -------------------------------------------------------------------------
 
@@ -277,6 +280,7 @@ class LibraryPanel(LibraryActions, QWidget):
         g = details.generation
         self.image_prompt_button.setEnabled(has and not in_trash and self._image_asset() is not None)
         self.favorite_button.setChecked(bool(g.favorite))
+        self.favorite_button.setText("★ Favourite" if g.favorite else "☆ Favourite")
         self.rating.setCurrentIndex(g.rating or 0)
         header = f"<p><b>{count} items selected</b>; shown: the current one.</p>" if count > 1 else ""
         self.info.setHtml(header + details_html(details))
