@@ -22,6 +22,8 @@ QUERIES = ["fox", "lighthouse storm", "neon city", "drag", "violin garden", "cat
 
 
 def fill(library, rows: int) -> None:
+    from desktop.store.fts import sync_terms
+
     rng = random.Random(7)
     now = time.time()
     conn = library.conn
@@ -34,6 +36,7 @@ def fill(library, rows: int) -> None:
           ("sdxl", "gemma", "sd15")[i % 3], now - (rows - i), now, now, int(i % 17 == 0), (i % 5) + 1 if i % 7 == 0 else None)
          for i in range(rows)])
     conn.execute("COMMIT")
+    sync_terms(conn)  # rows were bulk-inserted around the repository, which records words
     conn.execute("ANALYZE")
 
 

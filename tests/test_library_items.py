@@ -86,3 +86,25 @@ def test_favourites_ratings_tags_and_collections(library):
     items.remove_from_collection(mixed, [2])
     assert {i.id for i in all_pages(library, LibraryQuery(collection_id=mixed))} == {3}
     assert items.create_collection("holiday") == holiday  # names are unique, any case
+
+
+def test_a_long_last_word_is_expanded_into_known_words_and_still_finds_everything(tmp_path):
+    from desktop.store.fts import known_terms, match_query, sync_terms
+
+    lib = Library(tmp_path / "lib")
+    for prompt in ["Café au lait at dawn", "a cafeteria tray", "lighthouse storm", "lighthouses in fog"]:
+        gid = lib.generations.start(NewGeneration(modality="image", kind="txt2img", prompt=prompt, params={}))
+        lib.generations.finish(gid)
+    assert known_terms(lib.conn, "cafe") == ["cafe", "cafeteria"]  # folded like SQLite's tokenizer
+    assert match_query("lighthou", lambda p: known_terms(lib.conn, p)) == '("lighthouse" OR "lighthouses")'
+    assert match_query("at lig") == '"at" AND "lig"*'  # short prefixes use the prefix index
+    found = lambda text: sorted(i.prompt for i in lib.items.page(LibraryQuery(text=text)).items)  # noqa: E731
+    assert found("CAFE") == ["Café au lait at dawn", "a cafeteria tray"]
+    assert found("lighthous fog") == []                        # every word must match
+    assert found("fog lighthous") == ["lighthouses in fog"]
+    # Rows written around the repository (bulk loads) are found once the word list syncs.
+    lib.conn.execute("INSERT INTO generations (modality, prompt, status, created_at) VALUES"
+                     " ('image', 'zeppelin over Zürich', 'done', 0)")
+    sync_terms(lib.conn)
+    assert found("zeppeli") == ["zeppelin over Zürich"] and found("zuric") == ["zeppelin over Zürich"]
+    lib.close()

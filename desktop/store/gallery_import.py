@@ -17,6 +17,7 @@ from typing import Callable
 from desktop.core.errors import Cancelled, UserFacingError
 from desktop.store.archive_safety import checked_members
 from desktop.store.asset_files import write_atomically
+from desktop.store.fts import remember_terms
 from desktop.store.generations import AssetMeta, transaction
 
 
@@ -131,6 +132,7 @@ def _insert(library, entry: dict, metas: list[AssetMeta]) -> None:
              entry.get("model_sha256", ""), entry.get("seed"), entry.get("created_at", time.time()), time.time(),
              time.time()))
         generation_id = cursor.lastrowid
+        remember_terms(conn, entry.get("prompt", ""), entry.get("negative", ""))
         library.generations.finish(generation_id, output_text=entry.get("output_text", ""),
                                    seed=entry.get("seed"), assets=metas)
         _curate(library, generation_id, entry)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from desktop.store.asset_files import WrittenFile
-from desktop.store.fts import match_query
+from desktop.store.fts import match_query, remember_terms
 from desktop.store.records import Generation
 
 INTERRUPTED = "Interrupted: Atelier closed or crashed while this was running."
@@ -53,6 +53,7 @@ class GenerationRepository:
              new.model_name, new.model_path, new.model_sha256, new.seed,
              new.conversation_id, now, now),
         )
+        remember_terms(self.conn, new.prompt, new.negative)
         return cur.lastrowid
 
     def finish(self, generation_id: int, *, output_text: str = "", stats: dict | None = None,
@@ -65,6 +66,7 @@ class GenerationRepository:
                 " seed=COALESCE(?, seed) WHERE id=?",
                 (output_text, json.dumps(stats or {}), now, seed, generation_id),
             )
+            remember_terms(self.conn, output_text)
             for asset in assets:
                 self.conn.execute(
                     "INSERT INTO assets (generation_id, path, sha256, mime, size_bytes, width,"

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from desktop.store.asset_files import TEMP_PREFIX
+from desktop.store.fts import sync_terms
 from desktop.store.trash import TRASH_FOLDER, trash_path
 
 
@@ -39,6 +40,7 @@ def check(store) -> IntegrityReport:
     the app's writer thread); the folder scan runs on the calling thread."""
     def read(library):
         conn = library.conn
+        sync_terms(conn)  # search's word list catches up with the index (cheap, idempotent)
         rows = conn.execute("SELECT a.generation_id, a.path, g.trashed_at IS NOT NULL FROM assets a"
                             " JOIN generations g ON g.id = a.generation_id").fetchall()
         return conn.execute("PRAGMA quick_check").fetchone()[0] == "ok", [tuple(r) for r in rows], library.layout

@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass, field, replace
 
 from desktop.core.errors import UserFacingError
-from desktop.store.fts import match_query
+from desktop.store.fts import known_terms, match_query
 from desktop.store.generations import GenerationRepository, transaction
 from desktop.store.records import Generation
 from desktop.store.trash import TRASH_FOLDER
@@ -81,7 +81,7 @@ class LibraryItems:
         where = ["g.status = 'done'", f"g.trashed_at IS {'NOT ' if query.in_trash else ''}NULL"]
         args = []
         source = "generations g"
-        text = match_query(query.text) if query.text.strip() else None
+        text = match_query(query.text, lambda prefix: known_terms(self.conn, prefix)) if query.text.strip() else None
         if text is not None and query.sort != "rating":
             # Walk the full-text index itself in rowid order: it stops after one page
             # however many rows match (newest/oldest follow the library's insertion order).

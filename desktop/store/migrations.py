@@ -157,4 +157,11 @@ MIGRATIONS: list[str] = [
     ALTER TABLE generations ADD COLUMN trashed_at REAL;
     CREATE INDEX generations_trashed ON generations(trashed_at, id) WHERE trashed_at IS NOT NULL;
     """,
+    # 5: the words the library knows, so a search's last (still being typed) word can be
+    # expanded into whole words instead of a prefix merge over the whole index.
+    """
+    CREATE TABLE search_terms (term TEXT PRIMARY KEY) WITHOUT ROWID;
+    CREATE VIRTUAL TABLE generations_fts_vocab USING fts5vocab(generations_fts, 'row');
+    INSERT OR IGNORE INTO search_terms (term) SELECT term FROM generations_fts_vocab;
+    """,
 ]
