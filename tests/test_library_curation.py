@@ -200,6 +200,7 @@ def test_viewer_zooms_images_renders_text_and_compare_moves_both(qtbot, app_wind
     panel.compare_selected()
     qtbot.waitUntil(lambda: hasattr(panel, "compare_viewer") and all(p.image.has_image()
                                                                     for p in panel.compare_viewer.panes), timeout=10000)
+    assert panel.compare_viewer.differences.text() == "Differs in: prompt, seed"
     left, right = (p.image for p in panel.compare_viewer.panes)
     left.zoom(3.0)
     assert right.scale_factor() == pytest.approx(left.scale_factor())

@@ -67,3 +67,12 @@ def details_html(details: ItemDetails, include_output: bool = True) -> str:
         files = [(a["path"], f"{a['mime']}, {a['size_bytes'] / 1024:.0f} KiB") for a in g.assets]
         sections.append(f"<h4>Files</h4><table>{_rows(files)}</table>")
     return "".join(sections)
+
+
+def differences(first: ItemDetails, second: ItemDetails) -> list[str]:
+    """What differs between two items' making, named as the details pane names it."""
+    a, b = first.generation, second.generation
+    named = [("prompt", a.prompt, b.prompt), ("negative prompt", a.negative, b.negative),
+             ("model", a.model_name, b.model_name), ("seed", a.seed, b.seed), ("kind", a.kind, b.kind)]
+    named += [(key, a.params.get(key), b.params.get(key)) for key in sorted(set(a.params) | set(b.params))]
+    return [name for name, left, right in named if left != right]

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (QDialog, QHBoxLayout, QLabel, QPushButton, QSplit
 from desktop.store.library_items import ItemDetails
 from desktop.store.trash import TRASH_FOLDER
 from desktop.ui.image_view import ImageView
-from desktop.ui.item_details import details_html
+from desktop.ui.item_details import details_html, differences
 
 
 def _decode(path: str) -> QImage:
@@ -143,8 +143,13 @@ class CompareViewer(QDialog):
             column.addWidget(info)
             column.setSizes([560, 200])
             columns.addWidget(column)
+        self.differences = QLabel()
+        self.differences.setWordWrap(True)
+        self.differences.setTextInteractionFlags(Qt.TextSelectableByMouse)
         layout = QVBoxLayout(self)
-        layout.addLayout(_zoom_buttons(left.image))
+        bar = _zoom_buttons(left.image)
+        bar.addWidget(self.differences, 3)
+        layout.addLayout(bar)
         layout.addWidget(columns, 1)
 
     def show_items(self, first: ItemDetails, second: ItemDetails) -> None:
@@ -152,3 +157,5 @@ class CompareViewer(QDialog):
             pane.show_item(details)
             info.setHtml(details_html(details, include_output=False))
         self.setWindowTitle(f"Atelier — compare #{first.generation.id} and #{second.generation.id}")
+        changed = differences(first, second)
+        self.differences.setText("Differs in: " + ", ".join(changed) if changed else "Made the same way.")
