@@ -27,6 +27,7 @@ def test_delete_moves_files_to_the_trash_and_undo_puts_them_back(tmp_path):
     assert not (library.layout.assets / "fox.png").exists()
     assert trash.trash_path(library.layout.root, "assets/fox.png").read_bytes() == b"png-fox"
     assert ids(library) == [b] and ids(library, in_trash=True) == [a]
+    assert library.items.collections()[0][2] == 1  # a collection counts what is not in the trash
     assert integrity.check(library).clean  # a trashed file is where its row says
     assert trash.restore(library, [a]) == 1
     assert (library.layout.assets / "fox.png").read_bytes() == b"png-fox"

@@ -216,9 +216,12 @@ class LibraryItems:
         self.conn.execute("DELETE FROM collections WHERE id=?", (collection_id,))
 
     def collections(self) -> list[tuple[int, str, int]]:
-        """(id, name, item count) of every collection, by name."""
-        rows = self.conn.execute("SELECT c.id, c.name, COUNT(ci.generation_id) FROM collections c"
-                                 " LEFT JOIN collection_items ci ON ci.collection_id=c.id GROUP BY c.id ORDER BY c.name")
+        """(id, name, item count) of every collection, by name; items in the trash are not counted."""
+        rows = self.conn.execute(
+            "SELECT c.id, c.name, COUNT(g.id) FROM collections c"
+            " LEFT JOIN collection_items ci ON ci.collection_id = c.id"
+            " LEFT JOIN generations g ON g.id = ci.generation_id AND g.trashed_at IS NULL AND g.status = 'done'"
+            " GROUP BY c.id ORDER BY c.name")
         return [tuple(r) for r in rows]
 
     def add_to_collection(self, collection_id: int, generation_ids: list[int]) -> None:
