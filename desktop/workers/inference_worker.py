@@ -85,6 +85,7 @@ class _ProgressThrottle:
         self.job_id, self.emit = job_id, emit
         self.pending: Progress | None = None
         self.text: list[str] = []
+        self.pieces: list = []
         self.last = 0.0
         self.sent_text = False
 
@@ -92,9 +93,11 @@ class _ProgressThrottle:
         self.pending = progress
         if progress.text:
             self.text.append(progress.text)
+        self.pieces.extend(progress.pieces)
         now = time.monotonic()
         first_text = bool(self.text) and not self.sent_text
-        if first_text or now - self.last >= PROGRESS_INTERVAL_S:
+        # A finished piece (a spoken sentence) goes at once: the UI may start playing it.
+        if first_text or progress.pieces or now - self.last >= PROGRESS_INTERVAL_S:
             self.flush(now)
 
     def flush(self, now: float | None = None) -> None:
@@ -102,9 +105,9 @@ class _ProgressThrottle:
             return
         merged = Progress(done=self.pending.done, total=self.pending.total, unit=self.pending.unit,
                           text="".join(self.text), message=self.pending.message, eta_s=self.pending.eta_s,
-                          preview=self.pending.preview)
+                          preview=self.pending.preview, pieces=tuple(self.pieces))
         self.sent_text = self.sent_text or bool(merged.text)
-        self.pending, self.text = None, []
+        self.pending, self.text, self.pieces = None, [], []
         self.last = now if now is not None else time.monotonic()
         self.emit(self.job_id, merged)
 

@@ -1,0 +1,99 @@
+"""Audio files that say what made them: WAV (16-bit PCM) with a RIFF INFO chunk, FLAC and
+Ogg Vorbis with Vorbis comments. Every file carries the text or prompt, the model, the
+seed, Atelier's settings as JSON and the IPTC "trained algorithmic media" mark."""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from desktop import __version__
+
+AI_SOURCE_TYPE = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
+TITLE_CHARS = 200
+
+
+@dataclass
+class AudioTags:
+    text: str                 # what was spoken, or the music prompt
+    model: str
+    seed: int | None
+    settings: dict
+
+    def as_json(self) -> str:
+        return json.dumps({"text": self.text, "model": self.model, "seed": self.seed, "settings": self.settings,
+                           "digital_source_type": AI_SOURCE_TYPE, "software": f"Atelier {__version__}"},
+                          ensure_ascii=False)
+
+
+def encode_audio(samples, sample_rate: int, fmt: str, tags: AudioTags) -> bytes:
+    import numpy as np
+    import soundfile as sf
+
+    data = np.clip(np.asarray(samples, dtype=np.float32), -1.0, 1.0)
+    buffer = io.BytesIO()
+    if fmt == "wav":
+        with sf.SoundFile(buffer, "w", samplerate=sample_rate, channels=1, format="WAV", subtype="PCM_16") as f:
+            # RIFF INFO: INAM (title), ICMT (comment: the settings as JSON), ISFT (software)
+            f.title = " ".join(tags.text.split())[:TITLE_CHARS]
+            f.comment = tags.as_json()
+            f.software = f"Atelier {__version__}"
+            f.write(data)
+        return buffer.getvalue()
+    subtype = "VORBIS" if fmt == "ogg" else "PCM_16"
+    sf.write(buffer, data, sample_rate, format=fmt.upper(), subtype=subtype)
+    buffer.seek(0)
+    tagged = _vorbis_file(fmt, buffer)
+    for key, value in _vorbis_comments(tags).items():
+        tagged[key] = value
+    buffer.seek(0)
+    tagged.save(buffer)
+    return buffer.getvalue()
+
+
+def _vorbis_file(fmt: str, fileobj):
+    if fmt == "flac":
+        from mutagen.flac import FLAC
+
+        return FLAC(fileobj)
+    from mutagen.oggvorbis import OggVorbis
+
+    return OggVorbis(fileobj)
+
+
+def _vorbis_comments(tags: AudioTags) -> dict[str, str]:
+    comments = {"TITLE": " ".join(tags.text.split())[:TITLE_CHARS], "DESCRIPTION": tags.text,
+                "COMMENT": f"Generated with {tags.model or 'a local model'} in Atelier (AI-generated).",
+                "MODEL": tags.model, "SOFTWARE": f"Atelier {__version__}", "DIGITALSOURCETYPE": AI_SOURCE_TYPE,
+                "ATELIER": tags.as_json()}
+    if tags.seed is not None:
+        comments["SEED"] = str(tags.seed)
+    return comments
+
+
+def read_tags(path: str | Path) -> dict:
+    """Atelier's JSON from a file this module wrote ({} if there is none)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".wav":
+            import soundfile as sf
+
+            with sf.SoundFile(str(path)) as f:
+                return json.loads(f.comment or "{}")
+        with open(path, "rb") as handle:
+            tagged = _vorbis_file("flac" if suffix == ".flac" else "ogg", handle)
+            values = tagged.tags.get("ATELIER") if tagged.tags else None
+            return json.loads(values[0]) if values else {}
+    except (OSError, ValueError, RuntimeError):
+        return {}
+
+
+def decode_mono(path: str | Path):
+    """(float32 samples, sample rate) of an audio file, mixed down to mono."""
+    import soundfile as sf
+
+    data, rate = sf.read(str(path), dtype="float32", always_2d=True)
+    return data.mean(axis=1), rate

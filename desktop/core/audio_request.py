@@ -1,0 +1,94 @@
+"""Requests and results of the audio modality: speech from text, music from a prompt."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from desktop.core.errors import UserFacingError
+
+AUDIO_FORMATS = {"wav": (".wav", "audio/wav"), "flac": (".flac", "audio/flac"), "ogg": (".ogg", "audio/ogg")}
+MAX_SPEECH_CHARS = 100_000      # about an hour of speech; longer texts are split by the user
+MAX_MUSIC_SECONDS = 120.0
+
+
+def _check_format(file_format: str) -> None:
+    if file_format not in AUDIO_FORMATS:
+        raise UserFacingError(f"Audio is saved as {', '.join(AUDIO_FORMATS)} (got {file_format!r}).")
+
+
+@dataclass
+class SpeechRequest:
+    text: str
+    length_scale: float | None = None   # > 1 slower, < 1 faster; None: the voice's own
+    noise_scale: float | None = None    # variability of the voice; 0 makes Piper deterministic
+    noise_w: float | None = None        # variability of phoneme durations
+    speaker: int | None = None          # multi-speaker voices
+    seed: int = -1                      # stochastic engines (VITS in transformers); -1: random
+    file_format: str = "wav"
+
+    def validate(self) -> None:
+        if not self.text.strip():
+            raise UserFacingError("There is no text to speak: type or paste some first.")
+        if len(self.text) > MAX_SPEECH_CHARS:
+            raise UserFacingError(f"The text is {len(self.text):,} characters; up to {MAX_SPEECH_CHARS:,} are spoken "
+                                  "in one go. Split it into parts.")
+        if self.length_scale is not None and not 0.1 <= self.length_scale <= 5.0:
+            raise UserFacingError(f"Length scale must be between 0.1 and 5 (got {self.length_scale}).")
+        for name, value in (("Noise scale", self.noise_scale), ("Noise width", self.noise_w)):
+            if value is not None and not 0.0 <= value <= 2.0:
+                raise UserFacingError(f"{name} must be between 0 and 2 (got {value}).")
+        _check_format(self.file_format)
+
+    def params(self) -> dict:
+        values = {"length_scale": self.length_scale, "noise_scale": self.noise_scale, "noise_w": self.noise_w,
+                  "speaker": self.speaker, "file_format": self.file_format}
+        return {k: v for k, v in values.items() if v is not None}
+
+
+@dataclass
+class MusicRequest:
+    prompt: str
+    duration_s: float = 8.0
+    guidance: float = 3.0
+    temperature: float = 1.0
+    seed: int = -1
+    file_format: str = "wav"
+
+    def validate(self) -> None:
+        if not self.prompt.strip():
+            raise UserFacingError("Describe the music first (for example “calm piano with soft rain”).")
+        if not 0.5 <= self.duration_s <= MAX_MUSIC_SECONDS:
+            raise UserFacingError(f"Duration must be between 0.5 and {MAX_MUSIC_SECONDS:.0f} seconds "
+                                  f"(got {self.duration_s}).")
+        if not 0.0 <= self.guidance <= 20.0:
+            raise UserFacingError(f"Guidance must be between 0 and 20 (got {self.guidance}).")
+        if not 0.05 <= self.temperature <= 3.0:
+            raise UserFacingError(f"Temperature must be between 0.05 and 3 (got {self.temperature}).")
+        _check_format(self.file_format)
+
+    def params(self) -> dict:
+        return {"duration_s": self.duration_s, "guidance": self.guidance, "temperature": self.temperature,
+                "file_format": self.file_format}
+
+
+@dataclass
+class AudioPiece:
+    """One finished part of a longer synthesis (a sentence), sent to the UI to play early."""
+    index: int
+    total: int
+    samples: object           # float32 numpy array, mono, -1..1
+    sample_rate: int
+
+
+@dataclass
+class GeneratedAudio:
+    samples: object           # float32 numpy array, mono
+    sample_rate: int
+    seed: int | None
+    seconds: float            # time spent generating
+    pieces: int = 1
+    notes: list[str] = field(default_factory=list)   # e.g. symbols that were skipped
+
+    @property
+    def duration_s(self) -> float:
+        return len(self.samples) / self.sample_rate

@@ -1,0 +1,105 @@
+"""Piper voices (VITS exported to ONNX, with a JSON config beside the model). Piper splits
+the text into sentences itself; each sentence is synthesized in turn, reported as a piece
+the UI may play at once, and cancel is checked between sentences. With both noise scales
+at 0 Piper is deterministic, and these samples are exactly the raw library's."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+
+from desktop.core.audio_request import AudioPiece, GeneratedAudio, SpeechRequest
+from desktop.core.engine import ProgressCallback
+from desktop.core.errors import Cancelled, ModelFileError, UserFacingError
+from desktop.core.jobs import Progress
+from desktop.core.speakable_text import LATIN_FAMILIES, describe_foreign, drop_pictographs, foreign_letters, latin
+
+
+def config_for(model_path: Path) -> Path:
+    return model_path.with_name(model_path.name + ".json")
+
+
+def read_voice_config(model_path: Path) -> dict:
+    config = config_for(model_path)
+    if not config.exists():
+        raise ModelFileError(f"{model_path.name} has no {config.name} beside it; a Piper voice needs both files.")
+    try:
+        values = json.loads(config.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ModelFileError(f"{config.name} is not a readable Piper voice configuration ({exc}).") from None
+    if "phoneme_id_map" not in values or "audio" not in values:
+        raise ModelFileError(f"{config.name} is not a Piper voice configuration.")
+    return values
+
+
+class PiperEngine:
+    modality = "audio"
+
+    def __init__(self, model_path: str | Path, n_threads: int = 1):
+        import onnxruntime
+        from piper import PiperVoice
+        from piper.config import PiperConfig
+
+        path = Path(model_path)
+        values = read_voice_config(path)
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = max(1, n_threads)
+        try:
+            session = onnxruntime.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
+        except Exception as exc:  # noqa: BLE001 - onnxruntime raises its own exception types
+            raise ModelFileError(f"{path.name} could not be loaded as an ONNX voice: {exc}") from None
+        self.voice = PiperVoice(config=PiperConfig.from_dict(values), session=session)
+        self.model_path = str(path)
+        self.name = path.name.removesuffix(".onnx")
+        self.language = values.get("language", {}).get("name_english") or values.get("espeak", {}).get("voice", "")
+        self.family = values.get("language", {}).get("family") or values.get("espeak", {}).get("voice", "")[:2]
+        self.sample_rate = self.voice.config.sample_rate
+        self.speakers = dict(values.get("speaker_id_map") or {})
+        self._size = path.stat().st_size
+
+    def memory_bytes(self) -> int:
+        return self._size * 2
+
+    def close(self) -> None:
+        self.voice = None
+
+    def prepare(self, text: str) -> tuple[str, list[str]]:
+        """The text as it will be spoken, and notes about what was left out."""
+        text, dropped = drop_pictographs(text)
+        if self.family in LATIN_FAMILIES:
+            foreign = foreign_letters(text, latin)
+            if foreign:
+                raise UserFacingError(describe_foreign(foreign, self.name, self.language or "a Latin-script language"))
+        if not text.strip():
+            raise UserFacingError("There is nothing speakable in this text (only emoji or symbols).")
+        return text, ([f"{dropped} emoji/symbol character(s) were left out."] if dropped else [])
+
+    def synthesis_config(self, request: SpeechRequest):
+        from piper import SynthesisConfig
+
+        if request.speaker is not None and self.speakers and request.speaker not in self.speakers.values():
+            raise UserFacingError(f"{self.name} has speakers 0–{max(self.speakers.values())} (got {request.speaker}).")
+        return SynthesisConfig(speaker_id=request.speaker, length_scale=request.length_scale,
+                               noise_scale=request.noise_scale, noise_w_scale=request.noise_w)
+
+    def generate(self, request: SpeechRequest, progress: ProgressCallback, cancel: threading.Event) -> GeneratedAudio:
+        import numpy as np
+
+        request.validate()
+        text, notes = self.prepare(request.text)
+        config = self.synthesis_config(request)
+        started = time.perf_counter()
+        total = sum(1 for phonemes in self.voice.phonemize(text) if phonemes)
+        pieces = []
+        for index, chunk in enumerate(self.voice.synthesize(text, config)):
+            pieces.append(chunk.audio_float_array)
+            progress(Progress(done=index + 1, total=total, unit="sentences", message=f"Sentence {index + 1}/{total}",
+                              pieces=(AudioPiece(index, total, chunk.audio_float_array, self.sample_rate),)))
+            if cancel.is_set() and index + 1 < total:
+                raise Cancelled()
+        if not pieces:
+            raise UserFacingError("The voice produced no sound for this text.")
+        samples = np.concatenate(pieces).astype(np.float32)
+        return GeneratedAudio(samples, self.sample_rate, None, time.perf_counter() - started, len(pieces), notes)

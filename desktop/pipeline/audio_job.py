@@ -1,0 +1,80 @@
+"""An audio job end to end: the engine from the cache, a 'running' row, the synthesis
+(sentences reported as they finish), the file with its tags written atomically, and the
+row marked done together with its file."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from desktop.core.audio_files import AudioTags, encode_audio
+from desktop.core.audio_request import AUDIO_FORMATS, GeneratedAudio, MusicRequest, SpeechRequest
+from desktop.core.engine import ProgressCallback
+from desktop.core.errors import ModelFileError, UserFacingError
+from desktop.core.jobs import Job
+from desktop.core.model_cache import ModelCache
+from desktop.core.piper_engine import PiperEngine
+from desktop.core.transformers_audio import MUSIC_TYPES, MusicEngine, VitsEngine, model_type
+from desktop.pipeline.fingerprint import folder_fingerprint
+from desktop.pipeline.recording import run_recorded
+from desktop.pipeline.store_access import StoreAccess
+from desktop.store.asset_files import write_atomically
+from desktop.store.generations import AssetMeta, NewGeneration
+
+
+@dataclass
+class AudioOutcome:
+    generation_id: int
+    path: Path
+    audio: GeneratedAudio
+
+
+def load_audio_engine(cache: ModelCache, model_path: str, n_threads: int):
+    path = Path(model_path).resolve()
+    if not path.exists():
+        raise ModelFileError(f"{model_path} does not exist. Was it moved or deleted?")
+    key = ("audio", str(path), n_threads)
+    for stale in [k for k in cache.keys() if k[:2] == key[:2] and k != key]:
+        cache.unload(stale)
+    if path.is_file():
+        if path.suffix.lower() != ".onnx":
+            raise ModelFileError(f"{path.name} is not a voice Atelier can load (a Piper .onnx voice, or a "
+                                 "VITS / MusicGen folder).")
+        return cache.get(key, lambda: PiperEngine(path, n_threads))
+    engine = MusicEngine if model_type(path) in MUSIC_TYPES else VitsEngine
+    return cache.get(key, lambda: engine(path, n_threads))
+
+
+def run_audio_job(job: Job, cache: ModelCache, store: StoreAccess, progress: ProgressCallback) -> AudioOutcome:
+    request: SpeechRequest | MusicRequest = job.request
+    music = isinstance(request, MusicRequest)
+    request.validate()
+    engine = load_audio_engine(cache, job.model_path, job.context.get("n_threads", 1))
+    if music != isinstance(engine, MusicEngine):
+        raise UserFacingError(f"{engine.name} makes {'music' if not music else 'speech'}; choose a "
+                              f"{'MusicGen model' if music else 'voice'} for {'music' if music else 'speech'}.")
+    text = request.prompt if music else request.text
+    kind = "music" if music else "speech"
+    params = {**request.params(), "engine": type(engine).__name__.removesuffix("Engine").lower()}
+    new = NewGeneration(modality="audio", kind=kind, prompt=text, params=params, model_name=engine.name,
+                        model_path=engine.model_path, model_sha256=folder_fingerprint(Path(engine.model_path)),
+                        seed=request.seed if request.seed >= 0 else None)
+    generation_id = store.call(lambda lib: lib.generations.start(new))
+    root = store.call(lambda lib: lib.layout.root)
+    suffix, mime = AUDIO_FORMATS[request.file_format]
+
+    def make():
+        made = engine.generate(request, progress, job.cancel)
+        tags = AudioTags(text, engine.name, made.seed, params)
+        data = encode_audio(made.samples, made.sample_rate, request.file_format, tags)
+        relative = f"assets/{dt.date.today():%Y/%m/%d}/{generation_id:08d}-{kind}{suffix}"
+        return made, write_atomically(root, relative, data)  # the file is in place before the row says done
+
+    made, written = run_recorded(store, generation_id, make)
+    stats = {"seconds": round(made.seconds, 3), "audio_seconds": round(made.duration_s, 3),
+             "real_time_factor": round(made.seconds / max(made.duration_s, 1e-6), 4), "pieces": made.pieces,
+             "sample_rate": made.sample_rate, "notes": made.notes}
+    asset = AssetMeta(written, mime, duration_s=made.duration_s)
+    store.call(lambda lib: lib.generations.finish(generation_id, stats=stats, seed=made.seed, assets=[asset]))
+    return AudioOutcome(generation_id, written.path, made)

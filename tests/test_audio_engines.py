@@ -1,0 +1,176 @@
+"""Speech and music engines through the app's loaders: the built-in Piper voice, tiny
+random-weight VITS and MusicGen models; sentences, progress, cancel, files and tags."""
+
+import threading
+
+import numpy as np
+import pytest
+import soundfile
+
+from desktop.core.audio_files import AI_SOURCE_TYPE, AudioTags, encode_audio, read_tags
+from desktop.core.audio_request import MusicRequest, SpeechRequest
+from desktop.core.errors import Cancelled, ModelFileError, UserFacingError
+from desktop.core.jobs import Job
+from desktop.core.model_cache import ModelCache
+from desktop.core.sentences import split_sentences
+from desktop.core.waveform import loudness_dbfs, peaks
+from desktop.pipeline.audio_job import load_audio_engine, run_audio_job
+from desktop.pipeline.store_access import DirectStore
+from desktop.store.library import Library
+from desktop.store.library_items import LibraryQuery
+
+SENTENCE = "Hello, this is Atelier speaking from your own computer."
+LONG = ("The tide comes in twice a day. The moon pulls the water toward it. "
+        "The sun helps a little, too. Spring tides are the strongest! Do you see why?")
+
+
+@pytest.fixture(scope="module")
+def cache():
+    cache = ModelCache(2**33)
+    yield cache
+    cache.clear()
+
+
+def speak(engine, request, cancel=None, seen=None):
+    return engine.generate(request, (seen.append if seen is not None else (lambda p: None)),
+                           cancel or threading.Event())
+
+
+def test_the_builtin_voice_speaks_a_sentence_of_sensible_length_and_loudness(cache, builtin_voice):
+    engine = load_audio_engine(cache, str(builtin_voice), 2)
+    made = speak(engine, SpeechRequest(SENTENCE))
+    assert made.sample_rate == 22050
+    assert 2.0 < made.duration_s < 6.0           # about 14 syllables of speech
+    assert -30 < loudness_dbfs(made.samples) < -3  # speech, not silence and not clipping
+
+
+def test_with_no_noise_the_app_matches_raw_piper_sample_for_sample(cache, builtin_voice):
+    from piper import PiperVoice, SynthesisConfig
+
+    engine = load_audio_engine(cache, str(builtin_voice), 2)
+    made = speak(engine, SpeechRequest(LONG, noise_scale=0.0, noise_w=0.0))
+    raw = PiperVoice.load(builtin_voice, config_path=f"{builtin_voice}.json")
+    expected = np.concatenate([c.audio_float_array for c in raw.synthesize(
+        LONG, SynthesisConfig(noise_scale=0.0, noise_w_scale=0.0))])
+    assert np.array_equal(made.samples, expected)
+    # With Piper's default noise (drawn inside the ONNX graph) compare duration and loudness.
+    noisy = speak(engine, SpeechRequest(LONG))
+    raw_noisy = np.concatenate([c.audio_float_array for c in raw.synthesize(LONG)])
+    assert abs(noisy.duration_s - len(raw_noisy) / 22050) < 0.25 * noisy.duration_s
+    assert abs(loudness_dbfs(noisy.samples) - loudness_dbfs(raw_noisy)) < 3
+
+
+def test_long_text_goes_sentence_by_sentence_with_progress_and_cancel_between(cache, builtin_voice):
+    engine = load_audio_engine(cache, str(builtin_voice), 2)
+    seen = []
+    made = speak(engine, SpeechRequest(LONG), seen=seen)
+    assert [p.message for p in seen] == [f"Sentence {i}/5" for i in range(1, 6)] and made.pieces == 5
+    assert sum(len(p.pieces[0].samples) for p in seen) == len(made.samples)  # pieces add up to the whole
+    cancel, heard = threading.Event(), []
+
+    def on_progress(p):
+        heard.append(p)
+        cancel.set()  # stop after the first sentence
+    with pytest.raises(Cancelled):
+        engine.generate(SpeechRequest(LONG), on_progress, cancel)
+    assert len(heard) == 1
+
+
+def test_bad_text_gets_clear_messages(cache, builtin_voice):
+    engine = load_audio_engine(cache, str(builtin_voice), 2)
+    for text, message in [("", "no text"), ("   \n\t ", "no text"), ("你好，世界", "cannot pronounce these characters: 你 好"),
+                          ("😀 🎉", "nothing speakable")]:
+        with pytest.raises(UserFacingError, match=message):
+            speak(engine, SpeechRequest(text))
+    made = speak(engine, SpeechRequest("Good morning 😀!"))
+    assert made.notes == ["1 emoji/symbol character(s) were left out."]
+    with pytest.raises(UserFacingError, match="characters; up to"):
+        SpeechRequest("a" * 100_001).validate()
+
+
+def test_sentences_are_split_for_engines_without_their_own_splitter():
+    assert split_sentences("One. Two!  Three?\n\nFour") == ["One.", "Two!", "Three?", "Four"]
+    long = " ".join(["word"] * 300)
+    assert all(len(s) <= 401 for s in split_sentences(long)) and len(split_sentences(long)) == 4
+
+
+def test_a_tiny_vits_voice_loads_and_speaks_reproducibly(cache, tiny_vits):
+    engine = load_audio_engine(cache, str(tiny_vits), 1)
+    seen = []
+    first = speak(engine, SpeechRequest("hello there. how are you?", seed=7), seen=seen)
+    again = speak(engine, SpeechRequest("hello there. how are you?", seed=7))
+    assert first.sample_rate == 16000 and first.duration_s > 0.1 and first.seed == 7
+    assert np.array_equal(first.samples, again.samples)  # VITS is stochastic: the seed fixes it
+    assert [p.message for p in seen] == ["Sentence 1/2", "Sentence 2/2"]
+    slower = speak(engine, SpeechRequest("hello there. how are you?", seed=7, length_scale=2.0))
+    assert len(slower.samples) > 1.5 * len(first.samples)
+    with pytest.raises(UserFacingError, match="cannot pronounce these characters: ж"):
+        speak(engine, SpeechRequest("hello жук", seed=1))
+
+
+def test_a_tiny_musicgen_makes_the_requested_length_and_cancels(cache, tiny_musicgen):
+    engine = load_audio_engine(cache, str(tiny_musicgen), 1)
+    seen = []
+    made = speak(engine, MusicRequest("calm piano", duration_s=1.0, seed=3), seen=seen)
+    assert made.sample_rate == 16000 and made.duration_s == pytest.approx(1.0, abs=0.05)
+    assert seen[-1].done == seen[-1].total and seen[-1].unit == "frames"
+    again = speak(engine, MusicRequest("calm piano", duration_s=1.0, seed=3))
+    assert np.array_equal(made.samples, again.samples)
+    cancel = threading.Event()
+    with pytest.raises(Cancelled):
+        engine.generate(MusicRequest("calm piano", duration_s=2.0, seed=3), lambda p: cancel.set(), cancel)
+
+
+def test_pickle_only_or_foreign_folders_are_refused(cache, tmp_path, tiny_vits):
+    folder = tmp_path / "pickled-vits"
+    folder.mkdir()
+    (folder / "config.json").write_text((tiny_vits / "config.json").read_text())
+    (folder / "pytorch_model.bin").write_bytes(b"pickle")
+    with pytest.raises(ModelFileError, match="no .safetensors weights"):
+        load_audio_engine(cache, str(folder), 1)
+    with pytest.raises(ModelFileError, match="not a voice"):
+        load_audio_engine(cache, str(tiny_vits / "vocab.json"), 1)
+
+
+@pytest.mark.parametrize("fmt", ["wav", "flac", "ogg"])
+def test_files_carry_text_model_seed_and_the_ai_mark(tmp_path, fmt):
+    samples = (np.sin(np.linspace(0, 800, 16000)) * 0.5).astype(np.float32)
+    tags = AudioTags("Ünïcode text: “hello”", "tiny-vits", 42, {"length_scale": 1.2})
+    path = tmp_path / f"out.{fmt}"
+    path.write_bytes(encode_audio(samples, 16000, fmt, tags))
+    back = read_tags(path)
+    assert back["text"] == "Ünïcode text: “hello”" and back["model"] == "tiny-vits" and back["seed"] == 42
+    assert back["digital_source_type"] == AI_SOURCE_TYPE and back["settings"] == {"length_scale": 1.2}
+    data, rate = soundfile.read(path)
+    assert rate == 16000 and abs(len(data) - 16000) < 1200  # Vorbis pads a little
+    if fmt != "wav":
+        from mutagen import File
+
+        comments = File(path).tags
+        assert comments["MODEL"] == ["tiny-vits"] and comments["SEED"] == ["42"]
+        assert comments["DIGITALSOURCETYPE"] == [AI_SOURCE_TYPE]
+
+
+def test_an_audio_job_is_recorded_with_its_file_and_a_cancelled_one_leaves_no_file(cache, tmp_path, builtin_voice):
+    library = Library(tmp_path / "lib")
+    store = DirectStore(library)
+    job = Job("audio", SpeechRequest(SENTENCE, file_format="flac"), str(builtin_voice), context={"n_threads": 2})
+    outcome = run_audio_job(job, cache, store, lambda p: None)
+    g = library.generations.get(outcome.generation_id)
+    assert g.status == "done" and g.modality == "audio" and g.kind == "speech" and g.prompt == SENTENCE
+    assert g.assets[0]["mime"] == "audio/flac" and outcome.path.exists()
+    assert g.stats["real_time_factor"] < 1 and g.stats["audio_seconds"] > 2
+    assert [i.id for i in library.items.page(LibraryQuery(text="atelier speak")).items] == [g.id]  # searchable
+    stopped = Job("audio", SpeechRequest(LONG), str(builtin_voice), context={"n_threads": 2})
+    with pytest.raises(Cancelled):
+        run_audio_job(stopped, cache, store, lambda p: stopped.cancel.set())
+    rows = library.generations.recent(5)
+    assert rows[0].status == "cancelled" and not rows[0].assets
+    assert len(list(library.layout.assets.rglob("*.wav"))) == 0
+    library.close()
+
+
+def test_waveform_peaks():
+    samples = np.concatenate([np.zeros(100), np.ones(100) * 0.5, -np.ones(100)]).astype(np.float32)
+    assert list(peaks(samples, 3)) == [0.0, 0.5, 1.0]
+    assert len(peaks(samples[:2], 10)) == 2 and len(peaks([], 10)) == 0
