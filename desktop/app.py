@@ -64,9 +64,7 @@ def run(data_dir: Path | None = None, startup_report: bool = False) -> int:
         if startup_report:
             QTimer.singleShot(0, lambda: (_report("ready", started), window.close()))
             return
-        services.models.refresh()  # scanning runs on the thread pool
-        services.image_models.refresh()
-        services.upscalers.refresh()
+        services.rescan_models()  # scanning runs on the thread pool
         QTimer.singleShot(WARM_UP_DELAY_MS, services.warm_up)
         QTimer.singleShot(INTEGRITY_CHECK_DELAY_MS, window.integrity.start)
 

@@ -61,6 +61,28 @@ def build_parser() -> argparse.ArgumentParser:
     image.add_argument("--init-image", type=Path, help="start from this image (img2img)")
     image.add_argument("--strength", type=float, default=0.75, help="how much of the init image to repaint")
     image.add_argument("--threads", type=int, default=0, help="CPU threads (default: physical cores)")
+
+    speech = modalities.add_parser("speech", help="speak a text with a Piper or VITS voice")
+    speech.add_argument("text")
+    speech.add_argument("--voice", default="", help="voice name or path (default: the built-in en_US-joe-medium); "
+                        "a Piper .onnx file or a VITS / MMS-TTS folder")
+    speech.add_argument("--format", choices=("wav", "flac", "ogg"), default="wav")
+    speech.add_argument("--length-scale", type=float, default=None, help="> 1 slower, < 1 faster")
+    speech.add_argument("--noise-scale", type=float, default=None, help="voice variability (0: deterministic)")
+    speech.add_argument("--noise-w", type=float, default=None, help="phoneme length variability")
+    speech.add_argument("--speaker", type=int, default=None, help="speaker number (multi-speaker voices)")
+    speech.add_argument("--seed", type=int, default=-1, help="for stochastic voices (VITS); -1 for random")
+    speech.add_argument("--threads", type=int, default=0, help="CPU threads (default: physical cores)")
+
+    music = modalities.add_parser("music", help="make music with a MusicGen model folder")
+    music.add_argument("prompt")
+    music.add_argument("--model", type=Path, required=True, help="MusicGen model folder (transformers)")
+    music.add_argument("--duration", type=float, default=8.0, help="seconds")
+    music.add_argument("--guidance", type=float, default=3.0)
+    music.add_argument("--temperature", type=float, default=1.0)
+    music.add_argument("--seed", type=int, default=-1, help="-1 for random (the seed used is printed)")
+    music.add_argument("--format", choices=("wav", "flac", "ogg"), default="wav")
+    music.add_argument("--threads", type=int, default=0, help="CPU threads (default: physical cores)")
     return parser
 
 
@@ -78,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
         return generate_text(args)
     if args.modality == "image":
         return generate_image(args)
+    if args.modality in ("speech", "music"):
+        return generate_audio(args)
     return 2
 
 
@@ -190,6 +214,78 @@ def generate_image(args) -> int:
         print(item.path)
         print(f"[generation {item.generation_id} · seed {item.seed} · {item.seconds:.1f} s]", file=sys.stderr)
     return 0
+
+
+def generate_audio(args) -> int:
+    from desktop import settings as settings_io
+    from desktop.core import hardware
+    from desktop.core.audio_request import MusicRequest, SpeechRequest
+    from desktop.core.error_text import describe
+    from desktop.core.errors import Cancelled
+    from desktop.core.jobs import Job
+    from desktop.core.model_cache import ModelCache
+    from desktop.pipeline.audio_job import run_audio_job
+    from desktop.pipeline.store_access import DirectStore
+
+    settings = settings_io.load()
+    if args.modality == "speech":
+        request = SpeechRequest(args.text, length_scale=args.length_scale, noise_scale=args.noise_scale,
+                                noise_w=args.noise_w, speaker=args.speaker, seed=args.seed, file_format=args.format)
+        model = _find_voice(args.voice, [args.data_dir or settings.resolved_data_dir(), *settings.model_dirs])
+    else:
+        request = MusicRequest(args.prompt, duration_s=args.duration, guidance=args.guidance,
+                               temperature=args.temperature, seed=args.seed, file_format=args.format)
+        model = str(args.model)
+    if model is None:
+        print(f"No voice named “{args.voice}” was found; give a path to a Piper .onnx voice or a VITS folder.",
+              file=sys.stderr)
+        return 1
+    library = _open_library(args.data_dir)
+    if library is None:
+        return 1
+    job = Job("audio", request, model, title="cli",
+              context={"n_threads": hardware.threads_from_setting(args.threads or settings.cpu_threads)})
+    previous_handler = signal.signal(signal.SIGINT, lambda *_: job.cancel.set())
+    cache = ModelCache(hardware.memory_budget_bytes(settings.memory_budget_mib))
+
+    def report(progress) -> None:
+        if progress.unit == "sentences":
+            print(f"[{progress.message}]", file=sys.stderr)
+    try:
+        outcome = run_audio_job(job, cache, DirectStore(library), report)
+    except Cancelled:
+        print("[cancelled]", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - every failure becomes a message
+        print(describe(exc), file=sys.stderr)
+        return 1
+    finally:
+        signal.signal(signal.SIGINT, previous_handler)
+        cache.clear()
+        library.close()
+    made = outcome.audio
+    print(outcome.path)
+    seed = f" · seed {made.seed}" if made.seed is not None else ""
+    print(f"[generation {outcome.generation_id} · {made.duration_s:.1f} s of audio in {made.seconds:.1f} s{seed}]",
+          file=sys.stderr)
+    for note in made.notes:
+        print(f"[{note}]", file=sys.stderr)
+    return 0
+
+
+def _find_voice(voice: str, data_dirs: list) -> str | None:
+    """A path as given, else a voice of that name among the built-in and the model folders."""
+    from desktop.core import audio_registry
+    from desktop.paths import DataLayout
+
+    if not voice:
+        builtin = audio_registry.builtin_voice()
+        return str(builtin) if builtin is not None else None
+    if Path(voice).expanduser().exists():
+        return str(Path(voice).expanduser())
+    folders = [DataLayout(Path(data_dirs[0])).models, *[Path(p).expanduser() for p in data_dirs[1:]]]
+    found, _problems = audio_registry.scan(folders)
+    return next((info.path for info in found if info.is_speech and info.name == voice), None)
 
 
 def _open_image(path: Path):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from desktop.core import diffusion_registry, hardware, upscaler_registry
+from desktop.core import audio_registry, diffusion_registry, hardware, upscaler_registry
 from desktop.core.jobs import Job
 from desktop.models.model_list import ModelListModel
 from desktop.models.settings_model import SettingsModel
@@ -61,6 +61,10 @@ class Services(QObject):
             self.background, self._model_folders, lambda: [], self,
             scan_fn=lambda folders, _files: upscaler_registry.scan(folders),
             inspect_fn=upscaler_registry.inspect)
+        self.audio_models = ModelListModel(
+            self.background, self._model_folders, lambda: [], self,
+            scan_fn=lambda folders, _files: audio_registry.scan(folders),
+            inspect_fn=audio_registry.inspect)
         settings.changed.connect(self._on_setting_changed)
         self._warm_up.connect(self.inference.worker.warm_up)  # queued to the worker thread
         self._closed = False
@@ -73,11 +77,14 @@ class Services(QObject):
 
     def _on_setting_changed(self, name: str) -> None:
         if name in ("model_dirs", "model_files"):
-            self.models.refresh()
-            self.image_models.refresh()
-            self.upscalers.refresh()
+            self.rescan_models()
         elif name == "memory_budget_mib":
             self.inference.worker.cache.budget_bytes = hardware.memory_budget_bytes(self.settings.get(name))
+
+    def rescan_models(self) -> None:
+        """Every model list scans again (on the thread pool)."""
+        for models in (self.models, self.image_models, self.upscalers, self.audio_models):
+            models.refresh()
 
     def warm_up(self) -> None:
         """Idle-time preparation after the first paint, so the first job does not pay for

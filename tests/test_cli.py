@@ -114,3 +114,36 @@ def test_generate_image_from_a_single_file_checkpoint(tmp_path, capsys):
     out = capsys.readouterr()
     assert code == 0, out.err
     assert Path(out.out.strip()).exists()
+
+
+def test_generate_speech_with_the_builtin_voice_prints_the_file(tmp_path, capsys, builtin_voice):
+    from desktop.core.audio_files import read_tags
+
+    data = tmp_path / "data"
+    assert main(["--data-dir", str(data), "generate", "speech", "Good evening. The library is open.",
+                 "--format", "flac", "--length-scale", "1.1", "--noise-scale", "0", "--noise-w", "0"]) == 0
+    out, err = capsys.readouterr()
+    path = Path(out.strip())
+    assert path.suffix == ".flac" and path.is_relative_to(data) and "[Sentence 2/2]" in err
+    tags = read_tags(path)
+    assert tags["text"] == "Good evening. The library is open." and tags["model"] == "en_US-joe-medium"
+    assert tags["settings"]["length_scale"] == 1.1
+    assert main(["--data-dir", str(data), "generate", "speech", "Hi.", "--voice", "en_US-joe-medium"]) == 0
+    assert main(["--data-dir", str(data), "generate", "speech", "Hi.", "--voice", "no-such-voice"]) == 1
+    assert "No voice named" in capsys.readouterr().err
+    assert main(["--data-dir", str(data), "generate", "speech", "   "]) == 1
+    assert "no text to speak" in capsys.readouterr().err
+
+
+def test_generate_music_from_a_musicgen_folder(tmp_path, capsys, tiny_musicgen):
+    import soundfile
+
+    data = tmp_path / "data"
+    assert main(["--data-dir", str(data), "generate", "music", "calm piano", "--model", str(tiny_musicgen),
+                 "--duration", "1.5", "--seed", "9"]) == 0
+    out, err = capsys.readouterr()
+    samples, rate = soundfile.read(out.strip())
+    assert rate == 16000 and abs(len(samples) / rate - 1.5) < 0.05 and "seed 9" in err
+    assert main(["--data-dir", str(data), "generate", "music", "calm", "--model", str(tiny_musicgen),
+                 "--duration", "999"]) == 1
+    assert "Duration must be between" in capsys.readouterr().err

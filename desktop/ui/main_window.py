@@ -96,18 +96,13 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
         file_menu.addAction("&Add model…", self.add_model_dialog)
-        file_menu.addAction("&Rescan models", self._rescan_models)
+        file_menu.addAction("&Rescan models", self.services.rescan_models)
         file_menu.addSeparator()
         file_menu.addAction("&Settings…", self.open_settings)
         file_menu.addSeparator()
         file_menu.addAction("&Quit", self.close, "Ctrl+Q")
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction("&About Atelier", self._about)
-
-    def _rescan_models(self) -> None:
-        self.services.models.refresh()
-        self.services.image_models.refresh()
-        self.services.upscalers.refresh()
 
     def panel(self, key: str) -> QWidget:
         return self.panels[key]
