@@ -38,6 +38,7 @@ class Settings:
     last_code_model: str = ""
     last_image_model: str = ""
     last_upscaler: str = ""
+    last_audio_model: str = ""
     window_geometry: str = ""  # base64 of QMainWindow.saveGeometry()
     window_state: str = ""
 

@@ -53,6 +53,22 @@ def encode_audio(samples, sample_rate: int, fmt: str, tags: AudioTags) -> bytes:
     return buffer.getvalue()
 
 
+def wav_bytes(samples, sample_rate: int) -> bytes:
+    """Plain 16-bit WAV for playing a piece at once (no tags: it is not kept)."""
+    import wave
+
+    import numpy as np
+
+    pcm = (np.clip(np.asarray(samples, dtype=np.float32), -1.0, 1.0) * 32767).astype("<i2")
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(sample_rate)
+        out.writeframes(pcm.tobytes())
+    return buffer.getvalue()
+
+
 def _vorbis_file(fmt: str, fileobj):
     if fmt == "flac":
         from mutagen.flac import FLAC

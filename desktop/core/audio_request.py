@@ -78,6 +78,7 @@ class AudioPiece:
     total: int
     samples: object           # float32 numpy array, mono, -1..1
     sample_rate: int
+    wav: bytes = b""          # the piece as a WAV file, made on the worker for the player
 
 
 @dataclass

@@ -53,6 +53,8 @@ class LibraryModel(QAbstractListModel):
             pixmap = None
             if item.asset_path and (item.mime or "").startswith("image/"):
                 pixmap = self.thumbnails.get(self.absolute(item.asset_path))
+            elif item.asset_path and (item.mime or "").startswith("audio/"):
+                pixmap = self.thumbnails.get_waveform_tile(self.absolute(item.asset_path), MODALITY_COLORS["audio"])
             elif item.modality == "text":
                 pixmap = self.thumbnails.get_text_tile(f"text:{item.id}", item.snippet or item.prompt,
                                                        MODALITY_COLORS["text"])

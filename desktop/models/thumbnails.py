@@ -34,6 +34,15 @@ def _make_text_tile(text: str, color: QColor) -> QImage:
     return image
 
 
+def _make_waveform_tile(path: str, color: QColor) -> QImage:
+    from desktop.core.audio_files import decode_mono
+    from desktop.core.waveform import peaks
+    from desktop.models.waveform_drawing import waveform_image
+
+    samples, _rate = decode_mono(path)
+    return waveform_image(peaks(samples, THUMB_SIDE), THUMB_SIDE, THUMB_SIDE, color, QColor(255, 255, 255))
+
+
 class ThumbnailCache(QObject):
     ready = Signal(str)  # the path whose thumbnail just arrived
 
@@ -48,6 +57,9 @@ class ThumbnailCache(QObject):
     def get(self, path: str) -> QPixmap | None:
         """The thumbnail if ready (and mark it recently used); otherwise schedule it."""
         return self._get(path, lambda: _make_thumbnail(path))
+
+    def get_waveform_tile(self, path: str, color: QColor) -> QPixmap | None:
+        return self._get(path, lambda: _make_waveform_tile(path, color))
 
     def get_text_tile(self, key: str, text: str, color: QColor) -> QPixmap | None:
         return self._get(key, lambda: _make_text_tile(text, color))

@@ -5,10 +5,10 @@ row marked done together with its file."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from desktop.core.audio_files import AudioTags, encode_audio
+from desktop.core.audio_files import AudioTags, encode_audio, wav_bytes
 from desktop.core.audio_request import AUDIO_FORMATS, GeneratedAudio, MusicRequest, SpeechRequest
 from desktop.core.engine import ProgressCallback
 from desktop.core.errors import ModelFileError, UserFacingError
@@ -64,8 +64,15 @@ def run_audio_job(job: Job, cache: ModelCache, store: StoreAccess, progress: Pro
     root = store.call(lambda lib: lib.layout.root)
     suffix, mime = AUDIO_FORMATS[request.file_format]
 
+    def report(update) -> None:
+        # Pieces are encoded here, on the worker, so the player only has to play them.
+        if update.pieces:
+            update = replace(update, pieces=tuple(replace(p, wav=wav_bytes(p.samples, p.sample_rate))
+                                                  for p in update.pieces))
+        progress(update)
+
     def make():
-        made = engine.generate(request, progress, job.cancel)
+        made = engine.generate(request, report, job.cancel)
         tags = AudioTags(text, engine.name, made.seed, params)
         data = encode_audio(made.samples, made.sample_rate, request.file_format, tags)
         relative = f"assets/{dt.date.today():%Y/%m/%d}/{generation_id:08d}-{kind}{suffix}"

@@ -113,7 +113,10 @@ class MainWindow(QMainWindow):
     # -- from the Library back to the panels --------------------------------------------------
 
     def reuse_generation(self, generation) -> None:
-        key = "image" if generation.modality == "image" else "code" if generation.kind.startswith("code") else "text"
+        if generation.modality in ("image", "audio"):
+            key = generation.modality
+        else:
+            key = "code" if generation.kind.startswith("code") else "text"
         if key in self.panels:
             self.panels[key].reuse(generation)
             self.show_panel(key)

@@ -1,6 +1,7 @@
 """The studios shown in the sidebar, in order. Listed explicitly (not discovered) so a
 frozen build stays simple; later modalities add a line here."""
 
+from desktop.ui.panels.audio_panel import AudioPanel
 from desktop.ui.panels.code_panel import CodePanel
 from desktop.ui.panels.image_panel import ImagePanel
 from desktop.ui.panels.library_panel import LibraryPanel
@@ -11,5 +12,6 @@ PANELS = [
     ("text", "Text", TextPanel),
     ("code", "Code", CodePanel),
     ("image", "Image", ImagePanel),
+    ("audio", "Audio", AudioPanel),
     ("library", "Library", LibraryPanel),
 ]

@@ -1,0 +1,193 @@
+"""Playing audio in the app: play/pause, seek (slider or waveform), loop, and a waveform
+computed on the thread pool. While speech is being made, finished sentences can play one
+after another before the whole text is done; the finished file takes over afterwards."""
+
+from __future__ import annotations
+
+from collections import deque
+
+from PySide6.QtCore import QBuffer, QByteArray, Qt, QUrl, Signal
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
+
+from desktop.ui.waveform_view import PEAK_COLUMNS, WaveformView
+
+
+def _load_waveform(path: str):
+    from desktop.core.audio_files import decode_mono
+    from desktop.core.waveform import peaks
+
+    samples, rate = decode_mono(path)
+    return peaks(samples, PEAK_COLUMNS), len(samples) / rate
+
+
+def _clock(ms: int) -> str:
+    seconds = max(0, ms) // 1000
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+class AudioPlayer(QWidget):
+    stream_finished = Signal()
+
+    def __init__(self, background, parent=None):
+        super().__init__(parent)
+        self._background = background
+        self._player = None   # made on first use: the media backend is slow to start
+        self.waveform = WaveformView()
+        self.play_button = QPushButton("Play")
+        self.play_button.setEnabled(False)
+        self.slider = QSlider(Qt.Horizontal)
+        self.slider.setEnabled(False)
+        self.time = QLabel("0:00 / 0:00")
+        self.loop = QCheckBox("Loop")
+        controls = QHBoxLayout()
+        for widget in (self.play_button, self.slider, self.time, self.loop):
+            controls.addWidget(widget, 1 if widget is self.slider else 0)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.waveform)
+        column.addLayout(controls)
+
+        self.path: str | None = None
+        self._pieces: deque = deque()
+        self._buffer: QBuffer | None = None
+        self.streaming = False       # pieces of a job still in progress are being played
+        self.pieces_played = 0
+        self._final: str | None = None
+        self._ticket = 0
+
+        self.play_button.clicked.connect(self.toggle)
+        self.slider.sliderMoved.connect(lambda ms: self.player.setPosition(ms))
+        self.waveform.seek_requested.connect(lambda s: self.player.setPosition(int(s * 1000)))
+        self.loop.toggled.connect(self._set_loop)
+
+    @property
+    def player(self):
+        """The QMediaPlayer, made on first use (QtMultimedia is warmed up off the GUI thread
+        after start-up, see services.WARM_UP_TASKS)."""
+        if self._player is None:
+            from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
+
+            self._player = QMediaPlayer(self)
+            self.output = QAudioOutput(self)
+            self._player.setAudioOutput(self.output)
+            self._player.positionChanged.connect(self._on_position)
+            self._player.durationChanged.connect(self._on_duration)
+            self._player.playbackStateChanged.connect(self._on_state)
+            self._player.mediaStatusChanged.connect(self._on_status)
+            self._player.errorOccurred.connect(lambda _e, text: self.waveform.set_message(f"Cannot play: {text}"))
+            self._set_loop(self.loop.isChecked())
+        return self._player
+
+    def _set_loop(self, on: bool) -> None:
+        if self._player is not None:
+            self._player.setLoops(-1 if on else 1)  # QMediaPlayer.Infinite is -1
+
+    # -- a finished file --------------------------------------------------------------------
+
+    def load(self, path: str, autoplay: bool = False) -> None:
+        self._end_stream_now()
+        self.path = path
+        self._ticket += 1
+        ticket = self._ticket
+        self.player.setSource(QUrl.fromLocalFile(path))
+        self.play_button.setEnabled(True)
+        self.slider.setEnabled(True)
+        self.waveform.set_message("Reading…")
+        self._background.run(lambda: _load_waveform(path), lambda result: self._show_waveform(ticket, result),
+                             lambda exc: self.waveform.set_message(f"Cannot read this audio: {exc}"))
+        if autoplay:
+            self.player.play()
+
+    def _show_waveform(self, ticket: int, result) -> None:
+        if ticket == self._ticket:
+            peaks, duration = result
+            self.waveform.set_waveform(peaks, duration)
+            self.waveform.set_position(self.player.position() / 1000)
+
+    def toggle(self) -> None:
+        if self.playing:
+            self.player.pause()
+        else:
+            self.player.play()
+
+    @property
+    def playing(self) -> bool:
+        from PySide6.QtMultimedia import QMediaPlayer
+
+        return self._player is not None and self._player.playbackState() == QMediaPlayer.PlayingState
+
+    # -- pieces of a job in progress ----------------------------------------------------------
+
+    def start_stream(self) -> None:
+        self._end_stream_now()
+        if self._player is not None:
+            self._player.stop()
+        self.streaming, self.pieces_played, self._final = True, 0, None
+        self.waveform.set_message("Waiting for the first sentence…")
+
+    def add_piece(self, piece) -> None:
+        if not self.streaming:
+            return
+        self._pieces.append(piece)
+        if not self.playing:
+            self._play_next_piece()
+
+    def finish_stream(self, final_path: str | None) -> None:
+        """The job ended: the file takes over once the queued pieces have played."""
+        if not self.streaming:
+            if final_path:
+                self.load(final_path)
+            return
+        self._final = final_path
+        if not self.playing and not self._pieces:
+            self._stream_done()
+
+    def _play_next_piece(self) -> None:
+        piece = self._pieces.popleft()
+        buffer = QBuffer(self)
+        buffer.setData(QByteArray(piece.wav))
+        buffer.open(QBuffer.ReadOnly)
+        self.player.setSourceDevice(buffer, QUrl(f"piece-{piece.index}.wav"))
+        if self._buffer is not None:
+            self._buffer.deleteLater()
+        self._buffer = buffer
+        self.pieces_played += 1
+        self.waveform.set_message(f"Playing sentence {piece.index + 1} of {piece.total} while the rest is made…")
+        self.player.play()
+
+    def _stream_done(self) -> None:
+        final = self._final
+        self.streaming, self._final = False, None
+        if final:
+            self.load(final)
+        self.stream_finished.emit()
+
+    def _end_stream_now(self) -> None:
+        self._pieces.clear()
+        self.streaming, self._final = False, None
+
+    # -- player signals ---------------------------------------------------------------------
+
+    def _on_status(self, status) -> None:
+        from PySide6.QtMultimedia import QMediaPlayer
+
+        if status != QMediaPlayer.EndOfMedia or not self.streaming:
+            return
+        if self._pieces:
+            self._play_next_piece()
+        elif self._final is not None:
+            self._stream_done()
+
+    def _on_position(self, ms: int) -> None:
+        if not self.slider.isSliderDown():
+            self.slider.setValue(ms)
+        self.time.setText(f"{_clock(ms)} / {_clock(self.player.duration())}")
+        if not self.streaming:
+            self.waveform.set_position(ms / 1000)
+
+    def _on_duration(self, ms: int) -> None:
+        self.slider.setRange(0, max(0, ms))
+        self.time.setText(f"{_clock(self.player.position())} / {_clock(ms)}")
+
+    def _on_state(self, _state) -> None:
+        self.play_button.setText("Pause" if self.playing else "Play")

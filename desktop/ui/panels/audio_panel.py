@@ -1,0 +1,239 @@
+"""The Audio studio: speech from text with a voice (the built-in Piper voice, other Piper
+voices, VITS / MMS-TTS) and music from a description (MusicGen). Sentences play as they
+are made; results are kept in the Library and played here with a waveform."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QGroupBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
+                               QPlainTextEdit, QPushButton, QSplitter, QStackedWidget, QVBoxLayout, QWidget)
+
+from desktop.core.audio_request import AUDIO_FORMATS
+from desktop.core.jobs import Job
+from desktop.ui.audio_form import MusicForm, SpeechForm
+from desktop.ui.audio_player import AudioPlayer
+from desktop.ui.model_picker import ModelPicker
+from desktop.ui.prompt_history import PromptHistory
+
+MODEL_SETTING = "last_audio_model"
+SPEECH_HINT = "Text to speak… long texts are read sentence by sentence (Ctrl+Enter)"
+MUSIC_HINT = "Describe the music, e.g. “calm piano with soft rain” (Ctrl+Enter)"
+
+
+class AudioPanel(QWidget):
+    def __init__(self, services, theme, parent=None):
+        super().__init__(parent)
+        self.services, self.theme = services, theme
+        self.job: Job | None = None
+        self._build()
+        self._connect()
+
+    # -- layout --------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.picker = ModelPicker(self.services.audio_models, self.services.settings.get(MODEL_SETTING))
+        self.picker.setPlaceholderText("No voice: install the built-in voice, or add Piper / VITS / MusicGen models")
+        self.text = QPlainTextEdit()
+        self.text.setPlaceholderText(SPEECH_HINT)
+        self.speech_form, self.music_form = SpeechForm(), MusicForm()
+        self.forms = QStackedWidget()
+        self.forms.addWidget(self.speech_form)
+        self.forms.addWidget(self.music_form)
+        self.file_format = QComboBox()
+        for name in AUDIO_FORMATS:
+            self.file_format.addItem(name.upper(), name)
+        self.file_format.setToolTip("WAV by default; FLAC (lossless, smaller) and OGG carry the same tags")
+        self.play_early = QCheckBox("Play sentences as they are made")
+        self.play_early.setChecked(True)
+        self.generate_button = QPushButton("Speak")
+        self.generate_button.setDefault(True)
+        self.generate_button.setToolTip("Ctrl+Enter")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Esc")
+        self.status = QLabel()
+        self.status.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.error = QLabel()
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #d9534f")
+        self.error.hide()
+        self.player = AudioPlayer(self.services.background)
+        self.results = QListWidget()
+        self.results.setToolTip("This session's results; everything is also in the Library")
+
+        header = QHBoxLayout()
+        header.addWidget(QLabel("Voice / model"))
+        header.addWidget(self.picker, 1)
+        actions = QHBoxLayout()
+        actions.addWidget(self.status, 1)
+        for widget in (QLabel("Format"), self.file_format, self.cancel_button, self.generate_button):
+            actions.addWidget(widget)
+        center = QWidget()
+        column = QVBoxLayout(center)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addLayout(header)
+        column.addWidget(self.error)
+        column.addWidget(self.text, 2)
+        column.addLayout(actions)
+        column.addWidget(self.player)
+        column.addWidget(self.results, 1)
+
+        settings = QGroupBox("Settings")
+        settings_column = QVBoxLayout(settings)
+        settings_column.addWidget(self.forms)
+        settings_column.addWidget(self.play_early)
+        settings_column.addStretch(1)
+        splitter = QSplitter(Qt.Horizontal)
+        splitter.addWidget(center)
+        splitter.addWidget(settings)
+        splitter.setStretchFactor(0, 1)
+        splitter.setSizes([820, 280])
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(6, 6, 6, 6)
+        outer.addWidget(splitter)
+        self._update_state()
+
+    def _connect(self) -> None:
+        self.history = PromptHistory(self.services.store, self.text, "audio", ["speech"])
+        queue = self.services.queue
+        queue.job_started.connect(self._on_started)
+        queue.job_progress.connect(self._on_progress)
+        queue.job_finished.connect(self._on_finished)
+        queue.job_failed.connect(self._on_failed)
+        queue.job_cancelled.connect(self._on_cancelled)
+        self.picker.model_chosen.connect(self._on_model_chosen)
+        self.generate_button.clicked.connect(self.generate)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.results.itemClicked.connect(lambda item: self.player.load(item.data(Qt.UserRole)))
+        for keys in ("Ctrl+Return", "Ctrl+Enter"):
+            QShortcut(QKeySequence(keys), self, self.generate, context=Qt.WidgetWithChildrenShortcut)
+        QShortcut(QKeySequence("Escape"), self, self.cancel, context=Qt.WidgetWithChildrenShortcut)
+
+    # -- state ---------------------------------------------------------------------------
+
+    def music_mode(self) -> bool:
+        model = self.picker.current()
+        return model is not None and not model.is_speech
+
+    def _on_model_chosen(self, info) -> None:
+        if info is not None:
+            self.services.settings.set(MODEL_SETTING, info.path)
+            self.speech_form.set_speakers(info.speakers)
+        music = self.music_mode()
+        self.forms.setCurrentWidget(self.music_form if music else self.speech_form)
+        self.text.setPlaceholderText(MUSIC_HINT if music else SPEECH_HINT)
+        self.generate_button.setText("Compose" if music else "Speak")
+        self.history.kinds = ["music" if music else "speech"]
+        self.history.forget()
+        self.play_early.setEnabled(not music)
+        self._update_state()
+
+    def _update_state(self) -> None:
+        busy = self.job is not None
+        self.generate_button.setEnabled(not busy and self.picker.current() is not None)
+        self.cancel_button.setEnabled(busy)
+
+    def show_error(self, message: str) -> None:
+        self.error.setText(message)
+        self.error.setVisible(bool(message))
+
+    # -- generation -------------------------------------------------------------------------
+
+    def build_request(self):
+        text, fmt = self.text.toPlainText(), self.file_format.currentData()
+        return self.music_form.request(text, fmt) if self.music_mode() else self.speech_form.request(text, fmt)
+
+    def generate(self) -> None:
+        from desktop.core.errors import UserFacingError
+
+        if self.job is not None:
+            return
+        model = self.picker.current()
+        if model is None:
+            self.show_error("Choose a voice first. The built-in voice comes with the README's install command; "
+                            "Piper voices (.onnx + .onnx.json) and VITS / MusicGen folders are found in model folders.")
+            return
+        request = self.build_request()
+        try:
+            request.validate()
+        except UserFacingError as exc:
+            self.show_error(str(exc))
+            return
+        self.show_error("")
+        music = self.music_mode()
+        words = " ".join(self.text.toPlainText().split())
+        self.job = Job("audio", request, model.path, title=f"{'Music' if music else 'Speech'}: {words[:40]}")
+        if not music and self.play_early.isChecked():
+            self.player.start_stream()
+        self.status.setText("Waiting for the model…")
+        self.services.submit(self.job)
+        self._update_state()
+
+    def cancel(self) -> None:
+        if self.job is not None:
+            self.services.queue.cancel(self.job.id)
+            self.status.setText("Stopping…")
+
+    def reuse(self, generation) -> None:
+        """“Use these settings” from the Library: the text, the model and its settings."""
+        self.text.setPlainText(generation.prompt)
+        match = next((m for m in self.services.audio_models.models() if m.path == generation.model_path), None)
+        if match is not None:
+            self.picker.choose(match.path)
+        form = self.music_form if generation.kind == "music" else self.speech_form
+        form.apply(generation.params, generation.seed)
+        index = self.file_format.findData(generation.params.get("file_format", "wav"))
+        self.file_format.setCurrentIndex(max(index, 0))
+        self.status.setText(f"Text and settings of item #{generation.id}.")
+
+    # -- the job's signals --------------------------------------------------------------------
+
+    def _mine(self, job) -> bool:
+        return self.job is not None and job.id == self.job.id
+
+    def _on_started(self, job) -> None:
+        if self._mine(job):
+            self.status.setText("Loading the voice…" if not self.music_mode() else "Loading the model…")
+
+    def _on_progress(self, job, progress) -> None:
+        if not self._mine(job):
+            return
+        for piece in progress.pieces:
+            self.player.add_piece(piece)
+        left = f" · about {progress.eta_s:.0f} s left" if progress.eta_s else ""
+        self.status.setText(f"{progress.message}{left}" if progress.unit == "sentences"
+                            else f"{progress.message} · {progress.done}/{progress.total} frames{left}")
+
+    def _on_finished(self, job, outcome) -> None:
+        if not self._mine(job):
+            return
+        self.job = None
+        self.history.forget()
+        made = outcome.audio
+        path = str(outcome.path)
+        notes = "".join(f" · {note}" for note in made.notes)
+        seed = f" · seed {made.seed}" if made.seed is not None else ""
+        self.status.setText(f"{made.duration_s:.1f} s of audio in {made.seconds:.1f} s{seed}{notes}")
+        item = QListWidgetItem(f"{Path(path).name} — {' '.join(job.title.split())}")
+        item.setData(Qt.UserRole, path)
+        self.results.insertItem(0, item)
+        self.results.setCurrentItem(item)
+        self.player.finish_stream(path)
+        self._update_state()
+
+    def _on_failed(self, job, message: str) -> None:
+        if self._mine(job):
+            self.job = None
+            self.player.finish_stream(None)
+            self.show_error(message)
+            self.status.setText("Failed")
+            self._update_state()
+
+    def _on_cancelled(self, job, _partial) -> None:
+        if self._mine(job):
+            self.job = None
+            self.player.finish_stream(None)
+            self.status.setText("Cancelled: nothing was kept.")
+            self._update_state()

@@ -1,0 +1,136 @@
+"""The Audio panel driven as a person would: speak with the built-in voice (sentences play
+while the rest is made), compose with a tiny MusicGen, play/pause/seek/loop with the
+waveform, cancel, bad text, and the results in the Library."""
+
+import numpy as np
+import pytest
+import soundfile
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QApplication
+
+from desktop.models.settings_model import SettingsModel
+from desktop.services import Services
+from desktop.settings import Settings
+from desktop.ui.main_window import MainWindow
+from desktop.ui.theme import Theme
+
+TWO_SENTENCES = "Good morning. The coffee is ready."
+LONG = " ".join(f"This is sentence number {n}." for n in range(1, 13))
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, tiny_vits, tiny_musicgen, builtin_voice):
+    settings = SettingsModel(Settings(model_dirs=[str(tiny_vits.parent), str(tiny_musicgen.parent)]))
+    services = Services(settings, tmp_path / "data")
+    window = MainWindow(settings, Theme(QApplication.instance(), "light"), services)
+    qtbot.addWidget(window)
+    window.show()
+    services.rescan_models()
+    panel = window.panel("audio")
+    qtbot.waitUntil(lambda: len(services.audio_models.models()) == 3, timeout=20000)
+    window.show_panel("audio")
+    yield window
+    services.shutdown()
+
+
+def finished(panel):
+    return panel.job is None and panel.results.count() > 0
+
+
+def test_speaking_plays_sentences_as_they_come_then_the_kept_file(qtbot, window, builtin_voice):
+    panel = window.panel("audio")
+    assert panel.picker.current().path == str(builtin_voice.resolve())  # the built-in voice is the default
+    assert panel.generate_button.text() == "Speak"
+    panel.text.setPlainText(TWO_SENTENCES)
+    panel.file_format.setCurrentIndex(panel.file_format.findData("flac"))
+    panel.generate_button.click()
+    qtbot.waitUntil(lambda: panel.player.pieces_played >= 1, timeout=30000)
+    assert panel.player.streaming  # playing the first sentence before the job is over
+    qtbot.waitUntil(lambda: finished(panel), timeout=30000)
+    assert "s of audio" in panel.status.text()
+    path = panel.results.item(0).data(Qt.UserRole)
+    assert path.endswith(".flac")
+    qtbot.waitUntil(lambda: not panel.player.streaming and panel.player.path == path, timeout=30000)
+    qtbot.waitUntil(lambda: panel.player.waveform.peaks is not None, timeout=10000)
+    assert panel.player.waveform.duration_s == pytest.approx(soundfile.info(path).duration, abs=0.01)
+    row = window.services.store.call(lambda lib: lib.generations.recent(1)[0])
+    assert row.modality == "audio" and row.kind == "speech" and row.prompt == TWO_SENTENCES and row.status == "done"
+
+
+def test_player_controls_play_pause_seek_and_loop(qtbot, window, tmp_path):
+    player = window.panel("audio").player
+    path = tmp_path / "tone.wav"
+    soundfile.write(path, (np.sin(np.linspace(0, 2000, 3 * 16000)) * 0.3).astype(np.float32), 16000)
+    player.load(str(path))
+    qtbot.waitUntil(lambda: player.waveform.peaks is not None and player.player.duration() > 2900, timeout=10000)
+    assert player.slider.maximum() == player.player.duration()
+    player.play_button.click()
+    qtbot.waitUntil(lambda: player.playing and player.play_button.text() == "Pause", timeout=10000)
+    player.play_button.click()
+    qtbot.waitUntil(lambda: not player.playing, timeout=10000)
+    view = player.waveform
+    qtbot.mouseClick(view, Qt.LeftButton, pos=QPoint(view.width() // 2, view.height() // 2))
+    qtbot.waitUntil(lambda: abs(player.player.position() - 1500) < 200, timeout=10000)
+    assert "0:01 / 0:03" in player.time.text()
+    player.loop.setChecked(True)
+    assert player.player.loops() == -1
+    player.loop.setChecked(False)
+    assert player.player.loops() == 1
+
+
+def test_music_mode_composes_with_musicgen(qtbot, window, tiny_musicgen):
+    panel = window.panel("audio")
+    panel.picker.choose(str(tiny_musicgen.resolve()))
+    assert panel.generate_button.text() == "Compose" and panel.forms.currentWidget() is panel.music_form
+    panel.text.setPlainText("calm piano")
+    panel.music_form.duration.setValue(1.0)
+    panel.music_form.seed.setValue(5)
+    panel.generate_button.click()
+    qtbot.waitUntil(lambda: finished(panel), timeout=30000)
+    path = panel.results.item(0).data(Qt.UserRole)
+    assert soundfile.info(path).duration == pytest.approx(1.0, abs=0.05) and "seed 5" in panel.status.text()
+    qtbot.waitUntil(lambda: panel.player.path == path and panel.player.waveform.peaks is not None, timeout=10000)
+
+
+def test_bad_text_and_cancel_get_clear_messages_and_keep_nothing(qtbot, window):
+    panel = window.panel("audio")
+    panel.text.setPlainText("   ")
+    panel.generate_button.click()
+    assert "no text to speak" in panel.error.text() and panel.job is None
+    panel.text.setPlainText("你好")
+    panel.generate_button.click()
+    qtbot.waitUntil(lambda: panel.job is None and panel.error.isVisible() and "你" in panel.error.text(),
+                    timeout=30000)
+    panel.text.setPlainText(LONG)
+    panel.play_early.setChecked(False)
+    panel.generate_button.click()
+    qtbot.waitUntil(lambda: "Sentence" in panel.status.text(), timeout=30000)
+    panel.cancel_button.click()
+    qtbot.waitUntil(lambda: panel.job is None, timeout=30000)
+    assert panel.status.text() == "Cancelled: nothing was kept." and panel.results.count() == 0
+    root = window.services.layout.root
+    assert not list((root / "assets").rglob("*.wav"))
+
+
+def test_audio_lands_in_the_library_with_a_waveform_tile_and_comes_back_with_its_settings(qtbot, window):
+    panel = window.panel("audio")
+    panel.text.setPlainText("The lighthouse keeper waves.")
+    panel.speech_form.length_scale.setValue(1.3)
+    panel.generate_button.click()
+    qtbot.waitUntil(lambda: finished(panel), timeout=30000)
+    window.show_panel("library")
+    library = window.panel("library")
+    library.filters.search.setText("lighthouse keep")
+    qtbot.waitUntil(lambda: library.model.rowCount() == 1 and not library.model.loading, timeout=10000)
+    item = library.model.item(0)
+    assert item.modality == "audio" and item.mime == "audio/wav"
+    placeholder = library.model._placeholder("audio").toImage()
+    qtbot.waitUntil(lambda: library.model.index(0).data(Qt.DecorationRole).toImage() != placeholder, timeout=10000)
+    panel.text.setPlainText("")
+    panel.speech_form.length_scale.setValue(1.0)
+    library.grid.setCurrentIndex(library.model.index(0))
+    qtbot.waitUntil(lambda: library.details is not None, timeout=10000)
+    library.reuse_button.click()
+    assert window.stack.currentWidget() is panel
+    assert panel.text.toPlainText() == "The lighthouse keeper waves."
+    assert panel.speech_form.length_scale.value() == pytest.approx(1.3)
