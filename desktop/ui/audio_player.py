@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import deque
 
-from PySide6.QtCore import QBuffer, QByteArray, Qt, QUrl, Signal
+from PySide6.QtCore import QBuffer, QByteArray, Qt, QTimer, QUrl, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
 
 from desktop.ui.waveform_view import PEAK_COLUMNS, WaveformView
@@ -172,6 +172,13 @@ class AudioPlayer(QWidget):
         from PySide6.QtMultimedia import QMediaPlayer
 
         if status != QMediaPlayer.EndOfMedia or not self.streaming:
+            return
+        # Not from inside the player's own signal: changing the source there deadlocks
+        # the FFmpeg backend, which is still finishing the previous piece.
+        QTimer.singleShot(0, self._after_piece)
+
+    def _after_piece(self) -> None:
+        if not self.streaming or self.playing:
             return
         if self._pieces:
             self._play_next_piece()
