@@ -134,3 +134,13 @@ def test_audio_lands_in_the_library_with_a_waveform_tile_and_comes_back_with_its
     assert window.stack.currentWidget() is panel
     assert panel.text.toPlainText() == "The lighthouse keeper waves."
     assert panel.speech_form.length_scale.value() == pytest.approx(1.3)
+
+
+def test_every_sentence_plays_in_turn_then_the_file_takes_over(qtbot, window):
+    panel = window.panel("audio")
+    panel.text.setPlainText("One. Two. Three. Four.")
+    panel.generate_button.click()
+    qtbot.waitUntil(lambda: finished(panel), timeout=30000)
+    path = panel.results.item(0).data(Qt.UserRole)
+    qtbot.waitUntil(lambda: not panel.player.streaming, timeout=30000)
+    assert panel.player.pieces_played == 4 and panel.player.path == path
