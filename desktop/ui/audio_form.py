@@ -12,7 +12,7 @@ def _double(low: float, high: float, step: float, value: float, tip: str) -> QDo
     box = QDoubleSpinBox()
     box.setRange(low, high)
     box.setSingleStep(step)
-    box.setDecimals(2 if step < 0.1 else 1)
+    box.setDecimals(3 if step < 0.1 else 1)
     box.setValue(value)
     box.setToolTip(tip)
     return box

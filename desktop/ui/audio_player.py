@@ -116,6 +116,12 @@ class AudioPlayer(QWidget):
 
         return self._player is not None and self._player.playbackState() == QMediaPlayer.PlayingState
 
+    @property
+    def _idle(self) -> bool:
+        from PySide6.QtMultimedia import QMediaPlayer
+
+        return self._player is None or self._player.playbackState() == QMediaPlayer.StoppedState
+
     # -- pieces of a job in progress ----------------------------------------------------------
 
     def start_stream(self) -> None:
@@ -129,7 +135,7 @@ class AudioPlayer(QWidget):
         if not self.streaming:
             return
         self._pieces.append(piece)
-        if not self.playing:
+        if self._idle:  # not while a piece plays, nor while the person has paused
             self._play_next_piece()
 
     def finish_stream(self, final_path: str | None) -> None:
@@ -139,7 +145,7 @@ class AudioPlayer(QWidget):
                 self.load(final_path)
             return
         self._final = final_path
-        if not self.playing and not self._pieces:
+        if self._idle and not self._pieces:
             self._stream_done()
 
     def _play_next_piece(self) -> None:
@@ -152,7 +158,9 @@ class AudioPlayer(QWidget):
             self._buffer.deleteLater()
         self._buffer = buffer
         self.pieces_played += 1
-        self.waveform.set_message(f"Playing sentence {piece.index + 1} of {piece.total} while the rest is made…")
+        rest = "" if self._final is not None else " while the rest is made…"
+        self.waveform.set_message(f"Playing sentence {piece.index + 1} of {piece.total}{rest}")
+        self.play_button.setEnabled(True)
         self.player.play()
 
     def _stream_done(self) -> None:
@@ -178,7 +186,7 @@ class AudioPlayer(QWidget):
         QTimer.singleShot(0, self._after_piece)
 
     def _after_piece(self) -> None:
-        if not self.streaming or self.playing:
+        if not self.streaming or not self._idle:
             return
         if self._pieces:
             self._play_next_piece()

@@ -22,7 +22,7 @@ class WaveformView(QWidget):
         self.position_s = 0.0
         self.message = "No audio yet"
         self._lines: tuple[tuple, list] = ((), [])   # cached for one size
-        self.setMinimumHeight(90)
+        self.setMinimumHeight(130)
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
         self.setCursor(Qt.PointingHandCursor)
 

@@ -75,10 +75,11 @@ class AudioPanel(QWidget):
         column.setContentsMargins(0, 0, 0, 0)
         column.addLayout(header)
         column.addWidget(self.error)
-        column.addWidget(self.text, 2)
+        column.addWidget(self.text, 3)
         column.addLayout(actions)
         column.addWidget(self.player)
-        column.addWidget(self.results, 1)
+        column.addWidget(QLabel("This session's results (everything is also in the Library)"))
+        column.addWidget(self.results, 2)
 
         settings = QGroupBox("Settings")
         settings_column = QVBoxLayout(settings)
