@@ -49,11 +49,24 @@ def _prepare_audio_playback() -> None:
 WARM_UP_TASKS = [_import_engines, _prepare_rendering, _prepare_audio_playback]
 
 
+def _load_media_module() -> None:
+    """Import QtMultimedia now, on the GUI thread, before any worker thread exists.
+    Importing a PySide module runs Python code while the dynamic loader's lock is held;
+    if another thread holds the GIL and resolves a C symbol then (cffi does so lazily, e.g.
+    soundfile writing a file), the two wait for each other forever. Seen: the Audio
+    panel's first import during a speech job."""
+    try:
+        import PySide6.QtMultimedia  # noqa: F401
+    except ImportError:  # the audio extra is not installed; the Audio panel says so
+        pass
+
+
 class Services(QObject):
     _warm_up = Signal(object)
 
     def __init__(self, settings: SettingsModel, data_dir: Path, runners: dict | None = None, parent=None):
         super().__init__(parent)
+        _load_media_module()
         self.settings = settings
         self.layout = DataLayout(data_dir).ensure()
         self.store = StoreWriter(self.layout.root, self)

@@ -16,6 +16,19 @@ import pytest  # noqa: E402
 from tiny_models import CHATML, write_tiny_llama  # noqa: E402
 
 
+@pytest.fixture(scope="session", autouse=True)
+def media_backend_loaded(qapp):
+    """Load QtMultimedia's FFmpeg plugin before any test starts worker threads. Its library
+    constructors log through Qt, and pytest-qt's message handler is Python: run inside
+    dlopen (holding the loader lock) while another thread holds the GIL and resolves a
+    symbol (cffi in soundfile), the two deadlock. The app installs no Python handler."""
+    try:
+        from PySide6.QtMultimedia import QMediaDevices
+    except ImportError:
+        return
+    QMediaDevices.audioOutputs()
+
+
 @pytest.fixture(autouse=True)
 def isolated_config(tmp_path, monkeypatch):
     monkeypatch.setenv("ATELIER_CONFIG_DIR", str(tmp_path / "config"))

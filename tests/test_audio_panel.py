@@ -144,3 +144,22 @@ def test_every_sentence_plays_in_turn_then_the_file_takes_over(qtbot, window):
     path = panel.results.item(0).data(Qt.UserRole)
     qtbot.waitUntil(lambda: not panel.player.streaming, timeout=30000)
     assert panel.player.pieces_played == 4 and panel.player.path == path
+
+
+def test_the_library_viewer_plays_an_audio_item(qtbot, window, tmp_path):
+    panel = window.panel("audio")
+    panel.text.setPlainText("A short line.")
+    panel.generate_button.click()
+    qtbot.waitUntil(lambda: finished(panel), timeout=30000)
+    window.show_panel("library")
+    library = window.panel("library")
+    qtbot.waitUntil(lambda: library.model.rowCount() == 1 and not library.model.loading, timeout=10000)
+    library.grid.setCurrentIndex(library.model.index(0))
+    qtbot.waitUntil(lambda: library.details is not None, timeout=10000)
+    library.open_viewer()
+    viewer = library._viewers[-1]
+    qtbot.waitUntil(lambda: viewer.pane.audio is not None and viewer.pane.audio.waveform.peaks is not None,
+                    timeout=10000)
+    assert viewer.pane.stack.currentWidget() is viewer.pane.audio
+    assert viewer.pane.audio.path == panel.results.item(0).data(Qt.UserRole)
+    viewer.close()

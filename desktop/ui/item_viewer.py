@@ -49,6 +49,7 @@ class ItemPane(QWidget):
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.stack)
         self.details: ItemDetails | None = None
+        self.audio = None   # a player, made for the first audio item
         self._ticket = 0
 
     def show_item(self, details: ItemDetails) -> None:
@@ -59,7 +60,11 @@ class ItemPane(QWidget):
         self.message.setText("Loading…")
         g = details.generation
         image_asset = next((a for a in g.assets if a["mime"].startswith("image/")), None)
-        if image_asset is not None:
+        audio_asset = next((a for a in g.assets if a["mime"].startswith("audio/")), None)
+        if audio_asset is not None:
+            self._show_audio(self._absolute(f"{TRASH_FOLDER}/{audio_asset['path']}" if g.trashed_at
+                                            else audio_asset["path"]))
+        elif image_asset is not None:
             relative = image_asset["path"]
             path = self._absolute(f"{TRASH_FOLDER}/{relative}" if g.trashed_at else relative)
             self._background.run(lambda: _decode(path), lambda image: self._show_image(ticket, image),
@@ -67,6 +72,16 @@ class ItemPane(QWidget):
         else:
             self._background.run(lambda: _render_text(details, self._dark), lambda html: self._show_text(ticket, html),
                                  lambda exc: self._show_message(ticket, str(exc)))
+
+    def _show_audio(self, path: str) -> None:
+        """Audio plays here, with its waveform, above the text that was spoken."""
+        if self.audio is None:
+            from desktop.ui.audio_player import AudioPlayer
+
+            self.audio = AudioPlayer(self._background)
+            self.stack.addWidget(self.audio)
+        self.audio.load(path)
+        self.stack.setCurrentWidget(self.audio)
 
     def _show_image(self, ticket: int, image: QImage) -> None:
         if ticket == self._ticket:  # a later item may have been chosen meanwhile
