@@ -84,6 +84,9 @@ def test_bad_text_gets_clear_messages(cache, builtin_voice):
             speak(engine, SpeechRequest(text))
     made = speak(engine, SpeechRequest("Good morning 😀!"))
     assert made.notes == ["1 emoji/symbol character(s) were left out."]
+    assert speak(engine, SpeechRequest("Hi.", speaker=0)).duration_s > 0.2
+    with pytest.raises(UserFacingError, match="has one speaker"):
+        speak(engine, SpeechRequest("Hi.", speaker=3))
     with pytest.raises(UserFacingError, match="characters; up to"):
         SpeechRequest("a" * 100_001).validate()
 

@@ -79,9 +79,14 @@ class PiperEngine:
     def synthesis_config(self, request: SpeechRequest):
         from piper import SynthesisConfig
 
-        if request.speaker is not None and self.speakers and request.speaker not in self.speakers.values():
-            raise UserFacingError(f"{self.name} has speakers 0–{max(self.speakers.values())} (got {request.speaker}).")
-        return SynthesisConfig(speaker_id=request.speaker, length_scale=request.length_scale,
+        speaker = request.speaker
+        if speaker is not None and not self.speakers:
+            if speaker != 0:
+                raise UserFacingError(f"{self.name} has one speaker; leave the speaker at 0 (got {speaker}).")
+            speaker = None  # a single-speaker voice takes no speaker input
+        elif speaker is not None and speaker not in self.speakers.values():
+            raise UserFacingError(f"{self.name} has speakers 0–{max(self.speakers.values())} (got {speaker}).")
+        return SynthesisConfig(speaker_id=speaker, length_scale=request.length_scale,
                                noise_scale=request.noise_scale, noise_w_scale=request.noise_w)
 
     def generate(self, request: SpeechRequest, progress: ProgressCallback, cancel: threading.Event) -> GeneratedAudio:
