@@ -101,3 +101,21 @@ def test_details_are_escaped_and_favourites_filter(qtbot, panel):
     qtbot.waitUntil(lambda: panel.details is not None and panel.details.generation.favorite, timeout=10000)
     panel.copy_seed.click()
     assert QApplication.clipboard().text() == "999"
+
+
+def test_curating_an_item_deep_in_the_grid_keeps_the_grid_and_its_scroll(qtbot, panel):
+    model = panel.model
+    model.fetchMore()
+    qtbot.waitUntil(lambda: model.rowCount() == 2 * PAGE_SIZE, timeout=10000)
+    index = model.index(PAGE_SIZE + 50)
+    panel.grid.setCurrentIndex(index)
+    panel.grid.scrollTo(index)
+    scrolled = panel.grid.verticalScrollBar().value()
+    qtbot.waitUntil(lambda: panel.details is not None, timeout=10000)
+    panel.set_rating(3)
+    panel.set_favorite(True)
+    qtbot.waitUntil(lambda: model.item(PAGE_SIZE + 50).rating == 3 and model.item(PAGE_SIZE + 50).favorite,
+                    timeout=10000)
+    assert model.rowCount() == 2 * PAGE_SIZE and panel.grid.verticalScrollBar().value() == scrolled
+    qtbot.waitUntil(lambda: panel.details.generation.rating == 3, timeout=10000)
+    assert panel.favorite_button.text() == "★ Favourite"

@@ -3,6 +3,8 @@ the store writer as the view scrolls (keyset pages), with thumbnails from the ca
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtCore import QAbstractListModel, QMimeData, QModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
 
@@ -110,6 +112,13 @@ class LibraryModel(QAbstractListModel):
 
     def item(self, row: int) -> LibraryItem:
         return self._items[row]
+
+    def patch(self, ids: set[int], **fields) -> None:
+        """Change shown items in place (a new rating, a favourite): no reload, no scroll jump."""
+        for row, item in enumerate(self._items):
+            if item.id in ids:
+                self._items[row] = replace(item, **fields)
+                self.dataChanged.emit(self.index(row), self.index(row))
 
     # -- arrivals ---------------------------------------------------------------------------
 

@@ -12,31 +12,44 @@ from desktop.store import trash
 class LibraryActions:
     """Mixed into LibraryPanel: needs services, selected_ids(), reload(), show_status()."""
 
-    def _change(self, fn, message: str = "", reload_choices: bool = False) -> None:
+    def _change(self, fn, message: str = "", reload_choices: bool = False, regrid: bool = True,
+                patch: dict | None = None, ids: list[int] = ()) -> None:
+        """Run fn on the store; then reload the grid only when the change can move items in or
+        out of it (`regrid`), otherwise patch the shown items in place so the scroll stays."""
         def done(_result) -> None:
             if message:
                 self.show_status(message)
-            self.reload(choices=reload_choices)
+            if regrid:
+                self.reload(choices=reload_choices)
+                return
+            if patch:
+                self.model.patch(set(ids), **patch)
+            self.reload(choices=reload_choices, grid=False)
         self.services.store.submit(fn, done, lambda exc: self.show_status(str(exc), error=True))
 
     # -- curation ------------------------------------------------------------------------
 
     def set_favorite(self, on: bool) -> None:
         ids = self.selected_ids()
-        self._change(lambda lib: lib.items.set_favorite(ids, on))
+        self._change(lambda lib: lib.items.set_favorite(ids, on), regrid=self.filters.favorites.isChecked(),
+                     patch={"favorite": bool(on)}, ids=ids)
 
     def set_rating(self, stars: int | None) -> None:
-        ids = self.selected_ids()
-        self._change(lambda lib: lib.items.set_rating(ids, stars or None))
+        ids, query = self.selected_ids(), self.query()
+        self._change(lambda lib: lib.items.set_rating(ids, stars or None),
+                     regrid=query.min_rating is not None or query.sort == "rating",
+                     patch={"rating": stars or None}, ids=ids)
 
     def add_tag(self, name: str) -> None:
         ids, name = self.selected_ids(), " ".join(name.split())
         if ids and name:
-            self._change(lambda lib: lib.items.add_tag(ids, name), f"Tagged {len(ids)} item(s) “{name}”.", True)
+            self._change(lambda lib: lib.items.add_tag(ids, name), f"Tagged {len(ids)} item(s) “{name}”.", True,
+                         regrid=bool(self.query().tag))
 
     def remove_tag(self, name: str) -> None:
         ids = self.selected_ids()
-        self._change(lambda lib: lib.items.remove_tag(ids, name), f"Removed the tag “{name}”.", True)
+        self._change(lambda lib: lib.items.remove_tag(ids, name), f"Removed the tag “{name}”.", True,
+                     regrid=bool(self.query().tag))
 
     def ask_tag(self) -> None:
         name, ok = QInputDialog.getText(self, "Add a tag", f"Tag for {len(self.selected_ids())} item(s):")
@@ -47,14 +60,15 @@ class LibraryActions:
         ids = self.selected_ids() if ids is None else ids
         name = self.collections.collection_names().get(collection_id, "the collection")
         self._change(lambda lib: lib.items.add_to_collection(collection_id, ids),
-                     f"Added {len(ids)} item(s) to {name}.", True)
+                     f"Added {len(ids)} item(s) to {name}.", True,
+                     regrid=self.collections.collection_id() == collection_id)
 
     def add_to_new_collection(self) -> None:
         ids = self.selected_ids()
         name, ok = QInputDialog.getText(self, "New collection", f"Collect {len(ids)} item(s) in a new collection:")
         if ok and name.strip():
             self._change(lambda lib: lib.items.add_to_collection(lib.items.create_collection(name), ids),
-                         f"Created {' '.join(name.split())} with {len(ids)} item(s).", True)
+                         f"Created {' '.join(name.split())} with {len(ids)} item(s).", True, regrid=False)
 
     def remove_from_collection(self) -> None:
         ids, cid = self.selected_ids(), self.collections.collection_id()
@@ -63,10 +77,11 @@ class LibraryActions:
                          f"Removed {len(ids)} item(s) from the collection (they stay in the Library).", True)
 
     def create_collection(self, name: str) -> None:
-        self._change(lambda lib: lib.items.create_collection(name), f"Created the collection {name}.", True)
+        self._change(lambda lib: lib.items.create_collection(name), f"Created the collection {name}.", True,
+                     regrid=False)
 
     def rename_collection(self, cid: int, name: str) -> None:
-        self._change(lambda lib: lib.items.rename_collection(cid, name), "", True)
+        self._change(lambda lib: lib.items.rename_collection(cid, name), "", True, regrid=False)
 
     def delete_collection(self, cid: int) -> None:
         self._change(lambda lib: lib.items.delete_collection(cid), "Collection deleted; its items stay.", True)

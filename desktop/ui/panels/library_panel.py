@@ -188,14 +188,16 @@ class LibraryPanel(LibraryActions, QWidget):
         self._remember_selection()
         self.model.set_query(self.query())
 
-    def reload(self, choices: bool = False) -> None:
-        """After a change: the grid (and the filter and collection choices when they may differ)."""
+    def reload(self, choices: bool = False, grid: bool = True) -> None:
+        """After a change: the grid, the details, and the filter and collection choices when
+        they may differ."""
         if choices:
             self.services.store.submit(
                 lambda lib: (lib.items.model_names(), lib.items.tag_names(), lib.items.collections()),
                 self._set_choices)
-        self._remember_selection()
-        self.model.refresh()
+        if grid:
+            self._remember_selection()
+            self.model.refresh()
         self._on_selection()
 
     def _remember_selection(self) -> None:
