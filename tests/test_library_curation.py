@@ -149,7 +149,8 @@ def test_delete_moves_to_the_trash_with_undo_and_the_trash_empties_for_good(qtbo
     assert not (root / f"assets/{doomed[0]:08d}.png").exists()
     assert (root / f"trash/assets/{doomed[0]:08d}.png").exists()
     assert "Ctrl+Z" in panel.status.text() and panel.undo_button.isEnabled()
-    panel.undo_button.click()
+    panel.grid.setFocus()
+    qtbot.keyClick(panel.grid, Qt.Key_Z, Qt.ControlModifier)  # the shortcut, from the grid
     wait_rows(qtbot, panel, everything)
     assert (root / f"assets/{doomed[0]:08d}.png").exists() and not panel.undo_button.isEnabled()
 

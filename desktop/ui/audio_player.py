@@ -4,6 +4,7 @@ after another before the whole text is done; the finished file takes over afterw
 
 from __future__ import annotations
 
+import importlib.util
 from collections import deque
 
 from PySide6.QtCore import QBuffer, QByteArray, Qt, QTimer, QUrl, Signal
@@ -32,6 +33,8 @@ class AudioPlayer(QWidget):
         super().__init__(parent)
         self._background = background
         self._player = None   # made on first use: the media backend is slow to start
+        # Without PySide6-Addons (QtMultimedia) audio is still made, kept and drawn.
+        self.can_play = importlib.util.find_spec("PySide6.QtMultimedia") is not None
         self.waveform = WaveformView()
         self.play_button = QPushButton("Play")
         self.play_button.setEnabled(False)
@@ -89,20 +92,24 @@ class AudioPlayer(QWidget):
         self.path = path
         self._ticket += 1
         ticket = self._ticket
-        self.player.setSource(QUrl.fromLocalFile(path))
-        self.play_button.setEnabled(True)
-        self.slider.setEnabled(True)
+        if self.can_play:
+            self.player.setSource(QUrl.fromLocalFile(path))
+        self.play_button.setEnabled(self.can_play)
+        self.slider.setEnabled(self.can_play)
         self.waveform.set_message("Reading…")
         self._background.run(lambda: _load_waveform(path), lambda result: self._show_waveform(ticket, result),
                              lambda exc: self.waveform.set_message(f"Cannot read this audio: {exc}"))
-        if autoplay:
+        if autoplay and self.can_play:
             self.player.play()
 
     def _show_waveform(self, ticket: int, result) -> None:
         if ticket == self._ticket:
             peaks, duration = result
             self.waveform.set_waveform(peaks, duration)
-            self.waveform.set_position(self.player.position() / 1000)
+            if self._player is not None:
+                self.waveform.set_position(self._player.position() / 1000)
+            if not self.can_play:
+                self.play_button.setToolTip("Playing needs QtMultimedia: install Atelier with its audio extra")
 
     def toggle(self) -> None:
         if self.playing:
@@ -126,6 +133,8 @@ class AudioPlayer(QWidget):
 
     def start_stream(self) -> None:
         self._end_stream_now()
+        if not self.can_play:
+            return
         if self._player is not None:
             self._player.stop()
         self.streaming, self.pieces_played, self._final = True, 0, None

@@ -165,8 +165,8 @@ class LibraryPanel(LibraryActions, QWidget):
         self.restore_button.clicked.connect(self.restore_selected)
         self.empty_trash_button.clicked.connect(lambda: self.delete_forever(None))
         self.undo_button.clicked.connect(self.undo_delete)
-        for keys, action in ((QKeySequence.Delete, self.delete_selected), (QKeySequence.Undo, self.undo_delete),
-                             (Qt.Key_Return, self.open_viewer), (Qt.Key_Space, self.open_viewer)):
+        for keys, action in ((QKeySequence.Delete, self.delete_selected), (Qt.Key_Return, self.open_viewer),
+                             (Qt.Key_Space, self.open_viewer)):
             QShortcut(QKeySequence(keys), self.grid, action, context=Qt.WidgetShortcut)
         QShortcut(QKeySequence.Undo, self, self.undo_delete, context=Qt.WidgetWithChildrenShortcut)
         self.transfer.finished.connect(self.show_status)
