@@ -15,3 +15,9 @@ def test_items_are_listed():
     page = render("Holiday", [{"prompt": "a beach", "modality": "image", "file": "images/1.png", "seed": 3},
                               {"prompt": "a poem", "modality": "text", "output_text": "Waves…"}])
     assert "2 items" in page and 'src="images/1.png"' in page and "Waves…" in page
+
+
+def test_audio_items_play_in_the_page():
+    page = render("Sounds", [{"prompt": "calm piano", "modality": "audio", "file": 'files/1-"music".wav', "seed": 2}])
+    assert '<audio controls preload="none" src="files/1-&quot;music&quot;.wav"></audio>' in page
+    assert "media-src 'self'" in page

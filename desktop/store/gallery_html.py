@@ -14,7 +14,7 @@ PAGE = """<!doctype html>
 body {{ font-family: system-ui, sans-serif; margin: 2rem; background: #fafafa; color: #222; }}
 .grid {{ display: grid; grid-template-columns: repeat(auto-fill, minmax(220px, 1fr)); gap: 1rem; }}
 figure {{ margin: 0; background: #fff; border: 1px solid #ddd; border-radius: 6px; padding: .5rem; }}
-img {{ width: 100%; height: auto; border-radius: 4px; }}
+img, audio {{ width: 100%; height: auto; border-radius: 4px; }}
 figcaption {{ font-size: .85rem; overflow-wrap: anywhere; }}
 pre {{ white-space: pre-wrap; font-size: .8rem; }}
 </style></head>
@@ -35,6 +35,8 @@ def render(title: str, items: list[dict]) -> str:
         media = ""
         if file and item.get("modality") == "image":
             media = f'<a href="{e(file, quote=True)}"><img src="{e(file, quote=True)}" alt="{e(item.get("prompt", "")[:120], quote=True)}" loading="lazy"></a>'
+        elif file and item.get("modality") == "audio":
+            media = f'<audio controls preload="none" src="{e(file, quote=True)}"></audio>'
         elif file:
             media = f'<p><a href="{e(file, quote=True)}">{e(file)}</a></p>'
         details = e(json.dumps(item.get("params", {}), indent=1, sort_keys=True))
