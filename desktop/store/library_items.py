@@ -12,7 +12,7 @@ from desktop.core.errors import UserFacingError
 from desktop.store.fts import known_terms, match_query
 from desktop.store.generations import GenerationRepository, transaction
 from desktop.store.records import Generation
-from desktop.store.trash import TRASH_FOLDER
+from desktop.store.trash import stored_at
 
 SORTS = ("newest", "oldest", "rating")
 
@@ -125,7 +125,7 @@ class LibraryItems:
         rows = self.conn.execute(sql, (*args, limit + 1)).fetchall()
         items = [_item(r) for r in rows[:limit]]
         if query.in_trash:  # a trashed item's file waits in the trash folder
-            items = [replace(i, asset_path=f"{TRASH_FOLDER}/{i.asset_path}" if i.asset_path else None) for i in items]
+            items = [replace(i, asset_path=stored_at(i.asset_path, True) if i.asset_path else None) for i in items]
         next_cursor = None
         if len(rows) > limit and items:
             last = items[-1]

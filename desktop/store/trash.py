@@ -17,6 +17,11 @@ def trash_path(root: Path, relative: str) -> Path:
     return root / TRASH_FOLDER / relative
 
 
+def stored_at(relative: str, trashed: bool) -> str:
+    """Where an asset's file is now, relative to the data folder."""
+    return f"{TRASH_FOLDER}/{relative}" if trashed else relative
+
+
 def _asset_paths(conn, generation_ids: list[int]) -> list[str]:
     marks = ",".join("?" * len(generation_ids))
     return [r[0] for r in conn.execute(f"SELECT path FROM assets WHERE generation_id IN ({marks})", generation_ids)]

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QInputDialog, QListWidget, QListWidgetItem, QMenu,
 from desktop.models.item_mime import ITEMS_MIME, ids_from_mime
 
 EVERYTHING, TRASH = "everything", "trash"
-KEY_ROLE = Qt.UserRole + 1
+KEY_ROLE, NAME_ROLE = Qt.UserRole + 1, Qt.UserRole + 2
 
 
 class CollectionList(QListWidget):
@@ -42,7 +42,7 @@ class CollectionList(QListWidget):
         return self.current_key() == TRASH
 
     def collection_names(self) -> dict[int, str]:
-        return {self.item(r).data(KEY_ROLE): self.item(r).data(Qt.UserRole + 2)
+        return {self.item(r).data(KEY_ROLE): self.item(r).data(NAME_ROLE)
                 for r in range(self.count()) if isinstance(self.item(r).data(KEY_ROLE), int)}
 
     def set_collections(self, collections: list[tuple[int, str, int]]) -> None:
@@ -55,7 +55,7 @@ class CollectionList(QListWidget):
         for key, name, count in entries:
             item = QListWidgetItem(name if count is None else f"{name}  ({count})")
             item.setData(KEY_ROLE, key)
-            item.setData(Qt.UserRole + 2, name)
+            item.setData(NAME_ROLE, name)
             if isinstance(key, int):
                 item.setToolTip("A collection. Drop items here to add them; right-click to rename or delete.")
             self.addItem(item)
@@ -96,7 +96,7 @@ class CollectionList(QListWidget):
         menu = QMenu(self)
         menu.addAction("New collection…", self.ask_new)
         if item is not None and isinstance(item.data(KEY_ROLE), int):
-            cid, name = item.data(KEY_ROLE), item.data(Qt.UserRole + 2)
+            cid, name = item.data(KEY_ROLE), item.data(NAME_ROLE)
             menu.addAction("Rename…", lambda: self._rename(cid, name))
             menu.addAction("Delete collection…", lambda: self._delete(cid, name))
         menu.exec(self.viewport().mapToGlobal(position))

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (QDialog, QHBoxLayout, QLabel, QPushButton, QSplit
                                QTextBrowser, QVBoxLayout, QWidget)
 
 from desktop.store.library_items import ItemDetails
-from desktop.store.trash import TRASH_FOLDER
+from desktop.store.trash import stored_at
 from desktop.ui.image_view import ImageView
 from desktop.ui.item_details import details_html, differences
 
@@ -62,11 +62,9 @@ class ItemPane(QWidget):
         image_asset = next((a for a in g.assets if a["mime"].startswith("image/")), None)
         audio_asset = next((a for a in g.assets if a["mime"].startswith("audio/")), None)
         if audio_asset is not None:
-            self._show_audio(self._absolute(f"{TRASH_FOLDER}/{audio_asset['path']}" if g.trashed_at
-                                            else audio_asset["path"]))
+            self._show_audio(self._absolute(stored_at(audio_asset["path"], bool(g.trashed_at))))
         elif image_asset is not None:
-            relative = image_asset["path"]
-            path = self._absolute(f"{TRASH_FOLDER}/{relative}" if g.trashed_at else relative)
+            path = self._absolute(stored_at(image_asset["path"], bool(g.trashed_at)))
             self._background.run(lambda: _decode(path), lambda image: self._show_image(ticket, image),
                                  lambda exc: self._show_message(ticket, str(exc)))
         else:
@@ -74,7 +72,7 @@ class ItemPane(QWidget):
                                  lambda exc: self._show_message(ticket, str(exc)))
 
     def _show_audio(self, path: str) -> None:
-        """Audio plays here, with its waveform, above the text that was spoken."""
+        """Audio plays here, with its waveform; what was spoken is in the details beside it."""
         if self.audio is None:
             from desktop.ui.audio_player import AudioPlayer
 
