@@ -1,7 +1,9 @@
 """The application's long-lived non-widget objects, created once and shared by the UI.
 
-QtCore only: the store writer, background pool, inference thread, job queue, the lists
-of text models, image models and upscalers, and settings. `shutdown()` is the orderly exit: cancel, quit and wait, never terminate.
+No widgets: the store writer, background pool, inference thread, job queue, the lists of
+text models, image models, upscalers and audio models, and settings. (QtMultimedia is
+imported here too, before any thread starts: see _load_media_module.) `shutdown()` is the
+orderly exit: cancel, quit and wait, never terminate.
 """
 
 from __future__ import annotations
