@@ -117,5 +117,6 @@ def test_curating_an_item_deep_in_the_grid_keeps_the_grid_and_its_scroll(qtbot, 
     qtbot.waitUntil(lambda: model.item(PAGE_SIZE + 50).rating == 3 and model.item(PAGE_SIZE + 50).favorite,
                     timeout=10000)
     assert model.rowCount() == 2 * PAGE_SIZE and panel.grid.verticalScrollBar().value() == scrolled
+    assert index.data(Qt.DisplayRole).startswith("★ ") and "★★★" in index.data(Qt.ToolTipRole)
     qtbot.waitUntil(lambda: panel.details.generation.rating == 3, timeout=10000)
     assert panel.favorite_button.text() == "★ Favourite"

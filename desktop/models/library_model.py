@@ -48,9 +48,11 @@ class LibraryModel(QAbstractListModel):
         item = self._items[index.row()]
         if role == Qt.DisplayRole:
             prompt = " ".join(item.prompt.split())
-            return (prompt[:40] + "…") if len(prompt) > 40 else prompt
+            mark = "★ " if item.favorite else ""  # curation shows on the tile itself
+            return mark + ((prompt[:40] + "…") if len(prompt) > 40 else prompt)
         if role == Qt.ToolTipRole:
-            return f"{item.modality} · {item.model_name}\n{item.prompt[:300]}"
+            stars = f" · {'★' * item.rating}" if item.rating else ""
+            return f"{item.modality} · {item.model_name}{stars}\n{item.prompt[:300]}"
         if role == Qt.DecorationRole:
             pixmap = None
             if item.asset_path and (item.mime or "").startswith("image/"):
