@@ -344,3 +344,10 @@ def test_start_up_check_reports_problems_and_repairs_on_request(qtbot, app_windo
     assert services.store.call(lambda lib: lib.generations.get(ids["image"][0])).status == "failed"
     panel = app_window.panel("library")
     wait_rows(qtbot, panel, set(ids["image"][1:] + ids["text"]))
+
+
+def test_saving_an_empty_selection_says_what_to_do(qtbot, app_window):
+    panel = app_window.panel("library")
+    panel.grid.clearSelection()
+    panel.transfer.ask_export(ids=panel.selected_ids())
+    assert "Select the items to save first" in panel.status.text() and panel.status.isVisible()

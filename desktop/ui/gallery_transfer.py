@@ -36,6 +36,9 @@ class GalleryTransfer(QObject):
     # -- export ---------------------------------------------------------------------------
 
     def ask_export(self, ids: list[int] | None = None, collection: str | None = None) -> None:
+        if ids is not None and not ids:
+            self.failed.emit("Select the items to save first (Ctrl+A selects everything shown).")
+            return
         suggested = str(Path.home() / f"{collection or 'Atelier gallery'}.zip")
         path, chosen = QFileDialog.getSaveFileName(self.parent_widget, "Save gallery", suggested,
                                                    f"{ZIP_FILTER};;{FOLDER_FILTER}")
