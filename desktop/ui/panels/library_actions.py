@@ -1,6 +1,7 @@
 """What the Library does to selected items: favourite, rate, tag, collect, delete to the
-trash (with undo), restore, empty the trash. Every change runs on the store's thread and
-the grid refreshes when it is done."""
+trash (with undo), restore, empty the trash. Every change runs on the store's thread;
+then the grid reloads, or, when the change cannot move items in or out of it, the shown
+items are patched in place."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from desktop.store import trash
 
 
 class LibraryActions:
-    """Mixed into LibraryPanel: needs services, selected_ids(), reload(), show_status()."""
+    """Mixed into LibraryPanel: uses its services, model, filters, collections, query(),
+    selected_ids(), reload(), show_status(), undo_stack and undo_button."""
 
     def _change(self, fn, message: str = "", reload_choices: bool = False, regrid: bool = True,
                 patch: dict | None = None, ids: list[int] = ()) -> None:
