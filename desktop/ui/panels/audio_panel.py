@@ -12,10 +12,10 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QGroupBox, QHBoxLayout, QLa
                                QPlainTextEdit, QPushButton, QSplitter, QStackedWidget, QVBoxLayout, QWidget)
 
 from desktop.core.audio_request import AUDIO_FORMATS
-from desktop.core.jobs import Job
 from desktop.ui.audio_form import MusicForm, SpeechForm
 from desktop.ui.audio_player import AudioPlayer
 from desktop.ui.model_picker import ModelPicker
+from desktop.ui.panels.job_panel import JobPanel
 from desktop.ui.prompt_history import PromptHistory
 
 MODEL_SETTING = "last_audio_model"
@@ -23,11 +23,11 @@ SPEECH_HINT = "Text to speak… long texts are read sentence by sentence (Ctrl+E
 MUSIC_HINT = "Describe the music, e.g. “calm piano with soft rain” (Ctrl+Enter)"
 
 
-class AudioPanel(QWidget):
+class AudioPanel(JobPanel, QWidget):
     def __init__(self, services, theme, parent=None):
         super().__init__(parent)
         self.services, self.theme = services, theme
-        self.job: Job | None = None
+        self.job = None  # this panel's running job
         self._build()
         self._connect()
 
@@ -98,12 +98,7 @@ class AudioPanel(QWidget):
 
     def _connect(self) -> None:
         self.history = PromptHistory(self.services.store, self.text, "audio", ["speech"])
-        queue = self.services.queue
-        queue.job_started.connect(self._on_started)
-        queue.job_progress.connect(self._on_progress)
-        queue.job_finished.connect(self._on_finished)
-        queue.job_failed.connect(self._on_failed)
-        queue.job_cancelled.connect(self._on_cancelled)
+        self._connect_queue()
         self.picker.model_chosen.connect(self._on_model_chosen)
         self.generate_button.clicked.connect(self.generate)
         self.cancel_button.clicked.connect(self.cancel)
@@ -136,10 +131,6 @@ class AudioPanel(QWidget):
         self.generate_button.setEnabled(not busy and self.picker.current() is not None)
         self.cancel_button.setEnabled(busy)
 
-    def show_error(self, message: str) -> None:
-        self.error.setText(message)
-        self.error.setVisible(bool(message))
-
     # -- generation -------------------------------------------------------------------------
 
     def build_request(self):
@@ -147,35 +138,15 @@ class AudioPanel(QWidget):
         return self.music_form.request(text, fmt) if self.music_mode() else self.speech_form.request(text, fmt)
 
     def generate(self) -> None:
-        from desktop.core.errors import UserFacingError
-
-        if self.job is not None:
-            return
-        model = self.picker.current()
-        if model is None:
-            self.show_error("Choose a voice first. The built-in voice comes with the README's install command; "
-                            "Piper voices (.onnx + .onnx.json) and VITS / MusicGen folders are found in model folders.")
-            return
-        request = self.build_request()
-        try:
-            request.validate()
-        except UserFacingError as exc:
-            self.show_error(str(exc))
-            return
-        self.show_error("")
         music = self.music_mode()
         words = " ".join(self.text.toPlainText().split())
-        self.job = Job("audio", request, model.path, title=f"{'Music' if music else 'Speech'}: {words[:40]}")
-        if not music and self.play_early.isChecked():
+        queued = self._submit("audio", self.build_request(), self.picker.current(),
+                              f"{'Music' if music else 'Speech'}: {words[:40]}",
+                              "Choose a voice first. The built-in voice comes with the README's install command; "
+                              "Piper voices (.onnx + .onnx.json) and VITS / MusicGen folders are found in model "
+                              "folders.")
+        if queued and not music and self.play_early.isChecked():
             self.player.start_stream()
-        self.status.setText("Waiting for the model…")
-        self.services.submit(self.job)
-        self._update_state()
-
-    def cancel(self) -> None:
-        if self.job is not None:
-            self.services.queue.cancel(self.job.id)
-            self.status.setText("Stopping…")
 
     def reuse(self, generation) -> None:
         """“Use these settings” from the Library: the text, the model and its settings."""
@@ -190,9 +161,6 @@ class AudioPanel(QWidget):
         self.status.setText(f"Text and settings of item #{generation.id}.")
 
     # -- the job's signals --------------------------------------------------------------------
-
-    def _mine(self, job) -> bool:
-        return self.job is not None and job.id == self.job.id
 
     def _on_started(self, job) -> None:
         if self._mine(job):

@@ -17,6 +17,7 @@ from desktop.store.conversations import DEFAULT_TITLE
 from desktop.ui.chat_view import ChatView, ShownMessage
 from desktop.ui.conversation_sidebar import ConversationSidebar
 from desktop.ui.model_picker import ModelPicker
+from desktop.ui.panels.job_panel import JobPanel
 from desktop.ui.panels.studio_files import StudioFiles
 from desktop.ui.prompt_history import PromptHistory
 from desktop.ui.sampling_form import SamplingForm
@@ -27,7 +28,7 @@ BASE_MODEL_NOTE = ("{name} has no chat template: it is a base model that continu
                    "GGUF to converse.")
 
 
-class ChatStudio(StudioFiles, QWidget):
+class ChatStudio(JobPanel, StudioFiles, QWidget):
     studio_key = "text"
     title = "Text"
     presets: list[Preset] = []
@@ -136,12 +137,7 @@ class ChatStudio(StudioFiles, QWidget):
 
     def _connect(self) -> None:
         self.history = PromptHistory(self.services.store, self.input, "text", [self.studio_key])
-        queue = self.services.queue
-        queue.job_progress.connect(self._on_progress)
-        queue.job_finished.connect(self._on_finished)
-        queue.job_failed.connect(self._on_failed)
-        queue.job_cancelled.connect(self._on_cancelled)
-        queue.job_started.connect(self._on_started)
+        self._connect_queue()
         self.sidebar.selected.connect(self._open_conversation)
         self.sidebar.new_requested.connect(self.new_conversation)
         self.sidebar.renamed.connect(self._rename)
@@ -207,10 +203,6 @@ class ChatStudio(StudioFiles, QWidget):
         # The reply belongs to the open conversation: switching away waits until it ends.
         self.sidebar.list.setEnabled(not busy)
         self.sidebar.new_button.setEnabled(not busy)
-
-    def show_error(self, message: str) -> None:
-        self.error.setText(message)
-        self.error.setVisible(bool(message))
 
     def _apply_preset(self, index: int) -> None:
         if index <= 0:
@@ -390,9 +382,6 @@ class ChatStudio(StudioFiles, QWidget):
         if conversation.system_prompt.strip():
             chat.insert(0, ChatMessage("system", conversation.system_prompt.strip()))
         return TextRequest(mode=CHAT, messages=chat, sampling=sampling)
-
-    def _mine(self, job: Job) -> bool:
-        return self.job is not None and job.id == self.job.id
 
     def _on_started(self, job: Job) -> None:
         if self._mine(job):

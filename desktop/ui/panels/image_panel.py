@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QFrame, QGroupBox, QHBox
 from desktop.core.jobs import Job
 from desktop.ui.image_form import ImageForm
 from desktop.ui.mask_canvas import MaskCanvas
+from desktop.ui.panels.job_panel import JobPanel
 from desktop.ui.model_picker import ModelPicker
 from desktop.ui.pil_qt import pil_to_qimage, qimage_to_pil
 from desktop.ui.prompt_history import PromptHistory
@@ -35,7 +36,7 @@ def _load_dropped(path: str):
     return path, image, pil_to_qimage(image), settings
 
 
-class ImagePanel(QWidget):
+class ImagePanel(JobPanel, QWidget):
     def __init__(self, services, theme, parent=None):
         super().__init__(parent)
         self.services, self.theme = services, theme
@@ -162,12 +163,7 @@ class ImagePanel(QWidget):
         self._update_state()
 
     def _connect(self) -> None:
-        queue = self.services.queue
-        queue.job_progress.connect(self._on_progress)
-        queue.job_finished.connect(self._on_finished)
-        queue.job_failed.connect(self._on_failed)
-        queue.job_cancelled.connect(self._on_cancelled)
-        queue.job_started.connect(self._on_started)
+        self._connect_queue()
         self.generate_button.clicked.connect(self.generate)
         self.cancel_button.clicked.connect(self.cancel)
         self.picker.model_chosen.connect(self._on_model_chosen)
@@ -206,10 +202,6 @@ class ImagePanel(QWidget):
         for widget in (self.brush, self.eraser, self.brush_size, self.clear_mask_button):
             widget.setEnabled(masking)
         self.canvas.painting_enabled = masking
-
-    def show_error(self, message: str) -> None:
-        self.error.setText(message)
-        self.error.setVisible(bool(message))
 
     # -- image prompts: drop, paste, settings ---------------------------------------------
 
@@ -320,29 +312,13 @@ class ImagePanel(QWidget):
         return request
 
     def generate(self) -> None:
-        from desktop.core.errors import UserFacingError
-
-        if self.job is not None:
-            return
-        model = self.picker.current()
-        if model is None:
-            self.show_error("Choose an image model first: add a folder holding diffusers models in "
-                            "Settings › Model folders.")
-            return
         request = self.build_request()
-        if not request.prompt:
+        if self.job is None and not request.prompt:
             self.show_error("Describe the image first.")
             return
-        try:
-            request.validate()
-        except UserFacingError as exc:
-            self.show_error(str(exc))
-            return
-        self.show_error("")
-        self.job = Job("image", request, model.path, title=f"Image: {request.prompt[:40]}")
-        self.status.setText("Waiting for the model…")
-        self.services.submit(self.job)
-        self._update_state()
+        self._submit("image", request, self.picker.current(), f"Image: {request.prompt[:40]}",
+                     "Choose an image model first: add a folder holding diffusers models in "
+                     "Settings › Model folders.")
 
     def upscale_selected(self, factor: int) -> None:
         """Upscale the selected result (or the newest) with the chosen GAN upscaler."""
@@ -364,14 +340,6 @@ class ImagePanel(QWidget):
         self.status.setText("Waiting for the upscaler…")
         self.services.submit(self.job)
         self._update_state()
-
-    def cancel(self) -> None:
-        if self.job is not None:
-            self.services.queue.cancel(self.job.id)
-            self.status.setText("Stopping…")
-
-    def _mine(self, job) -> bool:
-        return self.job is not None and job.id == self.job.id
 
     def _on_started(self, job) -> None:
         if self._mine(job):
