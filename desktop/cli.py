@@ -174,12 +174,9 @@ def generate_image(args) -> int:
     from desktop import settings as settings_io
     from desktop.core import hardware
     from desktop.core.error_text import describe
-    from desktop.core.errors import Cancelled
     from desktop.core.image_request import ImageRequest
     from desktop.core.jobs import Job
-    from desktop.core.model_cache import ModelCache
     from desktop.pipeline.image_job import run_image_job
-    from desktop.pipeline.store_access import DirectStore
     from desktop.store.library import Library
 
     settings = settings_io.load()
@@ -196,20 +193,9 @@ def generate_image(args) -> int:
     model_dirs = [str(library.layout.models), *settings.model_dirs]  # configs for single-file models
     job = Job("image", request, str(args.model), title="cli", context={
         "n_threads": hardware.threads_from_setting(args.threads or settings.cpu_threads), "model_dirs": model_dirs})
-    previous_handler = signal.signal(signal.SIGINT, lambda *_: job.cancel.set())
-    cache = ModelCache(hardware.memory_budget_bytes(settings.memory_budget_mib))
-    try:
-        outcome = run_image_job(job, cache, DirectStore(library), lambda p: None)
-    except Cancelled:
-        print("[cancelled]", file=sys.stderr)
-        return 130
-    except Exception as exc:  # noqa: BLE001 - every failure becomes a message
-        print(describe(exc), file=sys.stderr)
-        return 1
-    finally:
-        signal.signal(signal.SIGINT, previous_handler)
-        cache.clear()
-        library.close()
+    outcome, code = _run_job(run_image_job, job, library, settings)
+    if outcome is None:
+        return code
     for item in outcome.items:
         print(item.path)
         print(f"[generation {item.generation_id} · seed {item.seed} · {item.seconds:.1f} s]", file=sys.stderr)
@@ -220,12 +206,8 @@ def generate_audio(args) -> int:
     from desktop import settings as settings_io
     from desktop.core import hardware
     from desktop.core.audio_request import MusicRequest, SpeechRequest
-    from desktop.core.error_text import describe
-    from desktop.core.errors import Cancelled
     from desktop.core.jobs import Job
-    from desktop.core.model_cache import ModelCache
     from desktop.pipeline.audio_job import run_audio_job
-    from desktop.pipeline.store_access import DirectStore
 
     settings = settings_io.load()
     if args.modality == "speech":
@@ -245,24 +227,13 @@ def generate_audio(args) -> int:
         return 1
     job = Job("audio", request, model, title="cli",
               context={"n_threads": hardware.threads_from_setting(args.threads or settings.cpu_threads)})
-    previous_handler = signal.signal(signal.SIGINT, lambda *_: job.cancel.set())
-    cache = ModelCache(hardware.memory_budget_bytes(settings.memory_budget_mib))
 
     def report(progress) -> None:
         if progress.unit == "sentences":
             print(f"[{progress.message}]", file=sys.stderr)
-    try:
-        outcome = run_audio_job(job, cache, DirectStore(library), report)
-    except Cancelled:
-        print("[cancelled]", file=sys.stderr)
-        return 130
-    except Exception as exc:  # noqa: BLE001 - every failure becomes a message
-        print(describe(exc), file=sys.stderr)
-        return 1
-    finally:
-        signal.signal(signal.SIGINT, previous_handler)
-        cache.clear()
-        library.close()
+    outcome, code = _run_job(run_audio_job, job, library, settings, report)
+    if outcome is None:
+        return code
     made = outcome.audio
     print(outcome.path)
     seed = f" · seed {made.seed}" if made.seed is not None else ""
@@ -271,6 +242,31 @@ def generate_audio(args) -> int:
     for note in made.notes:
         print(f"[{note}]", file=sys.stderr)
     return 0
+
+
+def _run_job(runner, job, library, settings, progress=lambda p: None):
+    """Run a job headless: Ctrl+C cancels it, failures become messages, and the model and
+    library are closed after. Returns (outcome, 0), or (None, exit code)."""
+    from desktop.core import hardware
+    from desktop.core.error_text import describe
+    from desktop.core.errors import Cancelled
+    from desktop.core.model_cache import ModelCache
+    from desktop.pipeline.store_access import DirectStore
+
+    previous_handler = signal.signal(signal.SIGINT, lambda *_: job.cancel.set())
+    cache = ModelCache(hardware.memory_budget_bytes(settings.memory_budget_mib))
+    try:
+        return runner(job, cache, DirectStore(library), progress), 0
+    except Cancelled:
+        print("[cancelled]", file=sys.stderr)
+        return None, 130
+    except Exception as exc:  # noqa: BLE001 - every failure becomes a message
+        print(describe(exc), file=sys.stderr)
+        return None, 1
+    finally:
+        signal.signal(signal.SIGINT, previous_handler)
+        cache.clear()
+        library.close()
 
 
 def _find_voice(voice: str, data_dirs: list) -> str | None:
