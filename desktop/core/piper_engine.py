@@ -14,7 +14,8 @@ from desktop.core.audio_request import AudioPiece, GeneratedAudio, SpeechRequest
 from desktop.core.engine import ProgressCallback
 from desktop.core.errors import Cancelled, ModelFileError, UserFacingError
 from desktop.core.jobs import Progress
-from desktop.core.speakable_text import LATIN_FAMILIES, describe_foreign, drop_pictographs, foreign_letters, latin
+from desktop.core.speakable_text import (LATIN_FAMILIES, describe_foreign, drop_pictographs, dropped_note,
+                                         foreign_letters, latin)
 
 
 def config_for(model_path: Path) -> Path:
@@ -74,7 +75,7 @@ class PiperEngine:
                 raise UserFacingError(describe_foreign(foreign, self.name, self.language or "a Latin-script language"))
         if not text.strip():
             raise UserFacingError("There is nothing speakable in this text (only emoji or symbols).")
-        return text, ([f"{dropped} emoji/symbol character(s) were left out."] if dropped else [])
+        return text, dropped_note(dropped)
 
     def synthesis_config(self, request: SpeechRequest):
         from piper import SynthesisConfig

@@ -23,6 +23,10 @@ def drop_pictographs(text: str) -> tuple[str, int]:
     return "".join(kept), len(text) - len(kept)
 
 
+def dropped_note(count: int) -> list[str]:
+    return [f"{count} emoji/symbol character(s) were left out."] if count else []
+
+
 def foreign_letters(text: str, is_known) -> list[str]:
     """Distinct letters `is_known(letter)` rejects, in order of appearance."""
     seen = []

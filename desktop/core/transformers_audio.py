@@ -15,7 +15,7 @@ from desktop.core.engine import ProgressCallback
 from desktop.core.errors import Cancelled, ModelFileError, UserFacingError
 from desktop.core.jobs import Progress
 from desktop.core.sentences import split_sentences
-from desktop.core.speakable_text import describe_foreign, drop_pictographs, foreign_letters
+from desktop.core.speakable_text import describe_foreign, drop_pictographs, dropped_note, foreign_letters
 
 SPEECH_TYPES, MUSIC_TYPES = {"vits"}, {"musicgen"}
 
@@ -48,33 +48,36 @@ def _seed(seed: int) -> int:
     return seed
 
 
-def _memory(model) -> int:
-    return sum(p.numel() * p.element_size() for p in model.parameters())
-
-
-class VitsEngine:
+class _FolderModel:
+    """A transformers model and its tokenizer or processor, from a checked local folder."""
     modality = "audio"
 
-    def __init__(self, folder: str | Path, n_threads: int = 1):
+    def __init__(self, folder: str | Path, n_threads: int, types: set[str], model_class, processor_class):
         import torch
-        from transformers import AutoTokenizer, VitsModel
 
         folder = Path(folder)
-        check_folder(folder, SPEECH_TYPES)
+        check_folder(folder, types)
         torch.set_num_threads(max(1, n_threads))
-        self.model = VitsModel.from_pretrained(folder, local_files_only=True, use_safetensors=True).eval()
-        self.tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
+        self.model = model_class.from_pretrained(folder, local_files_only=True, use_safetensors=True).eval()
+        self.processor = processor_class.from_pretrained(folder, local_files_only=True)
         self.model_path, self.name = str(folder), folder.name
-        self.sample_rate = self.model.config.sampling_rate
-        self.vocab = set(self.tokenizer.get_vocab())
-        self.speakers = {str(i): i for i in range(self.model.config.num_speakers)} \
-            if self.model.config.num_speakers > 1 else {}
 
     def memory_bytes(self) -> int:
-        return _memory(self.model)
+        return sum(p.numel() * p.element_size() for p in self.model.parameters())
 
     def close(self) -> None:
         self.model = None
+
+
+class VitsEngine(_FolderModel):
+    def __init__(self, folder: str | Path, n_threads: int = 1):
+        from transformers import AutoTokenizer, VitsModel
+
+        super().__init__(folder, n_threads, SPEECH_TYPES, VitsModel, AutoTokenizer)
+        self.sample_rate = self.model.config.sampling_rate
+        self.vocab = set(self.processor.get_vocab())
+        self.speakers = {str(i): i for i in range(self.model.config.num_speakers)} \
+            if self.model.config.num_speakers > 1 else {}
 
     def _known(self, letter: str) -> bool:
         return letter in self.vocab or letter.lower() in self.vocab
@@ -102,7 +105,7 @@ class VitsEngine:
             for index, sentence in enumerate(sentences):
                 if cancel.is_set():
                     raise Cancelled()
-                inputs = self.tokenizer(sentence, return_tensors="pt")
+                inputs = self.processor(sentence, return_tensors="pt")
                 if inputs["input_ids"].shape[-1] == 0:
                     continue
                 with torch.inference_mode():
@@ -116,33 +119,17 @@ class VitsEngine:
             model.speaking_rate, model.noise_scale, model.noise_scale_duration = defaults
         if not pieces:
             raise UserFacingError("The voice produced no sound for this text.")
-        notes = [f"{dropped} emoji/symbol character(s) were left out."] if dropped else []
         return GeneratedAudio(np.concatenate(pieces).astype(np.float32), self.sample_rate, seed,
-                              time.perf_counter() - started, len(pieces), notes)
+                              time.perf_counter() - started, len(pieces), dropped_note(dropped))
 
 
-class MusicEngine:
-    modality = "audio"
-
+class MusicEngine(_FolderModel):
     def __init__(self, folder: str | Path, n_threads: int = 1):
-        import torch
         from transformers import AutoProcessor, MusicgenForConditionalGeneration
 
-        folder = Path(folder)
-        check_folder(folder, MUSIC_TYPES)
-        torch.set_num_threads(max(1, n_threads))
-        self.model = MusicgenForConditionalGeneration.from_pretrained(folder, local_files_only=True,
-                                                                      use_safetensors=True).eval()
-        self.processor = AutoProcessor.from_pretrained(folder, local_files_only=True)
-        self.model_path, self.name = str(folder), folder.name
+        super().__init__(folder, n_threads, MUSIC_TYPES, MusicgenForConditionalGeneration, AutoProcessor)
         self.sample_rate = self.model.config.audio_encoder.sampling_rate
         self.frame_rate = self.model.config.audio_encoder.frame_rate
-
-    def memory_bytes(self) -> int:
-        return _memory(self.model)
-
-    def close(self) -> None:
-        self.model = None
 
     def generate(self, request: MusicRequest, progress: ProgressCallback, cancel: threading.Event) -> GeneratedAudio:
         import torch
