@@ -6,13 +6,9 @@ import numpy as np
 import pytest
 import soundfile
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QApplication
 
-from desktop.models.settings_model import SettingsModel
-from desktop.services import Services
+from app_window import open_window
 from desktop.settings import Settings
-from desktop.ui.main_window import MainWindow
-from desktop.ui.theme import Theme
 
 TWO_SENTENCES = "Good morning. The coffee is ready."
 LONG = " ".join(f"This is sentence number {n}." for n in range(1, 13))
@@ -20,13 +16,9 @@ LONG = " ".join(f"This is sentence number {n}." for n in range(1, 13))
 
 @pytest.fixture
 def window(qtbot, tmp_path, tiny_vits, tiny_musicgen, builtin_voice):
-    settings = SettingsModel(Settings(model_dirs=[str(tiny_vits.parent), str(tiny_musicgen.parent)]))
-    services = Services(settings, tmp_path / "data")
-    window = MainWindow(settings, Theme(QApplication.instance(), "light"), services)
-    qtbot.addWidget(window)
-    window.show()
+    window, services = open_window(qtbot, tmp_path / "data",
+                                   Settings(model_dirs=[str(tiny_vits.parent), str(tiny_musicgen.parent)]))
     services.rescan_models()
-    panel = window.panel("audio")
     qtbot.waitUntil(lambda: len(services.audio_models.models()) == 3, timeout=20000)
     window.show_panel("audio")
     yield window

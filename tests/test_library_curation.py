@@ -8,20 +8,16 @@ import zipfile
 
 import pytest
 from PIL import Image
-from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QDropEvent
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QMessageBox
 
 from desktop.models.item_mime import ITEMS_MIME, ids_from_mime
-from desktop.models.settings_model import SettingsModel
-from desktop.services import Services
-from desktop.settings import Settings
+from app_window import open_window
 from desktop.store.asset_files import write_atomically
 from desktop.store.generations import AssetMeta, NewGeneration
 from desktop.store.library import Library
-from desktop.ui.main_window import MainWindow
 from desktop.ui.prompt_history import PromptHistoryDialog
-from desktop.ui.theme import Theme
 
 IMAGES, TEXTS = 6, 6
 
@@ -59,11 +55,7 @@ def app_window(qtbot, tmp_path, monkeypatch):
     monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: QMessageBox.Yes)
     data = tmp_path / "data"
     ids = make_library(data)
-    services = Services(SettingsModel(Settings()), data)
-    window = MainWindow(services.settings, Theme(QApplication.instance(), "light"), services)
-    qtbot.addWidget(window)
-    window.show()
-    window.show_panel("library")
+    window, services = open_window(qtbot, data, panel="library")
     panel = window.panel("library")
     qtbot.waitUntil(lambda: panel.model.rowCount() == IMAGES + TEXTS, timeout=10000)
     window.ids = ids

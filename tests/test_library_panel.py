@@ -6,14 +6,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from desktop.models.library_model import ITEM_ROLE, PAGE_SIZE
-from desktop.models.settings_model import SettingsModel
-from desktop.services import Services
-from desktop.settings import Settings
+from app_window import open_window
 from desktop.store.asset_files import write_atomically
 from desktop.store.generations import AssetMeta, NewGeneration
 from desktop.store.library import Library
-from desktop.ui.main_window import MainWindow
-from desktop.ui.theme import Theme
 
 
 @pytest.fixture
@@ -39,11 +35,7 @@ def filled_data_dir(tmp_path):
 
 @pytest.fixture
 def panel(qtbot, filled_data_dir):
-    services = Services(SettingsModel(Settings()), filled_data_dir)
-    window = MainWindow(services.settings, Theme(QApplication.instance(), "light"), services)
-    qtbot.addWidget(window)
-    window.show()
-    window.show_panel("library")
+    window, services = open_window(qtbot, filled_data_dir, panel="library")
     library_panel = window.panel("library")
     qtbot.waitUntil(lambda: library_panel.model.rowCount() > 0, timeout=10000)
     yield library_panel
