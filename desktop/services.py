@@ -1,8 +1,7 @@
 """The application's long-lived non-widget objects, created once and shared by the UI.
 
 No widgets: the store writer, background pool, inference thread, job queue, the lists of
-text models, image models, upscalers and audio models, and settings. (QtMultimedia is
-imported here too, before any thread starts: see _load_media_module.) `shutdown()` is the
+text models, image models, upscalers and audio models, and settings. `shutdown()` is the
 orderly exit: cancel, quit and wait, never terminate.
 """
 
@@ -38,8 +37,11 @@ def _prepare_rendering() -> None:
 
 
 def _prepare_audio_playback() -> None:
-    """QtMultimedia's first use loads FFmpeg and probes the audio devices (~0.4 s); done
-    here, off the GUI thread, the Audio panel's player starts at once."""
+    """QtMultimedia's import and first use load FFmpeg and probe the audio devices (~0.5 s);
+    done here, off the GUI thread, the Audio panel's player starts at once. The FFmpeg
+    plugin logs from its library constructors: safe with Qt's own message handler, but a
+    Python one (Atelier installs none) would run inside dlopen and could deadlock with a
+    thread resolving a C symbol under the GIL (see tests/conftest.py)."""
     try:
         from PySide6.QtMultimedia import QMediaDevices
     except ImportError:  # the audio extra is not installed
@@ -51,24 +53,11 @@ def _prepare_audio_playback() -> None:
 WARM_UP_TASKS = [_import_engines, _prepare_rendering, _prepare_audio_playback]
 
 
-def _load_media_module() -> None:
-    """Import QtMultimedia now, on the GUI thread, before any worker thread exists.
-    Importing a PySide module runs Python code while the dynamic loader's lock is held;
-    if another thread holds the GIL and resolves a C symbol then (cffi does so lazily, e.g.
-    soundfile writing a file), the two wait for each other forever. Seen: the Audio
-    panel's first import during a speech job."""
-    try:
-        import PySide6.QtMultimedia  # noqa: F401
-    except ImportError:  # the audio extra is not installed; the Audio panel says so
-        pass
-
-
 class Services(QObject):
     _warm_up = Signal(object)
 
     def __init__(self, settings: SettingsModel, data_dir: Path, runners: dict | None = None, parent=None):
         super().__init__(parent)
-        _load_media_module()
         self.settings = settings
         self.layout = DataLayout(data_dir).ensure()
         self.store = StoreWriter(self.layout.root, self)
