@@ -10,13 +10,10 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl  # noqa: E402
 from PySide6.QtGui import QDropEvent  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from app_window import open_window  # noqa: E402
 from desktop.core.image_metadata import encode_image  # noqa: E402
 from desktop.core.image_settings import ImageSettings  # noqa: E402
-from desktop.models.settings_model import SettingsModel  # noqa: E402
-from desktop.services import Services  # noqa: E402
 from desktop.settings import Settings  # noqa: E402
-from desktop.ui.main_window import MainWindow  # noqa: E402
-from desktop.ui.theme import Theme  # noqa: E402
 from tiny_models import write_tiny_esrgan, write_tiny_sd  # noqa: E402
 
 
@@ -30,12 +27,8 @@ def image_models_dir(tmp_path_factory):
 
 @pytest.fixture
 def panel(qtbot, tmp_path, image_models_dir):
-    services = Services(SettingsModel(Settings(model_dirs=[str(image_models_dir)], cpu_threads=2)),
-                        tmp_path / "data")
-    window = MainWindow(services.settings, Theme(QApplication.instance(), "light"), services)
-    qtbot.addWidget(window)
-    window.show()
-    window.show_panel("image")
+    window, services = open_window(qtbot, tmp_path / "data",
+                                   Settings(model_dirs=[str(image_models_dir)], cpu_threads=2), panel="image")
     services.image_models.refresh()
     qtbot.waitUntil(lambda: services.image_models.rowCount() == 1, timeout=20000)
     image_panel = window.panel("image")
@@ -75,6 +68,20 @@ def test_text_to_image_with_previews_and_storage(qtbot, panel):
     qtbot.waitUntil(lambda: panel.results.count() == 2)
     assert "123, 124" in panel.form.last_seed.text()
     assert panel.preview.pixmap() is not None and not panel.preview.pixmap().isNull()
+
+
+def test_missing_model_and_missing_prompt_get_their_own_messages(qtbot, tmp_path):
+    window, services = open_window(qtbot, tmp_path / "data", panel="image")  # no image model anywhere
+    image_panel = window.panel("image")
+    image_panel.generate()
+    assert "Choose an image model first" in image_panel.error.text() and image_panel.job is None
+    services.shutdown()
+
+
+def test_an_empty_prompt_is_asked_for(qtbot, panel):
+    panel.form.prompt.setPlainText("  ")
+    panel.generate()
+    assert panel.error.text() == "Describe the image first." and panel.job is None
 
 
 def test_an_absurd_size_is_refused_before_queueing(qtbot, panel):

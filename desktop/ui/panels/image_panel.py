@@ -312,11 +312,11 @@ class ImagePanel(JobPanel, QWidget):
         return request
 
     def generate(self) -> None:
-        request = self.build_request()
-        if self.job is None and not request.prompt:
+        request, model = self.build_request(), self.picker.current()
+        if self.job is None and model is not None and not request.prompt:
             self.show_error("Describe the image first.")
             return
-        self._submit("image", request, self.picker.current(), f"Image: {request.prompt[:40]}",
+        self._submit("image", request, model, f"Image: {request.prompt[:40]}",
                      "Choose an image model first: add a folder holding diffusers models in "
                      "Settings › Model folders.")
 
