@@ -11,17 +11,30 @@ from pathlib import Path
 from desktop import APP_NAME, __version__
 
 
+def global_options(top_level: bool) -> argparse.ArgumentParser:
+    """Options that every command takes, before or after its name. Below the top level they
+    default to SUPPRESS, so a subcommand that does not repeat one keeps the top-level value."""
+    options = argparse.ArgumentParser(add_help=False)
+    default = (lambda value: value) if top_level else (lambda value: argparse.SUPPRESS)
+    options.add_argument("--data-dir", type=Path, default=default(None),
+                         help="library folder (default: the platform's data folder)")
+    options.add_argument("--verbose", action="store_true", default=default(False),
+                         help="also print the engines' own log lines (llama.cpp, diffusers) to stderr")
+    return options
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="atelier", description=f"{APP_NAME}: a local generative studio.")
+    parser = argparse.ArgumentParser(prog="atelier", description=f"{APP_NAME}: a local generative studio.",
+                                     parents=[global_options(top_level=True)])
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
-    parser.add_argument("--data-dir", type=Path, help="library folder (default: the platform's data folder)")
     parser.add_argument("--startup-report", action="store_true",
                         help="open the window, print start-up facts as JSON after the first paint, and quit")
+    below = [global_options(top_level=False)]
     commands = parser.add_subparsers(dest="command")
-    generate = commands.add_parser("generate", help="generate without the window")
+    generate = commands.add_parser("generate", help="generate without the window", parents=below)
     modalities = generate.add_subparsers(dest="modality", required=True)
 
-    text = modalities.add_parser("text", help="continue or answer a prompt with a GGUF model")
+    text = modalities.add_parser("text", help="continue or answer a prompt with a GGUF model", parents=below)
     text.add_argument("prompt")
     text.add_argument("--model", type=Path, help="GGUF file (default: the built-in Gemma 3 270M)")
     text.add_argument("--chat", action="store_true",
@@ -37,16 +50,17 @@ def build_parser() -> argparse.ArgumentParser:
     text.add_argument("--threads", type=int, default=0, help="CPU threads (default: physical cores)")
     text.add_argument("--ctx", type=int, default=0, help="context length (default: from settings)")
 
-    export = commands.add_parser("export", help="save a gallery (files, manifests, HTML page)")
+    export = commands.add_parser("export", help="save a gallery (files, manifests, HTML page)", parents=below)
     export.add_argument("--out", type=Path, required=True, help="a new .zip file or folder")
     export.add_argument("--collection", help="only this collection (default: everything)")
     export.add_argument("--format", choices=("zip", "folder"), default=None,
                         help="default: zip when --out ends in .zip, else folder")
 
-    importer = commands.add_parser("import", help="bring a saved gallery (.zip or folder) into the library")
+    importer = commands.add_parser("import", help="bring a saved gallery (.zip or folder) into the library",
+                                   parents=below)
     importer.add_argument("path", type=Path)
 
-    image = modalities.add_parser("image", help="make an image with a diffusers model folder")
+    image = modalities.add_parser("image", help="make an image with a diffusers model folder", parents=below)
     image.add_argument("prompt")
     image.add_argument("--model", type=Path, required=True,
                        help="diffusers model folder, or a single-file .safetensors checkpoint")
@@ -62,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     image.add_argument("--strength", type=float, default=0.75, help="how much of the init image to repaint")
     image.add_argument("--threads", type=int, default=0, help="CPU threads (default: physical cores)")
 
-    speech = modalities.add_parser("speech", help="speak a text with a Piper or VITS voice")
+    speech = modalities.add_parser("speech", help="speak a text with a Piper or VITS voice", parents=below)
     speech.add_argument("text")
     speech.add_argument("--voice", default="", help="voice name or path (default: the built-in en_US-joe-medium); "
                         "a Piper .onnx file or a VITS / MMS-TTS folder")
@@ -74,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     speech.add_argument("--seed", type=int, default=-1, help="for stochastic voices (VITS); -1 for random")
     speech.add_argument("--threads", type=int, default=0, help="CPU threads (default: physical cores)")
 
-    music = modalities.add_parser("music", help="make music with a MusicGen model folder")
+    music = modalities.add_parser("music", help="make music with a MusicGen model folder", parents=below)
     music.add_argument("prompt")
     music.add_argument("--model", type=Path, required=True, help="MusicGen model folder (transformers)")
     music.add_argument("--duration", type=float, default=8.0, help="seconds")
@@ -83,6 +97,11 @@ def build_parser() -> argparse.ArgumentParser:
     music.add_argument("--seed", type=int, default=-1, help="-1 for random (the seed used is printed)")
     music.add_argument("--format", choices=("wav", "flac", "ogg"), default="wav")
     music.add_argument("--threads", type=int, default=0, help="CPU threads (default: physical cores)")
+
+    check = commands.add_parser("check", help="check the library (the same report as the window's start-up "
+                                "check); with --repair, fix what it found", parents=below)
+    check.add_argument("--repair", action="store_true",
+                       help="repair: items whose file is gone are marked failed, stray files go to lost+found")
     return parser
 
 
@@ -96,6 +115,8 @@ def main(argv: list[str] | None = None) -> int:
         return export_command(args)
     if args.command == "import":
         return import_command(args)
+    if args.command == "check":
+        return check_command(args)
     if args.modality == "text":
         return generate_text(args)
     if args.modality == "image":
@@ -116,19 +137,15 @@ def generate_text(args) -> int:
     from desktop.core.text_request import CHAT, COMPLETION, ChatMessage, Sampling, TextRequest
     from desktop.pipeline.store_access import DirectStore
     from desktop.pipeline.text_job import run_text_job
-    from desktop.store.library import Library
 
     settings = settings_io.load()
-    data_dir = args.data_dir or settings.resolved_data_dir()
     model = args.model or builtin_models.gemma_path()
     if model is None:
         print("No model given and the built-in model package is not installed: pass --model FILE.gguf",
               file=sys.stderr)
         return 2
-    try:
-        library = Library(data_dir)
-    except Exception as exc:  # noqa: BLE001 - e.g. a library from a newer Atelier
-        print(describe(exc), file=sys.stderr)
+    library = _open_library(args.data_dir)
+    if library is None:
         return 1
     logging_setup.setup(library.layout.logs)
     sampling = Sampling(temperature=args.temperature, top_p=args.top_p, top_k=args.top_k,
@@ -147,6 +164,7 @@ def generate_text(args) -> int:
     cache = ModelCache(hardware.memory_budget_bytes(settings.memory_budget_mib))
 
     def stream(progress) -> None:
+        _say_waiting(progress)
         if progress.text:
             sys.stdout.write(progress.text)
             sys.stdout.flush()
@@ -229,6 +247,7 @@ def generate_audio(args) -> int:
               context={"n_threads": hardware.threads_from_setting(args.threads or settings.cpu_threads)})
 
     def report(progress) -> None:
+        _say_waiting(progress)
         if progress.unit == "sentences":
             print(f"[{progress.message}]", file=sys.stderr)
     outcome, code = _run_job(run_audio_job, job, library, settings, report)
@@ -244,7 +263,12 @@ def generate_audio(args) -> int:
     return 0
 
 
-def _run_job(runner, job, library, settings, progress=lambda p: None):
+def _say_waiting(progress) -> None:
+    if progress.unit == "waiting":
+        print(f"[{progress.message}]", file=sys.stderr, flush=True)
+
+
+def _run_job(runner, job, library, settings, progress=_say_waiting):
     """Run a job headless: Ctrl+C cancels it, failures become messages, and the model and
     library are closed after. Returns (outcome, 0), or (None, exit code)."""
     from desktop.core import hardware
@@ -291,16 +315,25 @@ def _open_image(path: Path):
 
 
 def _open_library(data_dir):
-    """The library for a command, or None after saying why it cannot be opened."""
+    """The library for a command, after the same recovery as the window's start (only what
+    dead processes left is touched), or None after saying why it cannot be opened."""
     from desktop import settings as settings_io
     from desktop.core.error_text import describe
     from desktop.store.library import Library
 
     try:
-        return Library(data_dir or settings_io.load().resolved_data_dir())
+        library = Library(data_dir or settings_io.load().resolved_data_dir())
     except Exception as exc:  # noqa: BLE001 - e.g. a library from a newer Atelier
         print(describe(exc), file=sys.stderr)
         return None
+    try:
+        report = library.recover_after_crash()
+    except Exception as exc:  # noqa: BLE001 - e.g. the database is busy: recovery waits for the next start
+        print(f"[the start-up recovery did not run: {describe(exc)}]", file=sys.stderr)
+    else:
+        if report:
+            print(f"[{report.summary()}]", file=sys.stderr)
+    return library
 
 
 def export_command(args) -> int:
@@ -341,3 +374,29 @@ def import_command(args) -> int:
         library.close()
     print(f"{result.imported} imported, {result.duplicates} already in the library")
     return 0
+
+
+def check_command(args) -> int:
+    """Print the start-up check's report; exit 0 when the library is intact (or was repaired)."""
+    from desktop.core.error_text import describe
+    from desktop.store import integrity
+
+    library = _open_library(args.data_dir)
+    if library is None:
+        return 1
+    try:
+        report = integrity.check(library)
+        print(report.summary())
+        for line in integrity.details(report):
+            print(f"  {line}")
+        if report.clean or not args.repair:
+            return 0 if report.clean else 3
+        integrity.repair(library, report)
+        after = integrity.check(library)
+        print(f"Repaired. {after.summary()}")
+        return 0 if after.clean else 3
+    except Exception as exc:  # noqa: BLE001 - every failure becomes a message
+        print(describe(exc), file=sys.stderr)
+        return 1
+    finally:
+        library.close()

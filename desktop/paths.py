@@ -60,11 +60,16 @@ class DataLayout:
         return self.root / "logs"
 
     @property
+    def leases(self) -> Path:
+        """One locked file per process using this library (desktop/store/leases.py)."""
+        return self.root / "leases"
+
+    @property
     def temp(self) -> Path:
         """Work in progress (export staging); emptied at start-up after a crash."""
         return self.root / "tmp"
 
     def ensure(self) -> "DataLayout":
-        for folder in (self.root, self.assets, self.models, self.logs, self.temp):
+        for folder in (self.root, self.assets, self.models, self.logs, self.temp, self.leases):
             folder.mkdir(parents=True, exist_ok=True)
         return self

@@ -147,3 +147,32 @@ def test_generate_music_from_a_musicgen_folder(tmp_path, capsys, tiny_musicgen):
     assert main(["--data-dir", str(data), "generate", "music", "calm", "--model", str(tiny_musicgen),
                  "--duration", "999"]) == 1
     assert "Duration must be between" in capsys.readouterr().err
+
+
+import pytest  # noqa: E402
+
+from desktop.cli import build_parser  # noqa: E402
+
+COMMANDS = [["generate", "text", "x"], ["generate", "image", "x", "--model", "m"], ["generate", "speech", "x"],
+            ["generate", "music", "x", "--model", "m"], ["export", "--out", "o.zip"], ["import", "a.zip"], ["check"]]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: "-".join(c[:2]))
+def test_global_options_go_before_or_after_the_subcommand(command):
+    places = [["--data-dir", "D", "--verbose", *command],             # before
+              [*command, "--data-dir", "D", "--verbose"],             # after
+              [command[0], "--data-dir", "D", "--verbose", *command[1:]]]  # between
+    for argv in places:
+        args = build_parser().parse_args(argv)
+        assert str(args.data_dir) == "D" and args.verbose is True, argv
+    plain = build_parser().parse_args(command)
+    assert plain.data_dir is None and plain.verbose is False
+
+
+def test_generate_text_with_the_data_dir_after_the_subcommand_records_there(tmp_path, tiny_chat_gguf, capsys):
+    code = main(["generate", "text", "the cat", "--model", str(tiny_chat_gguf), "--max-tokens", "4",
+                 "--data-dir", str(tmp_path / "data")])
+    assert code == 0, capsys.readouterr().err
+    conn = sqlite3.connect(tmp_path / "data" / "library.sqlite3")
+    assert conn.execute("SELECT status FROM generations").fetchall() == [("done",)]
+    conn.close()

@@ -68,7 +68,7 @@ def test_sigkill_in_the_middle_of_writing_leaves_a_consistent_library(tmp_path):
     report = integrity.check(library)
     assert report.database_ok and report.missing_files == []  # every finished item has its file
     assert not list(library.layout.assets.rglob(".partial-*"))  # temp files cleaned
-    assert recovered["interrupted"] <= 1
+    assert recovered.interrupted <= 1
     conn = sqlite3.connect(data / "library.sqlite3")
     assert conn.execute("SELECT count(*) FROM generations WHERE status='running'").fetchone()[0] == 0
     conn.close()
@@ -103,7 +103,7 @@ def test_sigkill_in_the_middle_of_an_export_leaves_the_library_whole(tmp_path):
     library = Library(data)
     assert any(library.layout.temp.iterdir())  # the export's staging was left behind
     recovered = library.recover_after_crash()
-    assert recovered["temp_files_removed"] >= 1 and not any(library.layout.temp.iterdir())
+    assert recovered.temp_files_removed >= 1 and not any(library.layout.temp.iterdir())
     assert library.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert [g.id for g in library.generations.recent(100)] == sorted(ids, reverse=True)
     assert integrity.check(library).missing_files == []

@@ -3,7 +3,7 @@ import sqlite3
 import pytest
 
 from desktop.store import database
-from desktop.store.asset_files import TEMP_PREFIX, remove_leftover_temp_files, write_atomically
+from desktop.store.asset_files import TEMP_PREFIX, leftover_temp_files, write_atomically
 from desktop.store.generations import INTERRUPTED, NewGeneration
 from desktop.store.library import Library
 
@@ -78,12 +78,21 @@ def test_failed_and_cancelled_rows_never_claim_success(library):
     assert gens.get(cancelled).status == "cancelled" and gens.get(cancelled).output_text == "partial te"
 
 
-def test_rows_left_running_by_a_crash_become_failed(library):
-    gid = library.generations.start(new_text())
+def test_rows_left_running_by_a_dead_process_become_failed_and_live_ones_are_kept(library, tmp_path):
+    mine = library.generations.start(new_text())
+    other = Library(library.layout.root)  # another live process's library (its own lease)
+    theirs = other.generations.start(new_text())
+    orphan = library.generations.start(new_text())
+    library.conn.execute("UPDATE generations SET owner='4242-deadbeef' WHERE id=?", (orphan,))  # no such lease
     report = library.recover_after_crash()
-    assert report["interrupted"] == 1
-    assert library.generations.get(gid).status == "failed"
-    assert library.generations.get(gid).error == INTERRUPTED
+    assert report.interrupted == 1
+    assert library.generations.get(orphan).status == "failed"
+    assert library.generations.get(orphan).error == INTERRUPTED
+    assert library.generations.get(mine).status == "running" and library.generations.get(theirs).status == "running"
+    other.lease.release()  # as if that process died: its row is recovered at the next start
+    assert library.recover_after_crash().interrupted == 1
+    assert library.generations.get(theirs).status == "failed"
+    other.conn.close()
 
 
 def test_full_text_search_over_prompts_and_outputs(library):
@@ -114,12 +123,14 @@ def test_atomic_write_leaves_no_partial_file(tmp_path, monkeypatch):
     assert not list(tmp_path.rglob(f"{TEMP_PREFIX}*"))
 
 
-def test_leftover_temp_files_are_removed(tmp_path):
+def test_only_temp_files_of_dead_writers_are_leftovers(tmp_path):
     (tmp_path / "x").mkdir()
-    (tmp_path / "x" / f"{TEMP_PREFIX}abc").write_bytes(b"half")
+    (tmp_path / "x" / f"{TEMP_PREFIX}abc").write_bytes(b"half")             # from before leases
+    (tmp_path / "x" / f"{TEMP_PREFIX}4242-deadbeef-abc").write_bytes(b"half")  # a dead writer's
+    (tmp_path / "x" / f"{TEMP_PREFIX}777-cafecafe-abc").write_bytes(b"half")   # a live writer's
     (tmp_path / "x" / "kept.png").write_bytes(b"whole")
-    assert remove_leftover_temp_files(tmp_path) == 1
-    assert (tmp_path / "x" / "kept.png").exists()
+    leftovers = leftover_temp_files(tmp_path, live={"777-cafecafe"})
+    assert sorted(p.name for p in leftovers) == [f"{TEMP_PREFIX}4242-deadbeef-abc", f"{TEMP_PREFIX}abc"]
 
 
 def test_finish_attaches_assets_in_one_transaction(library):

@@ -17,10 +17,11 @@ from desktop.core.model_cache import ModelCache
 from desktop.core.piper_engine import PiperEngine
 from desktop.core.transformers_audio import MUSIC_TYPES, MusicEngine, VitsEngine, model_type
 from desktop.pipeline.fingerprint import folder_fingerprint
-from desktop.pipeline.recording import run_recorded
+from desktop.pipeline.recording import call_patiently, commit_finished, run_recorded
 from desktop.pipeline.store_access import StoreAccess
-from desktop.store.asset_files import write_atomically
+from desktop.store.asset_files import planned_file
 from desktop.store.generations import AssetMeta, NewGeneration
+from desktop.store.pending_commits import FinishedWork
 
 
 @dataclass
@@ -60,7 +61,7 @@ def run_audio_job(job: Job, cache: ModelCache, store: StoreAccess, progress: Pro
     new = NewGeneration(modality="audio", kind=kind, prompt=text, params=params, model_name=engine.name,
                         model_path=engine.model_path, model_sha256=folder_fingerprint(Path(engine.model_path)),
                         seed=request.seed if request.seed >= 0 else None)
-    generation_id = store.call(lambda lib: lib.generations.start(new))
+    generation_id = call_patiently(store, lambda lib: lib.generations.start(new), progress)
     root = store.call(lambda lib: lib.layout.root)
     suffix, mime = AUDIO_FORMATS[request.file_format]
 
@@ -74,14 +75,13 @@ def run_audio_job(job: Job, cache: ModelCache, store: StoreAccess, progress: Pro
     def make():
         made = engine.generate(request, report, job.cancel)
         tags = AudioTags(text, engine.name, made.seed, params)
-        data = encode_audio(made.samples, made.sample_rate, request.file_format, tags)
-        relative = f"assets/{dt.date.today():%Y/%m/%d}/{generation_id:08d}-{kind}{suffix}"
-        return made, write_atomically(root, relative, data)  # the file is in place before the row says done
+        return made, encode_audio(made.samples, made.sample_rate, request.file_format, tags)
 
-    made, written = run_recorded(store, generation_id, make)
+    made, data = run_recorded(store, generation_id, make)
+    relative = f"assets/{dt.date.today():%Y/%m/%d}/{generation_id:08d}-{kind}{suffix}"
     stats = {"seconds": round(made.seconds, 3), "audio_seconds": round(made.duration_s, 3),
              "real_time_factor": round(made.seconds / max(made.duration_s, 1e-6), 4), "pieces": made.pieces,
              "sample_rate": made.sample_rate, "notes": made.notes}
-    asset = AssetMeta(written, mime, duration_s=made.duration_s)
-    store.call(lambda lib: lib.generations.finish(generation_id, stats=stats, seed=made.seed, assets=[asset]))
-    return AudioOutcome(generation_id, written.path, made)
+    asset = AssetMeta(planned_file(root, relative, data), mime, duration_s=made.duration_s)
+    commit_finished(store, FinishedWork(generation_id, stats=stats, seed=made.seed, assets=[asset]), [data], progress)
+    return AudioOutcome(generation_id, asset.file.path, made)

@@ -20,10 +20,11 @@ from desktop.core.image_settings import ImageSettings
 from desktop.core.jobs import Job, Progress
 from desktop.core.model_cache import ModelCache
 from desktop.pipeline.fingerprint import folder_fingerprint
-from desktop.pipeline.recording import run_recorded
+from desktop.pipeline.recording import call_patiently, commit_finished, run_recorded
 from desktop.pipeline.store_access import StoreAccess
-from desktop.store.asset_files import write_atomically
+from desktop.store.asset_files import planned_file
 from desktop.store.generations import AssetMeta, NewGeneration
+from desktop.store.pending_commits import FinishedWork
 
 
 @dataclass
@@ -74,23 +75,25 @@ def run_image_job(job: Job, cache: ModelCache, store: StoreAccess, progress: Pro
         new = NewGeneration(modality="image", kind=request.kind, prompt=request.prompt,
                             negative=request.negative, params=_params(request, index), model_name=model_name,
                             model_path=engine.model_path, model_sha256=model_hash, seed=seed)
-        generation_id = store.call(lambda lib: lib.generations.start(new))
+        generation_id = call_patiently(store, lambda lib: lib.generations.start(new), progress)
 
         def step(p: Progress, index=index) -> None:
             progress(Progress(done=index * p.total + p.done, total=p.total * request.batch, unit="steps",
                               preview=p.preview, eta_s=p.eta_s, message=f"Image {index + 1}/{request.batch}"))
 
-        made = run_recorded(store, generation_id, lambda: engine.generate(request, step, job.cancel, seed))
-        details = {"settings": settings.as_dict(), "scheduler": type(engine.pipeline(request.kind).scheduler).__name__,
-                   "kind": request.kind, "generation_id": generation_id, "versions": _versions()}
+        def make(generation_id=generation_id, seed=seed, settings=settings, step=step):
+            made = engine.generate(request, step, job.cancel, seed)
+            details = {"settings": settings.as_dict(), "kind": request.kind, "generation_id": generation_id,
+                       "scheduler": type(engine.pipeline(request.kind).scheduler).__name__, "versions": _versions()}
+            return made, encode_image(made.image, request.file_format, settings, details)
+
+        made, data = run_recorded(store, generation_id, make)
         suffix, mime = FILE_FORMATS[request.file_format]
-        data = encode_image(made.image, request.file_format, settings, details)
         relative = f"assets/{dt.date.today():%Y/%m/%d}/{generation_id:08d}-{seed}{suffix}"
-        written = write_atomically(root, relative, data)  # file in place before the row says done
-        asset = AssetMeta(written, mime, made.image.width, made.image.height)
-        store.call(lambda lib: lib.generations.finish(generation_id, stats={"seconds": round(made.seconds, 3)},
-                                                      seed=seed, assets=[asset]))
-        outcome.items.append(ImageItem(generation_id, written.path, seed, made.seconds))
+        asset = AssetMeta(planned_file(root, relative, data), mime, made.image.width, made.image.height)
+        commit_finished(store, FinishedWork(generation_id, stats={"seconds": round(made.seconds, 3)}, seed=seed,
+                                            assets=[asset]), [data], progress)
+        outcome.items.append(ImageItem(generation_id, asset.file.path, seed, made.seconds))
     return outcome
 
 

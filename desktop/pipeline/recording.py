@@ -1,15 +1,42 @@
 """Running a generation's work so that its row always ends truthfully: cancelled rows say
-cancelled, failures keep the message, and nothing claims success until the runner commits."""
+cancelled, failures keep the message, nothing claims success until the commit, and a
+finished result is never lost — not to a database another process holds, nor to a kill
+while waiting for it (desktop/store/pending_commits.py)."""
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from typing import Callable, TypeVar
 
 from desktop.core.error_text import describe
-from desktop.core.errors import Cancelled
+from desktop.core.errors import Cancelled, UserFacingError
+from desktop.core.jobs import Progress
 from desktop.pipeline.store_access import StoreAccess
+from desktop.store import pending_commits
+from desktop.store.asset_files import remove_path, write_atomically
+from desktop.store.database import is_busy
+from desktop.store.pending_commits import FinishedWork
 
 T = TypeVar("T")
+WAITING = "Waiting for the library, which another Atelier process is using…"
+RETRY_PAUSE_S = 0.25  # between attempts; each attempt itself waits out SQLite's busy timeout
+
+
+def call_patiently(store: StoreAccess, fn: Callable, progress: Callable[[Progress], None] | None = None):
+    """store.call(fn), waiting as long as another process holds the database (saying so once)
+    instead of failing: a window and a CLI command on one library is an ordinary case."""
+    told = False
+    while True:
+        try:
+            return store.call(fn)
+        except sqlite3.OperationalError as exc:
+            if not is_busy(exc):
+                raise
+            if not told and progress is not None:
+                progress(Progress(unit="waiting", message=WAITING))
+                told = True
+            time.sleep(RETRY_PAUSE_S)
 
 
 def run_recorded(store: StoreAccess, generation_id: int, work: Callable[[], T],
@@ -18,9 +45,37 @@ def run_recorded(store: StoreAccess, generation_id: int, work: Callable[[], T],
     try:
         return work()
     except Cancelled as stopped:
-        store.call(on_cancel(stopped) if on_cancel else (lambda lib: lib.generations.cancel(generation_id)))
+        call_patiently(store, on_cancel(stopped) if on_cancel else (lambda lib: lib.generations.cancel(generation_id)))
         raise
     except BaseException as exc:
         message = describe(exc)
-        store.call(lambda lib: lib.generations.fail(generation_id, message))
+        call_patiently(store, lambda lib: lib.generations.fail(generation_id, message))
         raise
+
+
+def commit_finished(store: StoreAccess, work: FinishedWork, contents: list[bytes] = (),
+                    progress: Callable[[Progress], None] | None = None):
+    """Journal, files (`contents[i]` for `work.assets[i]`), then the row, in that order, so a
+    death at any point leaves either nothing claimed or a journal the next start replays.
+    Returns the assistant message when the work belongs to a conversation."""
+    root, owner = store.call(lambda lib: (lib.layout.root, lib.lease.token))
+    journal = pending_commits.journal_path(root, work.generation_id)
+    try:
+        pending_commits.write_journal(root, owner, work)
+        for asset, data in zip(work.assets, contents, strict=True):
+            write_atomically(root, asset.file.relative, data, owner)
+    except BaseException as exc:  # e.g. the disk is full: nothing of this result is kept
+        for asset in work.assets:
+            remove_path(asset.file.path)
+        journal.unlink(missing_ok=True)
+        message = describe(exc)
+        call_patiently(store, lambda lib: lib.generations.fail(work.generation_id, message))
+        raise
+    try:
+        message = call_patiently(store, lambda lib: pending_commits.apply(lib, work), progress)
+    except Exception as exc:  # the result stays on disk with its journal: the next start records it
+        raise UserFacingError(
+            f"The result was made and kept in {root}, but the library could not record it now "
+            f"({describe(exc)}). Atelier adds it to the library the next time it starts.") from exc
+    journal.unlink(missing_ok=True)
+    return message

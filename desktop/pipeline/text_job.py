@@ -13,10 +13,11 @@ from desktop.core.jobs import Job
 from desktop.core.llama_engine import LlamaTextEngine
 from desktop.core.model_cache import ModelCache
 from desktop.core.text_request import TextRequest, TextResult
-from desktop.pipeline.recording import run_recorded
+from desktop.pipeline.recording import call_patiently, commit_finished, run_recorded
 from desktop.pipeline.store_access import StoreAccess
 from desktop.store.asset_files import sha256_of_file
 from desktop.store.generations import NewGeneration, transaction
+from desktop.store.pending_commits import FinishedWork
 from desktop.store.records import Message
 
 
@@ -44,7 +45,7 @@ def model_hash(store: StoreAccess, model_path: str) -> str:
     if known:
         return known
     digest = sha256_of_file(path)  # hashed here, not on the writer thread, which must stay quick
-    store.call(lambda lib: lib.generations.remember_model_hash(path, digest))
+    call_patiently(store, lambda lib: lib.generations.remember_model_hash(path, digest))
     return digest
 
 
@@ -61,7 +62,7 @@ def run_text_job(job: Job, cache: ModelCache, store: StoreAccess, progress: Prog
         model_sha256=model_hash(store, engine.model_path), seed=request.sampling.seed if request.sampling.seed >= 0 else None,
         conversation_id=conversation_id,
     )
-    generation_id = store.call(lambda lib: lib.generations.start(new))
+    generation_id = call_patiently(store, lambda lib: lib.generations.start(new), progress)
     def record_stop(stopped: Cancelled):
         def record(lib):
             with transaction(lib.conn):
@@ -74,13 +75,9 @@ def run_text_job(job: Job, cache: ModelCache, store: StoreAccess, progress: Prog
     result = run_recorded(store, generation_id, lambda: engine.generate(request, progress, job.cancel),
                           on_cancel=record_stop)
 
-    def commit(lib) -> Message | None:
-        with transaction(lib.conn):  # the row says done only together with its message
-            lib.generations.finish(generation_id, output_text=result.text, stats=result.stats(), seed=result.seed)
-            if conversation_id is not None:
-                return lib.conversations.add_message(conversation_id, "assistant", result.text, generation_id)
-        return None
-
-    message = store.call(commit)
+    # The row says done only together with the conversation's message (one transaction).
+    message = commit_finished(store, FinishedWork(generation_id, output_text=result.text, stats=result.stats(),
+                                                  seed=result.seed, conversation_id=conversation_id),
+                              progress=progress)
     return TextOutcome(generation_id=generation_id, result=result, message=message)
 

@@ -13,10 +13,11 @@ from desktop.core.jobs import Job
 from desktop.core.model_cache import ModelCache
 from desktop.core.upscale_engine import UpscaleEngine, UpscaleRequest
 from desktop.pipeline.image_job import ImageItem, ImageOutcome, _versions
-from desktop.pipeline.recording import run_recorded
+from desktop.pipeline.recording import call_patiently, commit_finished, run_recorded
 from desktop.pipeline.store_access import StoreAccess
-from desktop.store.asset_files import write_atomically
+from desktop.store.asset_files import planned_file
 from desktop.store.generations import AssetMeta, NewGeneration, transaction
+from desktop.store.pending_commits import FinishedWork
 
 
 def run_upscale_job(job: Job, cache: ModelCache, store: StoreAccess, progress) -> ImageOutcome:
@@ -40,14 +41,17 @@ def run_upscale_job(job: Job, cache: ModelCache, store: StoreAccess, progress) -
             lib.generations.link_source(generation_id, "upscale", request.source_generation_id, request.source_path)
             return generation_id
 
-    generation_id = store.call(start)
-    image = run_recorded(store, generation_id, lambda: engine.upscale(
-        source, request.factor, progress, job.cancel, request.tile, request.overlap))
+    generation_id = call_patiently(store, start, progress)
     details = {"settings": settings.as_dict(), "kind": "upscale", "upscaler": upscaler,
                "source_generation_id": request.source_generation_id, "versions": _versions()}
+
+    def make():
+        image = engine.upscale(source, request.factor, progress, job.cancel, request.tile, request.overlap)
+        return image, encode_image(image, "PNG", settings, details)
+
+    image, data = run_recorded(store, generation_id, make)
     root = store.call(lambda lib: lib.layout.root)
     relative = f"assets/{dt.date.today():%Y/%m/%d}/{generation_id:08d}-x{request.factor}.png"
-    written = write_atomically(root, relative, encode_image(image, "PNG", settings, details))
-    asset = AssetMeta(written, "image/png", image.width, image.height)
-    store.call(lambda lib: lib.generations.finish(generation_id, assets=[asset]))
-    return ImageOutcome([ImageItem(generation_id, written.path, settings.seed or 0, 0.0)])
+    asset = AssetMeta(planned_file(root, relative, data), "image/png", image.width, image.height)
+    commit_finished(store, FinishedWork(generation_id, assets=[asset]), [data], progress)
+    return ImageOutcome([ImageItem(generation_id, asset.file.path, settings.seed or 0, 0.0)])

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from desktop.store.leases import token_of
 
 TEMP_PREFIX = ".partial-"
 
@@ -20,10 +23,17 @@ class WrittenFile:
     size_bytes: int
 
 
-def write_atomically(root: Path, relative: str, data: bytes) -> WrittenFile:
+def planned_file(root: Path, relative: str, data: bytes) -> WrittenFile:
+    """What write_atomically(root, relative, data) will report, known before it runs."""
+    return WrittenFile(root / relative, relative, hashlib.sha256(data).hexdigest(), len(data))
+
+
+def write_atomically(root: Path, relative: str, data: bytes, owner: str = "") -> WrittenFile:
+    """`owner` (a lease token) goes into the temp name, so recovery removes a partial file
+    only when the process writing it is gone."""
     final = root / relative
     final.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=final.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{owner}-" if owner else TEMP_PREFIX, dir=final.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -34,18 +44,24 @@ def write_atomically(root: Path, relative: str, data: bytes) -> WrittenFile:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return WrittenFile(final, relative, hashlib.sha256(data).hexdigest(), len(data))
+    return planned_file(root, relative, data)
 
 
-def remove_leftover_temp_files(root: Path) -> int:
-    """Delete partial files left by a crash mid-write; returns how many were removed."""
-    removed = 0
+def leftover_temp_files(root: Path, live: set[str]) -> list[Path]:
+    """Partial files under root whose writer is gone (a file without an owner token in its
+    name predates leases: nobody is writing it any more)."""
     if not root.exists():
-        return 0
-    for leftover in root.rglob(f"{TEMP_PREFIX}*"):
-        leftover.unlink(missing_ok=True)
-        removed += 1
-    return removed
+        return []
+    return [path for path in root.rglob(f"{TEMP_PREFIX}*")
+            if token_of(path.name[len(TEMP_PREFIX):]) not in live]
+
+
+def remove_path(path: Path) -> None:
+    """Delete a file or a whole folder (never following a link out of it)."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
 
 
 def sha256_of_file(path: Path, chunk: int = 4 << 20) -> str:

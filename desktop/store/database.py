@@ -32,6 +32,12 @@ def connect(path: Path | str, *, migrate: bool = True) -> sqlite3.Connection:
     return conn
 
 
+def is_busy(exc: sqlite3.OperationalError) -> bool:
+    """Another connection (often another Atelier process) holds the database: worth waiting for."""
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
 def schema_version(conn: sqlite3.Connection) -> int:
     return conn.execute("PRAGMA user_version").fetchone()[0]
 

@@ -40,18 +40,19 @@ class AssetMeta:
 
 
 class GenerationRepository:
-    def __init__(self, conn: sqlite3.Connection):
+    def __init__(self, conn: sqlite3.Connection, owner: str | None = None):
         self.conn = conn
+        self.owner = owner  # this process's lease token, written into the rows it starts
 
     def start(self, new: NewGeneration) -> int:
         now = time.time()
         cur = self.conn.execute(
             "INSERT INTO generations (modality, kind, prompt, negative, params, model_name,"
-            " model_path, model_sha256, seed, status, conversation_id, created_at, started_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)",
+            " model_path, model_sha256, seed, status, conversation_id, created_at, started_at, owner)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)",
             (new.modality, new.kind, new.prompt, new.negative, json.dumps(new.params),
              new.model_name, new.model_path, new.model_sha256, new.seed,
-             new.conversation_id, now, now),
+             new.conversation_id, now, now, self.owner),
         )
         remember_terms(self.conn, new.prompt, new.negative)
         return cur.lastrowid
@@ -99,13 +100,16 @@ class GenerationRepository:
             (status, error, output_text, time.time(), generation_id),
         )
 
-    def mark_interrupted(self) -> int:
-        """Rows left 'running' by a crash are failures; returns how many were fixed."""
-        cur = self.conn.execute(
-            "UPDATE generations SET status='failed', error=?, finished_at=? WHERE status='running'",
-            (INTERRUPTED, time.time()),
-        )
-        return cur.rowcount
+    def mark_interrupted(self, generation_ids: list[int]) -> int:
+        """Rows left 'running' by a process that died are failures; returns how many were fixed.
+        (Which rows: desktop/store/recovery.py, which knows the live processes.)"""
+        now, fixed = time.time(), 0
+        with _transaction(self.conn):
+            for generation_id in generation_ids:
+                fixed += self.conn.execute(
+                    "UPDATE generations SET status='failed', error=?, finished_at=? WHERE id=? AND status='running'",
+                    (INTERRUPTED, now, generation_id)).rowcount
+        return fixed
 
     def get(self, generation_id: int) -> Generation | None:
         row = self.conn.execute("SELECT * FROM generations WHERE id=?", (generation_id,)).fetchone()

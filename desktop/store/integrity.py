@@ -1,5 +1,6 @@
-"""The start-up check: rows whose files are gone, files that no row claims, and SQLite's
-own integrity check. Reported, and repaired only when asked."""
+"""The start-up check: rows whose files are gone, files that no row claims, SQLite's own
+integrity check, and what dead processes left (desktop/store/recovery.py). Reported, and
+repaired only when asked. The window and `main.py check` print the same report."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from desktop.store import pending_commits, recovery
 from desktop.store.asset_files import TEMP_PREFIX
 from desktop.store.fts import sync_terms
 from desktop.store.trash import TRASH_FOLDER, trash_path
@@ -17,10 +19,11 @@ class IntegrityReport:
     database_ok: bool
     missing_files: list[tuple[int, str]] = field(default_factory=list)  # (generation id, relative path)
     orphan_files: list[str] = field(default_factory=list)               # relative paths
+    leftovers: recovery.Leftovers = field(default_factory=recovery.Leftovers)
 
     @property
     def clean(self) -> bool:
-        return self.database_ok and not self.missing_files and not self.orphan_files
+        return self.database_ok and not self.missing_files and not self.orphan_files and not self.leftovers
 
     def summary(self) -> str:
         if self.clean:
@@ -32,7 +35,19 @@ class IntegrityReport:
             parts.append(f"{len(self.missing_files)} item(s) whose file is missing")
         if self.orphan_files:
             parts.append(f"{len(self.orphan_files)} file(s) no item refers to")
+        parts += self.leftovers.describe()
         return "Found " + ", ".join(parts) + "."
+
+
+def details(report: IntegrityReport, limit: int = 8) -> list[str]:
+    """The first few findings of each kind, as lines for a person (window and CLI alike)."""
+    leftovers = report.leftovers
+    return ([f"missing: {path}" for _gid, path in report.missing_files[:limit]]
+            + [f"not in the library: {path}" for path in report.orphan_files[:limit]]
+            + [f"left running by an ended process: item {gid}" for gid in leftovers.running_rows[:limit]]
+            + [f"finished, not yet recorded: {path.name}" for path in leftovers.journals[:limit]]
+            + [f"partly written: {path}" for path in leftovers.temp_files[:limit]]
+            + [f"unfinished export: {path}" for path in leftovers.staging[:limit]])
 
 
 def check(store) -> IntegrityReport:
@@ -43,11 +58,13 @@ def check(store) -> IntegrityReport:
         sync_terms(conn)  # search's word list catches up with the index (cheap, idempotent)
         rows = conn.execute("SELECT a.generation_id, a.path, g.trashed_at IS NOT NULL FROM assets a"
                             " JOIN generations g ON g.id = a.generation_id").fetchall()
-        return conn.execute("PRAGMA quick_check").fetchone()[0] == "ok", [tuple(r) for r in rows], library.layout
+        ok = conn.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+        return ok, [tuple(r) for r in rows], library.layout, recovery.find(library)
 
-    database_ok, rows, layout = store.call(read)
+    database_ok, rows, layout, leftovers = store.call(read)
     root = layout.root
-    claimed, missing = set(), []
+    # Files a commit journal names are somebody's finished work on its way in, not strays.
+    claimed, missing = pending_commits.claimed_paths(root), []
     for generation_id, relative, trashed in rows:
         where = trash_path(root, relative) if trashed else root / relative
         claimed.add(where)
@@ -58,13 +75,14 @@ def check(store) -> IntegrityReport:
         if folder.exists():
             orphans += [path.relative_to(root).as_posix() for path in folder.rglob("*")
                         if path.is_file() and not path.name.startswith(TEMP_PREFIX) and path not in claimed]
-    return IntegrityReport(database_ok, sorted(missing), sorted(orphans))
+    return IntegrityReport(database_ok, sorted(missing), sorted(orphans), leftovers)
 
 
 def repair(library, report: IntegrityReport, quarantine: Path | None = None) -> None:
     """Items without their file are marked failed (kept, so their prompt is not lost);
     unclaimed files move to a `lost+found` folder rather than being deleted."""
     conn, root = library.conn, library.layout.root
+    recovery.clean(library, report.leftovers)
     for generation_id, relative in report.missing_files:
         if _put_back(library, generation_id, relative):
             continue

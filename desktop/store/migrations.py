@@ -164,4 +164,18 @@ MIGRATIONS: list[str] = [
     CREATE VIRTUAL TABLE generations_fts_vocab USING fts5vocab(generations_fts, 'row');
     INSERT OR IGNORE INTO search_terms (term) SELECT term FROM generations_fts_vocab;
     """,
+    # 6: several processes share a library. A running row names the process (lease token,
+    # desktop/store/leases.py) that runs it, so start-up recovery touches only rows whose
+    # owner is gone; staging records work-in-progress files outside the library (exports)
+    # that the same recovery cleans when their owner dies.
+    """
+    ALTER TABLE generations ADD COLUMN owner TEXT;
+    CREATE INDEX generations_running ON generations(owner) WHERE status = 'running';
+    CREATE TABLE staging (
+        path       TEXT PRIMARY KEY,
+        owner      TEXT NOT NULL,
+        purpose    TEXT NOT NULL DEFAULT '',
+        created_at REAL NOT NULL
+    ) WITHOUT ROWID;
+    """,
 ]

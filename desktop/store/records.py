@@ -58,6 +58,7 @@ class Generation:
     favorite: int = 0
     rating: int | None = None
     trashed_at: float | None = None
+    owner: str | None = None  # lease token of the process running it (desktop/store/leases.py)
     assets: tuple = field(default=())
 
     @classmethod

@@ -32,11 +32,11 @@ class IntegrityPrompt(QObject):
         self.checked.emit(report)
         if report.clean:
             return
-        listed = [f"missing: {path}" for _gid, path in report.missing_files[:MAX_LISTED]] + \
-                 [f"not in the library: {path}" for path in report.orphan_files[:MAX_LISTED]]
+        listed = integrity.details(report, MAX_LISTED)
         box = QMessageBox(QMessageBox.Warning, "Library check", report.summary(), parent=self.window)
         box.setInformativeText("Repair keeps every item's prompt and settings (items whose file is gone are "
-                               "marked failed) and moves stray files to the lost+found folder; nothing is deleted.")
+                               "marked failed), records finished items that were not yet recorded, moves stray "
+                               "files to the lost+found folder and removes partly written files.")
         box.setDetailedText("\n".join(listed))
         self.repair_button = box.addButton("Repair", QMessageBox.AcceptRole)
         box.addButton("Not now", QMessageBox.RejectRole)
