@@ -12,7 +12,7 @@ from desktop.core.audio_request import MusicRequest, SpeechRequest
 from desktop.core.errors import Cancelled, ModelFileError, UserFacingError
 from desktop.core.jobs import Job
 from desktop.core.model_cache import ModelCache
-from desktop.core.sentences import split_sentences
+from desktop.core.sentences import MAX_SENTENCE_CHARS, split_sentences
 from desktop.core.waveform import loudness_dbfs, peaks
 from desktop.pipeline.audio_job import load_audio_engine, run_audio_job
 from desktop.pipeline.store_access import DirectStore
@@ -91,21 +91,91 @@ def test_bad_text_gets_clear_messages(cache, builtin_voice):
         SpeechRequest("a" * 100_001).validate()
 
 
-def test_sentences_are_split_for_engines_without_their_own_splitter():
+def test_one_splitter_cuts_at_the_best_boundary_there_is():
     assert split_sentences("One. Two!  Three?\n\nFour") == ["One.", "Two!", "Three?", "Four"]
-    long = " ".join(["word"] * 300)
-    assert all(len(s) <= 401 for s in split_sentences(long)) and len(split_sentences(long)) == 4
+    # As espeak (Piper's phonemizer) decides: no sentence end before a lowercase letter.
+    assert split_sentences('Dr. Smith came home. It is e.g. this one. He said "Stop!" and left. Wait... what? '
+                           "Really?! Yes.") == ["Dr.", "Smith came home.", "It is e.g. this one.",
+                                                'He said "Stop!" and left.', "Wait... what?", "Really?!", "Yes."]
+    assert split_sentences("你好。世界！好吗？是的") == ["你好。", "世界！", "好吗？", "是的"]
+    clauses = split_sentences(", ".join(["one two three"] * 100), limit=100)
+    assert all(len(p) <= 100 and p.endswith(",") for p in clauses[:-1])  # clause punctuation first
+    words = split_sentences(" ".join(["word"] * 300), limit=100)
+    assert all(len(p) <= 100 for p in words) and " ".join(words) == " ".join(["word"] * 300)  # then spaces
+    assert split_sentences("a" * 250, limit=100) == ["a" * 100, "a" * 100, "a" * 50]  # then anywhere
+    assert split_sentences("Short, but. " + "x" * 90, limit=100) == ["Short, but.", "x" * 90]
+
+
+class PeakRss:
+    """The largest growth of this process's resident memory while the block runs."""
+
+    def __enter__(self):
+        import psutil
+
+        self._process, self._stop, self.growth = psutil.Process(), threading.Event(), 0
+        self._start = self._process.memory_info().rss
+        self._thread = threading.Thread(target=self._watch)
+        self._thread.start()
+        return self
+
+    def _watch(self):
+        while not self._stop.wait(0.01):
+            self.growth = max(self.growth, self._process.memory_info().rss - self._start)
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+def test_piper_speaks_run_on_text_in_bounded_pieces_and_bounded_memory(cache, builtin_voice):
+    """Before, Piper got the whole text: 2,000 run-on characters took 3.1 GB."""
+    engine = load_audio_engine(cache, str(builtin_voice), 2)
+    text = " ".join(["word"] * 400)  # 1,999 characters, no punctuation at all
+    given, synthesize = [], engine.voice.synthesize
+    engine.voice.synthesize = lambda piece, config: given.append(piece) or synthesize(piece, config)
+    seen, cancel = [], threading.Event()
+    try:
+        with PeakRss() as peak:
+            made = engine.generate(SpeechRequest(text), seen.append, cancel, keep_samples=False)
+    finally:
+        del engine.voice.synthesize
+    assert max(map(len, given)) <= MAX_SENTENCE_CHARS and " ".join(given) == text and len(given) == 5
+    assert [p.message for p in seen] == [f"Sentence {i}/5" for i in range(1, 6)]
+    assert made.samples is None and made.frames == sum(p.pieces[0].frames for p in seen)
+    assert made.duration_s > 50  # ~0.17 s a word
+    assert peak.growth < 500 * 2**20, f"{peak.growth / 2**20:.0f} MB"
+    heard = []
+
+    def stop_after_two(p):
+        heard.append(p)
+        if len(heard) == 2:
+            cancel.set()
+    with pytest.raises(Cancelled):
+        engine.generate(SpeechRequest(text), stop_after_two, cancel)
+    assert len(heard) == 2  # cancel is checked between pieces
+
+
+def test_vits_gets_the_same_bounded_pieces(cache, tiny_vits):
+    engine = load_audio_engine(cache, str(tiny_vits), 1)
+    given, processor = [], engine.processor
+    engine.processor = lambda piece, **kw: given.append(piece) or processor(piece, **kw)
+    try:
+        made = speak(engine, SpeechRequest(" ".join(["word"] * 300), seed=1))
+    finally:
+        engine.processor = processor
+    assert given == split_sentences(" ".join(["word"] * 300)) and max(map(len, given)) <= MAX_SENTENCE_CHARS
+    assert made.pieces == len(given) == 4
 
 
 def test_a_tiny_vits_voice_loads_and_speaks_reproducibly(cache, tiny_vits):
     engine = load_audio_engine(cache, str(tiny_vits), 1)
     seen = []
-    first = speak(engine, SpeechRequest("hello there. how are you?", seed=7), seen=seen)
-    again = speak(engine, SpeechRequest("hello there. how are you?", seed=7))
+    first = speak(engine, SpeechRequest("hello there. How are you?", seed=7), seen=seen)
+    again = speak(engine, SpeechRequest("hello there. How are you?", seed=7))
     assert first.sample_rate == 16000 and first.duration_s > 0.1 and first.seed == 7
     assert np.array_equal(first.samples, again.samples)  # VITS is stochastic: the seed fixes it
     assert [p.message for p in seen] == ["Sentence 1/2", "Sentence 2/2"]
-    slower = speak(engine, SpeechRequest("hello there. how are you?", seed=7, length_scale=2.0))
+    slower = speak(engine, SpeechRequest("hello there. How are you?", seed=7, length_scale=2.0))
     assert len(slower.samples) > 1.5 * len(first.samples)
     with pytest.raises(UserFacingError, match="cannot pronounce these characters: ж"):
         speak(engine, SpeechRequest("hello жук", seed=1))

@@ -76,20 +76,34 @@ class AudioPiece:
     """One finished part of a longer synthesis (a sentence), sent to the UI to play early."""
     index: int
     total: int
-    samples: object           # float32 numpy array, mono, -1..1
+    samples: object           # float32 numpy array, mono, -1..1; None once `wav` is made
     sample_rate: int
     wav: bytes = b""          # the piece as a WAV file, made on the worker for the player
+    frames: int = 0
+
+    def __post_init__(self):
+        if self.samples is not None:
+            self.frames = len(self.samples)
+
+    @property
+    def duration_s(self) -> float:
+        return self.frames / self.sample_rate
 
 
 @dataclass
 class GeneratedAudio:
-    samples: object           # float32 numpy array, mono
+    samples: object           # float32 numpy array, mono; None when the pieces went to a file
     sample_rate: int
     seed: int | None
     seconds: float            # time spent generating
     pieces: int = 1
     notes: list[str] = field(default_factory=list)   # e.g. symbols that were skipped
+    frames: int = 0
+
+    def __post_init__(self):
+        if self.samples is not None:
+            self.frames = len(self.samples)
 
     @property
     def duration_s(self) -> float:
-        return len(self.samples) / self.sample_rate
+        return self.frames / self.sample_rate

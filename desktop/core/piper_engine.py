@@ -1,7 +1,8 @@
-"""Piper voices (VITS exported to ONNX, with a JSON config beside the model). Piper splits
-the text into sentences itself; each sentence is synthesized in turn, reported as a piece
-the UI may play at once, and cancel is checked between sentences. With both noise scales
-at 0 Piper is deterministic, and these samples are exactly the raw library's."""
+"""Piper voices (VITS exported to ONNX, with a JSON config beside the model). The voice gets
+the text in pieces of bounded length (speech_pieces.py): Piper would otherwise synthesize a
+run-on text in one pass, whose memory grows faster than its length. Pieces end where espeak
+ends sentences, so with both noise scales at 0 (Piper is then deterministic) the samples of
+ordinary punctuated text are exactly the raw library's."""
 
 from __future__ import annotations
 
@@ -10,12 +11,12 @@ import threading
 import time
 from pathlib import Path
 
-from desktop.core.audio_request import AudioPiece, GeneratedAudio, SpeechRequest
+from desktop.core.audio_request import GeneratedAudio, SpeechRequest
 from desktop.core.engine import ProgressCallback
-from desktop.core.errors import Cancelled, ModelFileError, UserFacingError
-from desktop.core.jobs import Progress
+from desktop.core.errors import ModelFileError, UserFacingError
 from desktop.core.speakable_text import (LATIN_FAMILIES, describe_foreign, drop_pictographs, dropped_note,
                                          foreign_letters, latin)
+from desktop.core.speech_pieces import pieces_of, speak_pieces
 
 
 def config_for(model_path: Path) -> Path:
@@ -90,22 +91,20 @@ class PiperEngine:
         return SynthesisConfig(speaker_id=speaker, length_scale=request.length_scale,
                                noise_scale=request.noise_scale, noise_w_scale=request.noise_w)
 
-    def generate(self, request: SpeechRequest, progress: ProgressCallback, cancel: threading.Event) -> GeneratedAudio:
+    def generate(self, request: SpeechRequest, progress: ProgressCallback, cancel: threading.Event,
+                 keep_samples: bool = True) -> GeneratedAudio:
         import numpy as np
 
         request.validate()
         text, notes = self.prepare(request.text)
         config = self.synthesis_config(request)
         started = time.perf_counter()
-        total = sum(1 for phonemes in self.voice.phonemize(text) if phonemes)
-        pieces = []
-        for index, chunk in enumerate(self.voice.synthesize(text, config)):
-            pieces.append(chunk.audio_float_array)
-            progress(Progress(done=index + 1, total=total, unit="sentences", message=f"Sentence {index + 1}/{total}",
-                              pieces=(AudioPiece(index, total, chunk.audio_float_array, self.sample_rate),)))
-            if cancel.is_set() and index + 1 < total:
-                raise Cancelled()
-        if not pieces:
-            raise UserFacingError("The voice produced no sound for this text.")
-        samples = np.concatenate(pieces).astype(np.float32)
-        return GeneratedAudio(samples, self.sample_rate, None, time.perf_counter() - started, len(pieces), notes)
+
+        def say(piece: str):
+            # Piper splits a piece further where espeak sees sentences; one piece, one wave.
+            chunks = [chunk.audio_float_array for chunk in self.voice.synthesize(piece, config)]
+            return np.concatenate(chunks) if chunks else None
+
+        samples, frames, count = speak_pieces(pieces_of(text), say, self.sample_rate, progress, cancel, keep_samples)
+        return GeneratedAudio(samples, self.sample_rate, None, time.perf_counter() - started, count, notes,
+                              frames=frames)

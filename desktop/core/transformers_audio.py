@@ -1,7 +1,7 @@
 """Audio models from transformers, loaded from a local folder only (no hub access), from
 .safetensors weights only: VITS / MMS-TTS voices (text to speech) and MusicGen (music
-from a description). Speech is made sentence by sentence, music step by step; both check
-cancel as they go."""
+from a description). Speech is made piece by piece (sentences of bounded length, see
+speech_pieces.py), music step by step; both check cancel as they go."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ import threading
 import time
 from pathlib import Path
 
-from desktop.core.audio_request import AudioPiece, GeneratedAudio, MusicRequest, SpeechRequest
+from desktop.core.audio_request import GeneratedAudio, MusicRequest, SpeechRequest
 from desktop.core.engine import ProgressCallback
 from desktop.core.errors import Cancelled, ModelFileError, UserFacingError
 from desktop.core.jobs import Progress
-from desktop.core.sentences import split_sentences
 from desktop.core.speakable_text import describe_foreign, drop_pictographs, dropped_note, foreign_letters
+from desktop.core.speech_pieces import pieces_of, speak_pieces
 
 SPEECH_TYPES, MUSIC_TYPES = {"vits"}, {"musicgen"}
 
@@ -82,8 +82,8 @@ class VitsEngine(_FolderModel):
     def _known(self, letter: str) -> bool:
         return letter in self.vocab or letter.lower() in self.vocab
 
-    def generate(self, request: SpeechRequest, progress: ProgressCallback, cancel: threading.Event) -> GeneratedAudio:
-        import numpy as np
+    def generate(self, request: SpeechRequest, progress: ProgressCallback, cancel: threading.Event,
+                 keep_samples: bool = True) -> GeneratedAudio:
         import torch
 
         request.validate()
@@ -91,36 +91,29 @@ class VitsEngine(_FolderModel):
         foreign = foreign_letters(text, self._known)
         if foreign:
             raise UserFacingError(describe_foreign(foreign, self.name, "the letters of its vocabulary"))
-        sentences = split_sentences(text)
-        if not sentences:
-            raise UserFacingError("There is nothing speakable in this text (only emoji or symbols).")
+        pieces = pieces_of(text)
         model = self.model
         defaults = (model.speaking_rate, model.noise_scale, model.noise_scale_duration)
         model.speaking_rate = 1.0 / request.length_scale if request.length_scale else defaults[0]
         model.noise_scale = request.noise_scale if request.noise_scale is not None else defaults[1]
         model.noise_scale_duration = request.noise_w if request.noise_w is not None else defaults[2]
+        speaker = {"speaker_id": request.speaker} if self.speakers and request.speaker is not None else {}
         seed = _seed(request.seed)
-        started, pieces = time.perf_counter(), []
+
+        def say(piece: str):
+            inputs = self.processor(piece, return_tensors="pt")
+            if inputs["input_ids"].shape[-1] == 0:
+                return None
+            with torch.inference_mode():
+                return model(**inputs, **speaker).waveform[0].float().numpy()
+
+        started = time.perf_counter()
         try:
-            for index, sentence in enumerate(sentences):
-                if cancel.is_set():
-                    raise Cancelled()
-                inputs = self.processor(sentence, return_tensors="pt")
-                if inputs["input_ids"].shape[-1] == 0:
-                    continue
-                with torch.inference_mode():
-                    speaker = {"speaker_id": request.speaker} if self.speakers and request.speaker is not None else {}
-                    wave = model(**inputs, **speaker).waveform[0].float().numpy()
-                pieces.append(wave)
-                progress(Progress(done=index + 1, total=len(sentences), unit="sentences",
-                                  message=f"Sentence {index + 1}/{len(sentences)}",
-                                  pieces=(AudioPiece(index, len(sentences), wave, self.sample_rate),)))
+            samples, frames, count = speak_pieces(pieces, say, self.sample_rate, progress, cancel, keep_samples)
         finally:
             model.speaking_rate, model.noise_scale, model.noise_scale_duration = defaults
-        if not pieces:
-            raise UserFacingError("The voice produced no sound for this text.")
-        return GeneratedAudio(np.concatenate(pieces).astype(np.float32), self.sample_rate, seed,
-                              time.perf_counter() - started, len(pieces), dropped_note(dropped))
+        return GeneratedAudio(samples, self.sample_rate, seed, time.perf_counter() - started, count,
+                              dropped_note(dropped), frames=frames)
 
 
 class MusicEngine(_FolderModel):
