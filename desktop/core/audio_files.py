@@ -90,7 +90,10 @@ def _vorbis_comments(tags: AudioTags) -> dict[str, str]:
 
 
 def read_tags(path: str | Path) -> dict:
-    """Atelier's JSON from a file this module wrote ({} if there is none)."""
+    """Atelier's JSON from a file this module wrote; {} if there is none, or the file is
+    missing, damaged or not audio. Never raises."""
+    from mutagen import MutagenError
+
     path = Path(path)
     suffix = path.suffix.lower()
     try:
@@ -98,18 +101,33 @@ def read_tags(path: str | Path) -> dict:
             import soundfile as sf
 
             with sf.SoundFile(str(path)) as f:
-                return json.loads(f.comment or "{}")
-        with open(path, "rb") as handle:
-            tagged = _vorbis_file("flac" if suffix == ".flac" else "ogg", handle)
-            values = tagged.tags.get("ATELIER") if tagged.tags else None
-            return json.loads(values[0]) if values else {}
-    except (OSError, ValueError, RuntimeError):
+                found = json.loads(f.comment or "{}")
+        else:
+            with open(path, "rb") as handle:
+                tagged = _vorbis_file("flac" if suffix == ".flac" else "ogg", handle)
+                values = tagged.tags.get("ATELIER") if tagged.tags else None
+                found = json.loads(values[0]) if values else {}
+    # MutagenError: not FLAC/Ogg after all; RecursionError: absurdly nested JSON.
+    except (OSError, ValueError, RuntimeError, MutagenError):
         return {}
+    return found if isinstance(found, dict) else {}
+
+
+DECODE_BLOCK = 1 << 16
 
 
 def decode_mono(path: str | Path):
-    """(float32 samples, sample rate) of an audio file, mixed down to mono."""
+    """(float32 samples, sample rate) of an audio file, mixed down to mono. Raises
+    soundfile's LibsndfileError (a RuntimeError) or OSError when it cannot be decoded.
+
+    Read block by block: a damaged header can claim billions of frames, and reading it
+    whole would allocate for all of them before finding out."""
+    import numpy as np
     import soundfile as sf
 
-    data, rate = sf.read(str(path), dtype="float32", always_2d=True)
-    return data.mean(axis=1), rate
+    parts = []
+    with sf.SoundFile(str(path)) as f:
+        rate = f.samplerate
+        while len(block := f.read(DECODE_BLOCK, dtype="float32", always_2d=True)):
+            parts.append(block.mean(axis=1))
+    return (np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)), rate
