@@ -12,6 +12,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
+from desktop import playback
 from desktop.core import audio_registry, diffusion_registry, hardware, upscaler_registry
 from desktop.core.jobs import Job
 from desktop.models.model_list import ModelListModel
@@ -38,14 +39,15 @@ def _prepare_rendering() -> None:
 
 def _prepare_audio_playback() -> None:
     """QtMultimedia's import and first use load FFmpeg and probe the audio devices (~0.5 s);
-    done here, off the GUI thread, the Audio panel's player starts at once. The FFmpeg
-    plugin logs from its library constructors: safe with Qt's own message handler, but a
-    Python one (Atelier installs none) would run inside dlopen and could deadlock with a
-    thread resolving a C symbol under the GIL (see tests/conftest.py)."""
-    try:
-        from PySide6.QtMultimedia import QMediaDevices
-    except ImportError:  # the audio extra is not installed
+    done here, off the GUI thread, the Audio panel's player starts at once. Whether it can
+    load at all (libpulse0, the audio extra) is decided here for every player (playback.py).
+    The FFmpeg plugin logs from its library constructors: safe with Qt's own message handler,
+    but a Python one (Atelier installs none) would run inside dlopen and could deadlock with
+    a thread resolving a C symbol under the GIL (see tests/conftest.py)."""
+    if not playback.can_play():
         return
+    from PySide6.QtMultimedia import QMediaDevices
+
     QMediaDevices.audioOutputs()
 
 

@@ -1,16 +1,22 @@
 """Playing audio in the app: play/pause, seek (slider or waveform), loop, and a waveform
 computed on the thread pool. While speech is being made, finished sentences can play one
-after another before the whole text is done; the finished file takes over afterwards."""
+after another before the whole text is done; the finished file takes over afterwards.
+Where audio cannot be played (desktop/playback.py) the player says so once and still
+draws the waveform."""
 
 from __future__ import annotations
 
-import importlib.util
 from collections import deque
 
 from PySide6.QtCore import QBuffer, QByteArray, Qt, QTimer, QUrl, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
 
+from desktop import playback
 from desktop.ui.waveform_view import PEAK_COLUMNS, WaveformView
+
+# Pieces waiting to play, at most (speech is made ~10x faster than it plays: a long text
+# would otherwise sit in memory whole). Later ones are heard from the finished file.
+MAX_QUEUED_S = 120.0
 
 
 def _load_waveform(path: str):
@@ -33,9 +39,11 @@ class AudioPlayer(QWidget):
         super().__init__(parent)
         self._background = background
         self._player = None   # made on first use: the media backend is slow to start
-        # Without PySide6-Addons (QtMultimedia) audio is still made, kept and drawn.
-        self.can_play = importlib.util.find_spec("PySide6.QtMultimedia") is not None
         self.waveform = WaveformView()
+        self.notice = QLabel()  # why nothing can be played, when that is so
+        self.notice.setWordWrap(True)
+        self.notice.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.notice.hide()
         self.play_button = QPushButton("Play")
         self.play_button.setEnabled(False)
         self.slider = QSlider(Qt.Horizontal)
@@ -48,6 +56,7 @@ class AudioPlayer(QWidget):
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.waveform)
+        column.addWidget(self.notice)
         column.addLayout(controls)
 
         self.path: str | None = None
@@ -56,12 +65,27 @@ class AudioPlayer(QWidget):
         self.streaming = False       # pieces of a job still in progress are being played
         self.pieces_played = 0
         self._final: str | None = None
+        self._queued_s = 0.0         # seconds of audio waiting in self._pieces
+        self._kept_s = 0.0           # seconds of the pieces taken so far: where the file goes on
+        self._resume_s: float | None = None   # set once pieces were left out
+        self._seek_on_load: int | None = None
         self._ticket = 0
 
         self.play_button.clicked.connect(self.toggle)
-        self.slider.sliderMoved.connect(lambda ms: self.player.setPosition(ms))
-        self.waveform.seek_requested.connect(lambda s: self.player.setPosition(int(s * 1000)))
+        self.slider.sliderMoved.connect(self._seek)
+        self.waveform.seek_requested.connect(lambda s: self._seek(int(s * 1000)))
         self.loop.toggled.connect(self._set_loop)
+
+    @property
+    def can_play(self) -> bool:
+        """Asked on first use rather than at start-up: by then the warm-up has usually made
+        the slow import off the GUI thread. The answer, when no, is shown once, here."""
+        problem = playback.problem()
+        if problem is not None and self.notice.text() != problem:
+            self.notice.setText(problem)
+            self.notice.show()
+            self.play_button.setToolTip(problem)
+        return problem is None
 
     @property
     def player(self):
@@ -87,19 +111,22 @@ class AudioPlayer(QWidget):
 
     # -- a finished file --------------------------------------------------------------------
 
-    def load(self, path: str, autoplay: bool = False) -> None:
+    def load(self, path: str, autoplay: bool = False, start_s: float = 0.0) -> None:
         self._end_stream_now()
-        self.path = path
+        self.path, self._seek_on_load = path, None
         self._ticket += 1
         ticket = self._ticket
-        if self.can_play:
+        playable = self.can_play
+        if playable:
             self.player.setSource(QUrl.fromLocalFile(path))
-        self.play_button.setEnabled(self.can_play)
-        self.slider.setEnabled(self.can_play)
+        self.play_button.setEnabled(playable)
+        self.slider.setEnabled(playable)
         self.waveform.set_message("Reading…")
         self._background.run(lambda: _load_waveform(path), lambda result: self._show_waveform(ticket, result),
                              lambda exc: self.waveform.set_message(f"Cannot read this audio: {exc}"))
-        if autoplay and self.can_play:
+        if playable and start_s > 0:
+            self._seek_on_load = int(start_s * 1000)  # applied once the media is loaded
+        elif autoplay and playable:
             self.player.play()
 
     def _show_waveform(self, ticket: int, result) -> None:
@@ -108,26 +135,32 @@ class AudioPlayer(QWidget):
             self.waveform.set_waveform(peaks, duration)
             if self._player is not None:
                 self.waveform.set_position(self._player.position() / 1000)
-            if not self.can_play:
-                self.play_button.setToolTip("Playing needs QtMultimedia: install Atelier with its audio extra")
 
     def toggle(self) -> None:
         if self.playing:
             self.player.pause()
-        else:
+        elif self.can_play:
             self.player.play()
+
+    def _seek(self, ms: int) -> None:
+        if self._player is not None:
+            self._player.setPosition(ms)
 
     @property
     def playing(self) -> bool:
+        if self._player is None:  # never made where QtMultimedia cannot load
+            return False
         from PySide6.QtMultimedia import QMediaPlayer
 
-        return self._player is not None and self._player.playbackState() == QMediaPlayer.PlayingState
+        return self._player.playbackState() == QMediaPlayer.PlayingState
 
     @property
     def _idle(self) -> bool:
+        if self._player is None:
+            return True
         from PySide6.QtMultimedia import QMediaPlayer
 
-        return self._player is None or self._player.playbackState() == QMediaPlayer.StoppedState
+        return self._player.playbackState() == QMediaPlayer.StoppedState
 
     # -- pieces of a job in progress ----------------------------------------------------------
 
@@ -138,12 +171,19 @@ class AudioPlayer(QWidget):
         if self._player is not None:
             self._player.stop()
         self.streaming, self.pieces_played, self._final = True, 0, None
+        self._queued_s, self._kept_s, self._resume_s = 0.0, 0.0, None
         self.waveform.set_message("Waiting for the first sentence…")
 
     def add_piece(self, piece) -> None:
         if not self.streaming:
             return
+        if self._resume_s is not None or (self._pieces and self._queued_s + piece.duration_s > MAX_QUEUED_S):
+            # Made faster than it plays: keep no more; the file goes on from here.
+            self._resume_s = self._kept_s
+            return
         self._pieces.append(piece)
+        self._queued_s += piece.duration_s
+        self._kept_s += piece.duration_s
         if self._idle:  # not while a piece plays, nor while the person has paused
             self._play_next_piece()
 
@@ -159,6 +199,7 @@ class AudioPlayer(QWidget):
 
     def _play_next_piece(self) -> None:
         piece = self._pieces.popleft()
+        self._queued_s -= piece.duration_s
         buffer = QBuffer(self)
         buffer.setData(QByteArray(piece.wav))
         buffer.open(QBuffer.ReadOnly)
@@ -173,21 +214,24 @@ class AudioPlayer(QWidget):
         self.player.play()
 
     def _stream_done(self) -> None:
-        final = self._final
+        final, resume = self._final, self._resume_s
         self.streaming, self._final = False, None
         if final:
-            self.load(final)
+            self.load(final, start_s=resume or 0.0)  # where pieces were left out, the file goes on
         self.stream_finished.emit()
 
     def _end_stream_now(self) -> None:
         self._pieces.clear()
-        self.streaming, self._final = False, None
+        self.streaming, self._final, self._resume_s, self._queued_s = False, None, None, 0.0
 
     # -- player signals ---------------------------------------------------------------------
 
     def _on_status(self, status) -> None:
         from PySide6.QtMultimedia import QMediaPlayer
 
+        if status == QMediaPlayer.LoadedMedia and self._seek_on_load is not None:
+            start, self._seek_on_load = self._seek_on_load, None
+            QTimer.singleShot(0, lambda: self._play_from(start))  # not inside the player's own signal
         if status != QMediaPlayer.EndOfMedia or not self.streaming:
             return
         # Not from inside the player's own signal: changing the source there deadlocks
@@ -201,6 +245,12 @@ class AudioPlayer(QWidget):
             self._play_next_piece()
         elif self._final is not None:
             self._stream_done()
+        elif self._resume_s is not None:
+            self.waveform.set_message("The rest plays from the file once it is finished…")
+
+    def _play_from(self, ms: int) -> None:
+        self._seek(ms)
+        self.player.play()
 
     def _on_position(self, ms: int) -> None:
         if not self.slider.isSliderDown():
