@@ -1,3 +1,6 @@
+import struct
+from pathlib import Path
+
 import pytest
 
 from desktop.core import model_registry
@@ -84,3 +87,84 @@ def test_reading_a_header_does_not_import_numpy(tmp_path, tiny_gguf):
             f"h = read_header({str(tiny_gguf)!r}); print(h.quantization, 'numpy' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["F32", "False"]
+
+
+def _patched(data: bytes, offset: int, new: bytes) -> bytes:
+    return data[:offset] + new + data[offset + len(new):]
+
+
+def _tensor_info(data: bytes, name: str) -> int:
+    """Where a tensor's n_dims field is, in a file's tensor table."""
+    needle = struct.pack("<Q", len(name)) + name.encode()
+    return data.index(needle) + len(needle)
+
+
+def _bump_u64(data: bytes, offset: int, by: int) -> bytes:
+    return _patched(data, offset, struct.pack("<Q", struct.unpack_from("<Q", data, offset)[0] + by))
+
+
+# Damage that leaves the file its full size: the first key's length, the first value's
+# type, a tensor's shape and another's offset, a zeroed and a 0xFF-filled disk block.
+DAMAGE = {
+    "key length": lambda d: _patched(d, 24, b"\xff" * 8),
+    "value type": lambda d: _patched(d, 24 + 8 + len("general.architecture"), struct.pack("<I", 200)),
+    "tensor shape": lambda d: _bump_u64(d, _tensor_info(d, "token_embd.weight") + 4, 1),
+    "tensor offset": lambda d: _bump_u64(d, _tensor_info(d, "output_norm.weight") + 4 + 8 + 4, 64),
+    "zeroed block": lambda d: _patched(d, 2048, b"\0" * 4096),
+    "0xFF block": lambda d: _patched(d, 4096, b"\xff" * 512),
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGE)
+def test_damaged_full_size_files_are_called_damaged_not_incomplete(tmp_path, tiny_gguf, damage):
+    data = tiny_gguf.read_bytes()
+    path = tmp_path / "damaged.gguf"
+    path.write_bytes(DAMAGE[damage](data))
+    assert path.stat().st_size == len(data)
+    with pytest.raises(ModelFileError) as raised:
+        model_registry.inspect(path)
+    message = str(raised.value)
+    assert "damaged.gguf is damaged or not a GGUF model" in message and "download it again" in message
+    assert "incomplete" not in message
+
+
+def test_the_text_studio_and_the_model_list_tell_damaged_from_incomplete(tmp_path, tiny_gguf):
+    from desktop.core.llama_engine import LlamaTextEngine
+
+    folder = tmp_path / "models"
+    folder.mkdir()
+    data = tiny_gguf.read_bytes()
+    (folder / "damaged.gguf").write_bytes(DAMAGE["key length"](data))
+    (folder / "cut.gguf").write_bytes(data[: len(data) // 2])
+    _models, problems = model_registry.scan([folder], include_builtin=False, include_hf_cache=False)
+    said = {Path(p.path).name: p.message for p in problems}
+    assert said["damaged.gguf"].startswith("damaged.gguf is damaged or not a GGUF model")
+    assert said["cut.gguf"].startswith("cut.gguf is incomplete (the file ends early)")
+    for name, expected in (("damaged.gguf", "is damaged or not a GGUF model"), ("cut.gguf", "is incomplete")):
+        with pytest.raises(ModelFileError, match=expected) as raised:
+            LlamaTextEngine(folder / name)
+        assert "download it again" in str(raised.value)
+
+
+def test_values_of_the_wrong_type_read_as_missing(tmp_path):
+    from test_fuzz_gguf import gguf_file, kv
+
+    path = tmp_path / "odd.gguf"
+    path.write_bytes(gguf_file([kv("general.architecture", 4, struct.pack("<I", 7)),
+                                kv("general.name", 4, struct.pack("<I", 7)),
+                                kv("unknown.context_length", 8, _string(b"long")),
+                                kv("general.file_type", 6, struct.pack("<f", 1.5))]))
+    header = read_header(path)
+    assert (header.architecture, header.name, header.context_length, header.quantization) == (
+        "unknown", "odd", None, "unknown")
+
+
+def test_big_endian_files_are_named_as_such(tmp_path):
+    path = tmp_path / "be.gguf"
+    path.write_bytes(b"GGUF" + struct.pack(">IQQ", 3, 0, 0))
+    with pytest.raises(ModelFileError, match="big-endian"):
+        read_header(path)
+
+
+def _string(raw: bytes) -> bytes:
+    return struct.pack("<Q", len(raw)) + raw
