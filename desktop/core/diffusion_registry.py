@@ -8,6 +8,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from desktop.core.errors import ModelFileError
 from desktop.core.model_registry import FOLDER, HF_CACHE, ModelProblem, find_files, hf_cache_dir, human_size
 
 FAMILIES = {
@@ -76,6 +77,8 @@ def scan(folders: list[Path], include_hf_cache: bool = True) -> tuple[list[Image
         seen.add(key)
         try:
             models.append(inspect(folder, source))
+        except ModelFileError as exc:  # a damaged or cut-short .safetensors: say why it is not listed
+            problems.append(ModelProblem(str(folder), str(exc)))
         except (OSError, ValueError, KeyError) as exc:
             if folder.is_dir():
                 problems.append(ModelProblem(str(folder), f"unreadable model_index.json: {exc}"))

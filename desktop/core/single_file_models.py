@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 from desktop.core.errors import ModelFileError
-from desktop.core.upscaler_registry import safetensors_keys
+from desktop.core.safetensors_header import read_header, shape_dim
 
 UNET_PREFIX = "model.diffusion_model."
 FAMILY_PIPELINES = {"SDXL": "StableDiffusionXLPipeline", "SD 1.x": "StableDiffusionPipeline",
@@ -21,19 +21,21 @@ FAMILY_PIPELINES = {"SDXL": "StableDiffusionXLPipeline", "SD 1.x": "StableDiffus
 
 def describe_checkpoint(path: Path) -> dict | None:
     """Family, text width and UNet input channels read from the file's header, or None
-    when the file is not a Stable Diffusion checkpoint."""
-    header = safetensors_keys(path)
+    when the file is not a Stable Diffusion checkpoint. Raises ModelFileError (naming the
+    file, saying what to do) when it is not a readable .safetensors file at all."""
+    header = read_header(path)
     if not any(key.startswith(UNET_PREFIX) for key in header):
         return None
-    unet_in = header.get(UNET_PREFIX + "input_blocks.0.0.weight", {}).get("shape", [0, 4])[1]
+    unet_in = shape_dim(header.get(UNET_PREFIX + "input_blocks.0.0.weight"), 1)
+    unet_in = 4 if unet_in is None else unet_in
     if any(key.startswith("conditioner.embedders.1.") for key in header):
         return {"family": "SDXL", "text_width": None, "in_channels": unet_in}
     clip = header.get("cond_stage_model.transformer.text_model.embeddings.token_embedding.weight")
     if clip is not None:
-        return {"family": "SD 1.x", "text_width": clip["shape"][1], "in_channels": unet_in}
+        return {"family": "SD 1.x", "text_width": shape_dim(clip, 1), "in_channels": unet_in}
     open_clip = header.get("cond_stage_model.model.token_embedding.weight")
     if open_clip is not None:  # SD 2.x: OpenCLIP ViT-H text encoder (1024 wide)
-        return {"family": "SD 2.x", "text_width": open_clip["shape"][1], "in_channels": unet_in}
+        return {"family": "SD 2.x", "text_width": shape_dim(open_clip, 1), "in_channels": unet_in}
     return None
 
 

@@ -3,16 +3,15 @@ the file's JSON header only, never the weights)."""
 
 from __future__ import annotations
 
-import json
 import re
-import struct
 from dataclasses import dataclass
 from pathlib import Path
 
+from desktop.core.errors import ModelFileError
 from desktop.core.model_registry import FOLDER, ModelProblem, find_files, human_size
+from desktop.core.safetensors_header import read_header, shape_dim
 
 REQUIRED_KEYS = ("conv_first.weight", "body.0.rdb1.conv1.weight", "conv_last.weight")
-MAX_HEADER = 100 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -28,20 +27,12 @@ class UpscalerInfo:
         return f"{self.name} · x{self.scale} · {human_size(self.size_bytes)}"
 
 
-def safetensors_keys(path: Path) -> dict:
-    with open(path, "rb") as handle:
-        (length,) = struct.unpack("<Q", handle.read(8))
-        if length > MAX_HEADER:
-            raise ValueError("implausible safetensors header")
-        return json.loads(handle.read(length))
-
-
 def inspect(path: str | Path) -> UpscalerInfo:
     path = Path(path)
-    header = safetensors_keys(path)
+    header = read_header(path)
     if not all(key in header for key in REQUIRED_KEYS):
         raise ValueError(f"{path.name} is not a Real-ESRGAN upscaler")
-    in_channels = header["conv_first.weight"]["shape"][1]
+    in_channels = shape_dim(header["conv_first.weight"], 1)
     scale = {3: 4, 12: 2, 48: 1}.get(in_channels, 4)
     name = re.sub(r"[._-]+", " ", path.stem)
     return UpscalerInfo(str(path.resolve()), name, path.stat().st_size, scale)
@@ -57,6 +48,6 @@ def scan(folders: list[Path]) -> tuple[list[UpscalerInfo], list[ModelProblem]]:
                 continue  # parts of diffusers / transformers folders
             try:
                 found.append(inspect(path))
-            except (OSError, ValueError, KeyError, struct.error):
+            except (ModelFileError, OSError, ValueError):
                 continue  # another kind of model: not a problem
     return found, problems
