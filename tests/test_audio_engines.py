@@ -239,7 +239,30 @@ def test_an_audio_job_is_recorded_with_its_file_and_a_cancelled_one_leaves_no_fi
         run_audio_job(stopped, cache, store, lambda p: stopped.cancel.set())
     rows = library.generations.recent(5)
     assert rows[0].status == "cancelled" and not rows[0].assets
-    assert len(list(library.layout.assets.rglob("*.wav"))) == 0
+    assert [p for p in library.layout.assets.rglob("*") if p.is_file()] == [outcome.path]  # no partial file left
+    library.close()
+
+
+def test_speech_goes_to_its_file_piece_by_piece_and_the_player_gets_no_samples(cache, tmp_path, builtin_voice):
+    """Neither the engine, nor the file, nor the pieces sent on to the player hold the whole
+    speech as samples: an hour of it would be ~300 MB of float32 several times over."""
+    from desktop.core.audio_files import decode_mono
+
+    library = Library(tmp_path / "lib")
+    sent, paths = [], {}
+    for fmt in ("wav", "ogg"):
+        job = Job("audio", SpeechRequest(LONG, noise_scale=0.0, noise_w=0.0, file_format=fmt), str(builtin_voice),
+                  context={"n_threads": 2})
+        outcome = run_audio_job(job, cache, DirectStore(library), sent.append)
+        assert outcome.audio.samples is None and read_tags(outcome.path)["text"] == LONG
+        assert soundfile.info(outcome.path).frames == outcome.audio.frames
+        paths[fmt] = outcome.path
+    pieces = [piece for update in sent for piece in update.pieces]
+    assert len(pieces) == 10 and all(p.samples is None and p.wav.startswith(b"RIFF") for p in pieces)
+    engine = load_audio_engine(cache, str(builtin_voice), 2)
+    whole = speak(engine, SpeechRequest(LONG, noise_scale=0.0, noise_w=0.0)).samples
+    written, _rate = decode_mono(paths["wav"])
+    assert np.abs(written - whole).max() < 2 / 32768  # the WAV is the speech, in 16 bits
     library.close()
 
 

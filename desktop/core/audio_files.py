@@ -53,6 +53,43 @@ def encode_audio(samples, sample_rate: int, fmt: str, tags: AudioTags) -> bytes:
     return buffer.getvalue()
 
 
+class AudioFileWriter:
+    """The same file as encode_audio's, written piece by piece to `path` as the pieces come,
+    so a long speech (an hour is ~300 MB of float samples) never sits in memory whole. The
+    tags go in at the end, when the seed and everything else are known."""
+
+    def __init__(self, path: str | Path, sample_rate: int, fmt: str):
+        import soundfile as sf
+
+        self.path, self.fmt, self.frames = Path(path), fmt, 0
+        self._file = sf.SoundFile(str(path), "w", samplerate=sample_rate, channels=1, format=fmt.upper(),
+                                  subtype="VORBIS" if fmt == "ogg" else "PCM_16")
+
+    def write(self, samples) -> None:
+        import numpy as np
+
+        data = np.clip(np.asarray(samples, dtype=np.float32), -1.0, 1.0)
+        self._file.write(data)
+        self.frames += len(data)
+
+    def finish(self, tags: AudioTags) -> None:
+        if self.fmt == "wav":  # RIFF INFO, as encode_audio writes it (libsndfile takes it after the data)
+            self._file.title = " ".join(tags.text.split())[:TITLE_CHARS]
+            self._file.comment = tags.as_json()
+            self._file.software = f"Atelier {__version__}"
+        self._file.close()
+        if self.fmt != "wav":
+            tagged = _vorbis_file(self.fmt, str(self.path))
+            for key, value in _vorbis_comments(tags).items():
+                tagged[key] = value
+            tagged.save()
+
+    def close(self) -> None:
+        """Stop writing (after a cancel or a failure); the caller removes the file."""
+        if not self._file.closed:
+            self._file.close()
+
+
 def wav_bytes(samples, sample_rate: int) -> bytes:
     """Plain 16-bit WAV for playing a piece at once (no tags: it is not kept)."""
     import wave

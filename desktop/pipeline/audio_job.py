@@ -1,6 +1,8 @@
 """An audio job end to end: the engine from the cache, a 'running' row, the synthesis
 (sentences reported as they finish), the file with its tags written atomically, and the
-row marked done together with its file."""
+row marked done together with its file. Speech goes into its (partial) file piece by piece
+as it is made, so an hour of it never sits in memory; music (two minutes at most) is
+encoded whole."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from desktop.core.audio_files import AudioTags, encode_audio, wav_bytes
+from desktop.core.audio_files import AudioFileWriter, AudioTags, encode_audio, wav_bytes
 from desktop.core.audio_request import AUDIO_FORMATS, GeneratedAudio, MusicRequest, SpeechRequest
 from desktop.core.engine import ProgressCallback
 from desktop.core.errors import ModelFileError, UserFacingError
@@ -19,7 +21,7 @@ from desktop.core.transformers_audio import MUSIC_TYPES, MusicEngine, VitsEngine
 from desktop.pipeline.fingerprint import folder_fingerprint
 from desktop.pipeline.recording import call_patiently, commit_finished, run_recorded
 from desktop.pipeline.store_access import StoreAccess
-from desktop.store.asset_files import planned_file
+from desktop.store.asset_files import partial_file, planned_file, planned_from
 from desktop.store.generations import AssetMeta, NewGeneration
 from desktop.store.pending_commits import FinishedWork
 
@@ -62,26 +64,39 @@ def run_audio_job(job: Job, cache: ModelCache, store: StoreAccess, progress: Pro
                         model_path=engine.model_path, model_sha256=folder_fingerprint(Path(engine.model_path)),
                         seed=request.seed if request.seed >= 0 else None)
     generation_id = call_patiently(store, lambda lib: lib.generations.start(new), progress)
-    root = store.call(lambda lib: lib.layout.root)
+    root, owner = store.call(lambda lib: (lib.layout.root, lib.lease.token))
     suffix, mime = AUDIO_FORMATS[request.file_format]
+    relative = f"assets/{dt.date.today():%Y/%m/%d}/{generation_id:08d}-{kind}{suffix}"
 
-    def report(update) -> None:
-        # Pieces are encoded here, on the worker, so the player only has to play them.
+    def report(update, sink: AudioFileWriter | None = None) -> None:
         if update.pieces:
-            update = replace(update, pieces=tuple(replace(p, wav=wav_bytes(p.samples, p.sample_rate))
+            for piece in update.pieces:
+                sink.write(piece.samples)
+            # Encoded here, on the worker, so the player only has to play them; the samples stay here.
+            update = replace(update, pieces=tuple(replace(p, wav=wav_bytes(p.samples, p.sample_rate), samples=None)
                                                   for p in update.pieces))
         progress(update)
 
     def make():
-        made = engine.generate(request, report, job.cancel)
-        tags = AudioTags(text, engine.name, made.seed, params)
-        return made, encode_audio(made.samples, made.sample_rate, request.file_format, tags)
+        if music:
+            made = engine.generate(request, report, job.cancel)
+            tags = AudioTags(text, engine.name, made.seed, params)
+            return made, encode_audio(made.samples, made.sample_rate, request.file_format, tags)
+        sink = AudioFileWriter(partial_file(root, relative, owner), engine.sample_rate, request.file_format)
+        try:
+            made = engine.generate(request, lambda update: report(update, sink), job.cancel, keep_samples=False)
+            sink.finish(AudioTags(text, engine.name, made.seed, params))
+        except BaseException:  # cancelled or failed: no partial file stays behind
+            sink.close()
+            sink.path.unlink(missing_ok=True)
+            raise
+        return made, sink.path
 
     made, data = run_recorded(store, generation_id, make)
-    relative = f"assets/{dt.date.today():%Y/%m/%d}/{generation_id:08d}-{kind}{suffix}"
     stats = {"seconds": round(made.seconds, 3), "audio_seconds": round(made.duration_s, 3),
              "real_time_factor": round(made.seconds / max(made.duration_s, 1e-6), 4), "pieces": made.pieces,
              "sample_rate": made.sample_rate, "notes": made.notes}
-    asset = AssetMeta(planned_file(root, relative, data), mime, duration_s=made.duration_s)
+    file = planned_file(root, relative, data) if music else planned_from(root, relative, data)
+    asset = AssetMeta(file, mime, duration_s=made.duration_s)
     commit_finished(store, FinishedWork(generation_id, stats=stats, seed=made.seed, assets=[asset]), [data], progress)
     return AudioOutcome(generation_id, asset.file.path, made)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from pathlib import Path
 from typing import Callable, TypeVar
 
 from desktop.core.error_text import describe
@@ -14,7 +15,7 @@ from desktop.core.errors import Cancelled, UserFacingError
 from desktop.core.jobs import Progress
 from desktop.pipeline.store_access import StoreAccess
 from desktop.store import pending_commits
-from desktop.store.asset_files import remove_path, write_atomically
+from desktop.store.asset_files import move_into_place, remove_path, write_atomically
 from desktop.store.database import is_busy
 from desktop.store.pending_commits import FinishedWork
 
@@ -53,20 +54,26 @@ def run_recorded(store: StoreAccess, generation_id: int, work: Callable[[], T],
         raise
 
 
-def commit_finished(store: StoreAccess, work: FinishedWork, contents: list[bytes] = (),
+def commit_finished(store: StoreAccess, work: FinishedWork, contents: list[bytes | Path] = (),
                     progress: Callable[[Progress], None] | None = None):
-    """Journal, files (`contents[i]` for `work.assets[i]`), then the row, in that order, so a
-    death at any point leaves either nothing claimed or a journal the next start replays.
-    Returns the assistant message when the work belongs to a conversation."""
+    """Journal, files (`contents[i]` for `work.assets[i]`: bytes, or a finished partial file
+    to move into place), then the row, in that order, so a death at any point leaves either
+    nothing claimed or a journal the next start replays. Returns the assistant message when
+    the work belongs to a conversation."""
     root, owner = store.call(lambda lib: (lib.layout.root, lib.lease.token))
     journal = pending_commits.journal_path(root, work.generation_id)
     try:
         pending_commits.write_journal(root, owner, work)
         for asset, data in zip(work.assets, contents, strict=True):
-            write_atomically(root, asset.file.relative, data, owner)
+            if isinstance(data, Path):
+                move_into_place(data, asset.file.path)
+            else:
+                write_atomically(root, asset.file.relative, data, owner)
     except BaseException as exc:  # e.g. the disk is full: nothing of this result is kept
-        for asset in work.assets:
+        for asset, data in zip(work.assets, contents):
             remove_path(asset.file.path)
+            if isinstance(data, Path):
+                data.unlink(missing_ok=True)
         journal.unlink(missing_ok=True)
         message = describe(exc)
         call_patiently(store, lambda lib: lib.generations.fail(work.generation_id, message))

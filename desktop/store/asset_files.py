@@ -47,6 +47,28 @@ def write_atomically(root: Path, relative: str, data: bytes, owner: str = "") ->
     return planned_file(root, relative, data)
 
 
+def partial_file(root: Path, relative: str, owner: str = "") -> Path:
+    """A new empty temp file beside `relative`'s final place, for a result written bit by bit
+    (a long speech); named as write_atomically's are, so recovery treats it the same way."""
+    final = root / relative
+    final.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{owner}-" if owner else TEMP_PREFIX, dir=final.parent)
+    os.close(fd)
+    return Path(tmp)
+
+
+def planned_from(root: Path, relative: str, partial: Path) -> WrittenFile:
+    """What moving the finished `partial` file into place will report."""
+    return WrittenFile(root / relative, relative, sha256_of_file(partial), partial.stat().st_size)
+
+
+def move_into_place(partial: Path, final: Path) -> None:
+    with open(partial, "rb+") as handle:
+        os.fsync(handle.fileno())
+    os.chmod(partial, 0o644)  # mkstemp makes files private; outputs are ordinary files
+    os.replace(partial, final)
+
+
 def leftover_temp_files(root: Path, live: set[str]) -> list[Path]:
     """Partial files under root whose writer is gone (a file without an owner token in its
     name predates leases: nobody is writing it any more)."""
