@@ -24,6 +24,8 @@ def global_options(top_level: bool) -> argparse.ArgumentParser:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from desktop.core.precision import PRECISIONS
+
     parser = argparse.ArgumentParser(prog="atelier", description=f"{APP_NAME}: a local generative studio.",
                                      parents=[global_options(top_level=True)])
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
@@ -59,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     importer = commands.add_parser("import", help="bring a saved gallery (.zip or folder) into the library",
                                    parents=below)
     importer.add_argument("path", type=Path)
+    importer.add_argument("--merge", action="store_true", help="add the gallery's tags, collections and "
+                          "favourites to items already in the library (and its rating where they have none)")
 
     image = modalities.add_parser("image", help="make an image with a diffusers model folder", parents=below)
     image.add_argument("prompt")
@@ -75,6 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
     image.add_argument("--init-image", type=Path, help="start from this image (img2img)")
     image.add_argument("--strength", type=float, default=0.75, help="how much of the init image to repaint")
     image.add_argument("--threads", type=int, default=0, help="CPU threads (default: physical cores)")
+    image.add_argument("--precision", choices=PRECISIONS, default=None,
+                       help="number format: auto, fp32, bf16 or fp16 (CUDA); default: from settings. "
+                            "The same seed gives the same pixels with the same precision and device")
 
     speech = modalities.add_parser("speech", help="speak a text with a Piper or VITS voice", parents=below)
     speech.add_argument("text")
@@ -210,13 +217,17 @@ def generate_image(args) -> int:
                            strength=args.strength, previews=False)
     model_dirs = [str(library.layout.models), *settings.model_dirs]  # configs for single-file models
     job = Job("image", request, str(args.model), title="cli", context={
-        "n_threads": hardware.threads_from_setting(args.threads or settings.cpu_threads), "model_dirs": model_dirs})
+        "n_threads": hardware.threads_from_setting(args.threads or settings.cpu_threads), "model_dirs": model_dirs,
+        "precision": args.precision or settings.image_precision})
     outcome, code = _run_job(run_image_job, job, library, settings)
     if outcome is None:
         return code
     for item in outcome.items:
         print(item.path)
-        print(f"[generation {item.generation_id} · seed {item.seed} · {item.seconds:.1f} s]", file=sys.stderr)
+        print(f"[generation {item.generation_id} · seed {item.seed} · {item.precision} · {item.seconds:.1f} s]",
+              file=sys.stderr)
+    for note in dict.fromkeys(n for item in outcome.items for n in item.notes):  # once, not per image
+        print(f"[{note}]", file=sys.stderr)
     return 0
 
 
@@ -314,18 +325,34 @@ def _open_image(path: Path):
     return open_image(path)
 
 
-def _open_library(data_dir):
+def _open_library(data_dir, rebuild_if_damaged: bool = False):
     """The library for a command, after the same recovery as the window's start (only what
-    dead processes left is touched), or None after saying why it cannot be opened."""
+    dead processes left is touched), or None after saying why it cannot be opened. With
+    rebuild_if_damaged (the person asked for a repair) a damaged database is set aside and
+    a fresh one adopts the files."""
     from desktop import settings as settings_io
     from desktop.core.error_text import describe
     from desktop.store.library import Library
+    from desktop.store.rebuild import DamagedLibraryError, set_aside_and_rebuild
 
+    data_dir = data_dir or settings_io.load().resolved_data_dir()
     try:
-        library = Library(data_dir or settings_io.load().resolved_data_dir())
+        library = Library(data_dir)
+    except DamagedLibraryError as exc:
+        if not rebuild_if_damaged:
+            print(describe(exc), file=sys.stderr)
+            return None
+        try:
+            library, rebuilt = set_aside_and_rebuild(data_dir)
+        except Exception as failure:  # noqa: BLE001 - e.g. another process uses the folder
+            print(describe(failure), file=sys.stderr)
+            return None
+        print(rebuilt.summary())
     except Exception as exc:  # noqa: BLE001 - e.g. a library from a newer Atelier
         print(describe(exc), file=sys.stderr)
         return None
+    if library.read_only:
+        print(f"[{library.read_only_note()}]", file=sys.stderr)
     try:
         report = library.recover_after_crash()
     except Exception as exc:  # noqa: BLE001 - e.g. the database is busy: recovery waits for the next start
@@ -347,7 +374,7 @@ def export_command(args) -> int:
     try:
         entries = collect(library, collection=args.collection)
         title = args.collection or "Atelier gallery"
-        result = export_gallery(library.layout, args.out, entries, fmt, title)
+        result = export_gallery(library, args.out, entries, fmt, title)
     except Exception as exc:  # noqa: BLE001 - every failure becomes a message
         print(describe(exc), file=sys.stderr)
         return 1
@@ -366,13 +393,14 @@ def import_command(args) -> int:
     if library is None:
         return 1
     try:
-        result = import_gallery(library, args.path)
+        result = import_gallery(library, args.path, merge=args.merge)
     except Exception as exc:  # noqa: BLE001 - every failure becomes a message
         print(describe(exc), file=sys.stderr)
         return 1
     finally:
         library.close()
-    print(f"{result.imported} imported, {result.duplicates} already in the library")
+    kept = "merged" if args.merge else "left as they were"
+    print(f"{result.imported} imported, {result.duplicates} already in the library ({kept})")
     return 0
 
 
@@ -381,7 +409,7 @@ def check_command(args) -> int:
     from desktop.core.error_text import describe
     from desktop.store import integrity
 
-    library = _open_library(args.data_dir)
+    library = _open_library(args.data_dir, rebuild_if_damaged=args.repair)
     if library is None:
         return 1
     try:

@@ -36,6 +36,36 @@ def connect(path: Path | str, *, migrate: bool = True) -> sqlite3.Connection:
     return conn
 
 
+class StaleReadOnlyError(UserFacingError):
+    """A read-only library whose schema this app would have to upgrade first."""
+
+
+def connect_read_only(path: Path) -> sqlite3.Connection:
+    """Open a library whose folder cannot be written: browsing, searching and exporting work,
+    nothing is changed. `immutable` is the fallback where SQLite cannot even create the WAL's
+    shared-memory file beside the database."""
+    uri = Path(path).resolve().as_uri()
+    for options in ("mode=ro", "mode=ro&immutable=1"):
+        conn = sqlite3.connect(f"{uri}?{options}", uri=True, timeout=BUSY_TIMEOUT_S, check_same_thread=False,
+                               isolation_level=None)
+        try:
+            version = schema_version(conn)
+            break
+        except sqlite3.OperationalError:
+            conn.close()
+    else:
+        raise sqlite3.OperationalError(f"unable to open database file {path}")
+    conn.row_factory = sqlite3.Row
+    if version != SCHEMA_VERSION:
+        conn.close()
+        if version > SCHEMA_VERSION:
+            raise NewerSchemaError(f"The library at {path} was created by a newer version of Atelier; "
+                                   "update Atelier to open it.")
+        raise StaleReadOnlyError(f"The library at {path} is read-only and was made by an older Atelier; open it "
+                                 "once from a folder you can write to, so this version can bring it up to date.")
+    return conn
+
+
 def is_busy(exc: sqlite3.OperationalError) -> bool:
     """Another connection (often another Atelier process) holds the database: worth waiting for."""
     text = str(exc).lower()

@@ -55,7 +55,8 @@ def check(store) -> IntegrityReport:
     the app's writer thread); the folder scan runs on the calling thread."""
     def read(library):
         conn = library.conn
-        sync_terms(conn)  # search's word list catches up with the index (cheap, idempotent)
+        if not library.read_only:
+            sync_terms(conn)  # search's word list catches up with the index (cheap, idempotent)
         rows = conn.execute("SELECT a.generation_id, a.path, g.trashed_at IS NOT NULL FROM assets a"
                             " JOIN generations g ON g.id = a.generation_id").fetchall()
         ok = conn.execute("PRAGMA quick_check").fetchone()[0] == "ok"

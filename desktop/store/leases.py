@@ -47,6 +47,17 @@ class Lease:
         self.path.unlink(missing_ok=True)
 
 
+class NoLease:
+    """Stands in for a lease where none can be written (a read-only library folder): such a
+    process changes nothing, so nobody needs to know it is alive."""
+
+    def __init__(self):
+        self.token = f"{os.getpid()}-00000000"
+
+    def release(self) -> None:
+        pass
+
+
 def token_of(name: str) -> str | None:
     """The owner token at the start of `name` ("<pid>-<hex>..."), or None."""
     parts = name.split("-", 2)
@@ -75,7 +86,10 @@ def live_tokens(folder: Path) -> set[str]:
             else:
                 dead = False
         if dead:
-            path.unlink(missing_ok=True)
+            try:
+                path.unlink(missing_ok=True)
+            except OSError:  # a read-only library folder: nothing to tidy there
+                pass
         else:
             live.add(token)
     return live

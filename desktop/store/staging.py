@@ -12,12 +12,16 @@ from desktop.store.asset_files import remove_path
 
 
 def register(library, path: Path, purpose: str = "export") -> None:
+    if library.read_only:  # nothing can be recorded; such a process changes nothing in the library
+        return
     library.conn.execute("INSERT OR REPLACE INTO staging (path, owner, purpose, created_at) VALUES (?, ?, ?, ?)",
                          (str(path), library.lease.token, purpose, time.time()))
 
 
 def release(library, path: Path) -> None:
     """The work is finished or cleaned up by its owner: forget it."""
+    if library.read_only:
+        return
     library.conn.execute("DELETE FROM staging WHERE path=?", (str(path),))
 
 

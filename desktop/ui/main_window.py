@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QListWidget, QListWidge
 
 from desktop import APP_NAME, __version__
 from desktop.paths import resources_dir
-from desktop.workers.relay import CallbackRelay
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +34,6 @@ class MainWindow(QMainWindow):
         self.settings, self.theme, self.services = settings, theme, None
         self._painted = False
         self.installEventFilter(self)
-        self._relay = CallbackRelay(self)
         self.setWindowTitle(APP_NAME)
         self.setWindowIcon(QIcon(str(resources_dir() / "atelier.svg")))
         self.setAcceptDrops(True)
@@ -84,12 +82,14 @@ class MainWindow(QMainWindow):
         services.models.model_added.connect(self._on_model_added)
         services.models.add_refused.connect(self._on_model_refused)
         services.models.problems_found.connect(self._on_model_problems)
-        services.store.opened.add_done_callback(self._library_opened)
         from desktop.ui.integrity_prompt import IntegrityPrompt
+        from desktop.ui.library_state_prompt import LibraryStatePrompt
 
+        self.library_state = LibraryStatePrompt(services, self)
         self.integrity = IntegrityPrompt(services, self)
         library = self.panels["library"]
         self.integrity.repaired.connect(lambda: library.reload(choices=True))
+        self.library_state.rebuilt.connect(lambda _report: library.reload(choices=True))
         library.reuse_requested.connect(self.reuse_generation)
         library.image_prompt_requested.connect(self.use_as_image_prompt)
 
@@ -171,14 +171,6 @@ class MainWindow(QMainWindow):
             log.warning("Model skipped: %s: %s", problem.path, problem.message)
         names = ", ".join(Path(p.path).name for p in problems[:3])
         self.statusBar().showMessage(f"Skipped {len(problems)} unusable model file(s): {names} (details in the log)", 15000)
-
-    def _library_opened(self, future) -> None:
-        # Runs on the writer thread: only hand the message to the GUI thread.
-        if future.exception() is not None:
-            self._relay.post(self._show_library_error, str(future.exception()))
-
-    def _show_library_error(self, message: str) -> None:
-        QMessageBox.critical(self, "Library unavailable", message)
 
     # -- settings and geometry --------------------------------------------------------------
 

@@ -24,15 +24,34 @@ class StoreWriter(QObject):
         self._relay = CallbackRelay(self)
         self._thread_id: int | None = None
         self._library: Library | None = None
+        self._data_dir = Path(data_dir)
         self._closed = False
         # Opening (and migrating) runs on the writer thread too, queued before any other call;
         # a failure (e.g. a newer schema) is reported by every later call.
         self.opened: Future = self._executor.submit(self._open, Path(data_dir))
 
-    def _open(self, data_dir: Path) -> dict:
+    def _open(self, data_dir: Path):
+        """The start-up recovery's report (desktop/store/recovery.py)."""
         self._thread_id = threading.get_ident()
         self._library = Library(data_dir)
         return self._library.recover_after_crash()
+
+    @property
+    def read_only(self) -> bool:
+        return self._library is not None and self._library.read_only
+
+    def read_only_note(self) -> str:
+        return self._library.read_only_note() if self._library is not None else ""
+
+    def rebuild(self, on_done: Callable[[Any], None], on_error: Callable[[BaseException], None]) -> Future:
+        """Set a damaged database aside and start a fresh one that adopts the files (the
+        person agreed); on_done(RebuildReport) on the caller's thread."""
+        def run():
+            from desktop.store.rebuild import set_aside_and_rebuild
+
+            self._library, report = set_aside_and_rebuild(self._data_dir)
+            return report
+        return self._submit(run, on_done, on_error)
 
     def _run(self, fn: Callable[[Library], Any]) -> Any:
         if self._library is None:
@@ -49,12 +68,15 @@ class StoreWriter(QObject):
                on_error: Callable[[BaseException], None] | None = None) -> Future:
         """Run fn(library) on the writer; on_done(result) / on_error(exc) run on the caller's
         (GUI) thread. After close (late signals during shutdown) nothing runs."""
+        return self._submit(lambda: self._run(fn), on_done, on_error)
+
+    def _submit(self, work: Callable[[], Any], on_done, on_error) -> Future:
         if self._closed:
             log.debug("Library closed; dropped a late request")
             future: Future = Future()
             future.cancel()
             return future
-        future = self._executor.submit(self._run, fn)
+        future = self._executor.submit(work)
 
         def finished(f: Future) -> None:
             exc = f.exception()
