@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from desktop.core import request_checks as checks
 from desktop.core.errors import UserFacingError
 
 AUDIO_FORMATS = {"wav": (".wav", "audio/wav"), "flac": (".flac", "audio/flac"), "ogg": (".ogg", "audio/ogg")}
@@ -27,16 +28,18 @@ class SpeechRequest:
     file_format: str = "wav"
 
     def validate(self) -> None:
+        checks.text("The text", self.text)
         if not self.text.strip():
             raise UserFacingError("There is no text to speak: type or paste some first.")
         if len(self.text) > MAX_SPEECH_CHARS:
             raise UserFacingError(f"The text is {len(self.text):,} characters; up to {MAX_SPEECH_CHARS:,} are spoken "
                                   "in one go. Split it into parts.")
-        if self.length_scale is not None and not 0.1 <= self.length_scale <= 5.0:
-            raise UserFacingError(f"Length scale must be between 0.1 and 5 (got {self.length_scale}).")
+        if self.length_scale is not None:
+            checks.in_range("Length scale", self.length_scale, 0.1, 5.0)
         for name, value in (("Noise scale", self.noise_scale), ("Noise width", self.noise_w)):
-            if value is not None and not 0.0 <= value <= 2.0:
-                raise UserFacingError(f"{name} must be between 0 and 2 (got {value}).")
+            if value is not None:
+                checks.in_range(name, value, 0.0, 2.0)
+        checks.seed(self.seed, checks.TORCH_SEED_MAX)
         _check_format(self.file_format)
 
     def params(self) -> dict:
@@ -55,15 +58,13 @@ class MusicRequest:
     file_format: str = "wav"
 
     def validate(self) -> None:
+        checks.text("The prompt", self.prompt)
         if not self.prompt.strip():
             raise UserFacingError("Describe the music first (for example “calm piano with soft rain”).")
-        if not 0.5 <= self.duration_s <= MAX_MUSIC_SECONDS:
-            raise UserFacingError(f"Duration must be between 0.5 and {MAX_MUSIC_SECONDS:.0f} seconds "
-                                  f"(got {self.duration_s}).")
-        if not 0.0 <= self.guidance <= 20.0:
-            raise UserFacingError(f"Guidance must be between 0 and 20 (got {self.guidance}).")
-        if not 0.05 <= self.temperature <= 3.0:
-            raise UserFacingError(f"Temperature must be between 0.05 and 3 (got {self.temperature}).")
+        checks.in_range("Duration", self.duration_s, 0.5, MAX_MUSIC_SECONDS, " seconds")
+        checks.in_range("Guidance", self.guidance, 0.0, 20.0)
+        checks.in_range("Temperature", self.temperature, 0.05, 3.0)
+        checks.seed(self.seed, checks.TORCH_SEED_MAX)
         _check_format(self.file_format)
 
     def params(self) -> dict:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from desktop.core import request_checks as checks
 from desktop.core.errors import UserFacingError
 
 MIN_SIDE, MAX_SIDE = 64, 2048
 MAX_STEPS, MAX_BATCH = 150, 16
+MAX_GUIDANCE = 30.0
 FILE_FORMATS = {"PNG": (".png", "image/png"), "JPEG": (".jpg", "image/jpeg"), "WEBP": (".webp", "image/webp")}
 
 
@@ -29,17 +31,27 @@ class ImageRequest:
     file_format: str = "PNG"  # PNG, JPEG or WEBP; metadata travels in each
 
     def validate(self) -> None:
+        checks.text("The prompt", self.prompt)
+        checks.text("The negative prompt", self.negative)
         for name, side in (("Width", self.width), ("Height", self.height)):
+            # The range first: -1 is "not positive", not "not a multiple of 8".
+            if isinstance(side, bool) or not isinstance(side, int) or not MIN_SIDE <= side <= MAX_SIDE:
+                kind = "positive: " if isinstance(side, int) and side <= 0 else ""
+                raise UserFacingError(f"{name} must be {kind}between {MIN_SIDE} and {MAX_SIDE} pixels, "
+                                      f"a multiple of 8 (got {side}).")
             if side % 8:
-                raise UserFacingError(f"{name} must be a multiple of 8 (got {side}); try {side // 8 * 8 or 8}.")
-            if not MIN_SIDE <= side <= MAX_SIDE:
-                raise UserFacingError(f"{name} must be between {MIN_SIDE} and {MAX_SIDE} pixels (got {side}).")
+                low, high = side // 8 * 8, side // 8 * 8 + 8
+                hint = " or ".join(str(v) for v in (low, high) if MIN_SIDE <= v <= MAX_SIDE)
+                raise UserFacingError(f"{name} must be a multiple of 8 (got {side}); try {hint}.")
         if not 1 <= self.steps <= MAX_STEPS:
             raise UserFacingError(f"Steps must be between 1 and {MAX_STEPS} (got {self.steps}).")
         if not 1 <= self.batch <= MAX_BATCH:
             raise UserFacingError(f"Batch count must be between 1 and {MAX_BATCH} (got {self.batch}).")
+        checks.in_range("Guidance", self.guidance, 0.0, MAX_GUIDANCE)
+        checks.finite("Strength", self.strength)
         if self.init_image is not None and not 0.0 < self.strength <= 1.0:
             raise UserFacingError(f"Strength must be above 0 and at most 1 (got {self.strength}).")
+        checks.seed(self.seed, checks.TORCH_SEED_MAX, count=self.batch)
         if self.file_format not in FILE_FORMATS:
             raise UserFacingError(f"Images are saved as {', '.join(FILE_FORMATS)} (got {self.file_format}).")
         if self.mask is not None and self.init_image is None:
@@ -57,3 +69,4 @@ class GeneratedImage:
     image: object             # PIL image
     seed: int
     seconds: float
+    notes: list[str] = field(default_factory=list)   # e.g. the prompt was cut to what the model reads

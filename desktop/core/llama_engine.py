@@ -63,6 +63,7 @@ class LlamaTextEngine:
 
     def generate(self, request: TextRequest, progress: ProgressCallback,
                  cancel: threading.Event) -> TextResult:
+        request.validate()  # seeds are uint32 in llama.cpp: a larger one would wrap silently
         sampling = request.sampling
         seed = sampling.seed if sampling.seed >= 0 else random.randrange(2**31)
         prompt_tokens, dropped, stops = self._prompt_tokens(request)
@@ -239,6 +240,9 @@ def _kv_cache_bytes(header: GGUFHeader, n_ctx: int) -> int:
 def _load_llama(path: str, header: GGUFHeader, **options):
     import llama_cpp
 
+    from desktop.core import llama_logs
+
+    llama_logs.route()
     try:
         return llama_cpp.Llama(
             model_path=path, n_ctx=options["n_ctx"], n_threads=options["n_threads"],

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from desktop.core import request_checks as checks
+from desktop.core.errors import UserFacingError
+
 CHAT, COMPLETION = "chat", "completion"
 
 
@@ -25,6 +28,22 @@ class Sampling:
     seed: int = -1  # -1: a fresh random seed, recorded with the result
     stop: list[str] = field(default_factory=list)
 
+    def validate(self) -> None:
+        checks.in_range("Temperature", self.temperature, 0.0, 5.0)
+        checks.in_range("Top-p", self.top_p, 0.0, 1.0)
+        checks.in_range("Min-p", self.min_p, 0.0, 1.0)
+        checks.in_range("Repeat penalty", self.repeat_penalty, 0.0, 10.0)
+        if self.repeat_penalty == 0:  # llama.cpp divides logits by it
+            raise UserFacingError("Repeat penalty must be above 0 (1 turns it off).")
+        for name, value in (("Top-k", self.top_k), ("Max tokens", self.max_tokens)):
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise UserFacingError(f"{name} must be a whole number (got {value!r}).")
+        if self.top_k < 0:
+            raise UserFacingError(f"Top-k must be 0 (all tokens) or more (got {self.top_k}).")
+        checks.seed(self.seed, checks.LLAMA_SEED_MAX)
+        for stop in self.stop:
+            checks.text("A stop string", stop)
+
     def as_params(self) -> dict:
         return asdict(self)
 
@@ -35,6 +54,16 @@ class TextRequest:
     messages: list[ChatMessage] = field(default_factory=list)  # chat mode
     prompt: str = ""                                            # completion mode
     sampling: Sampling = field(default_factory=Sampling)
+
+    def validate(self) -> None:
+        """Refuse what no model can run, naming the field (the text job calls it before a
+        row is written, the engine before it samples)."""
+        if self.mode not in (CHAT, COMPLETION):
+            raise UserFacingError(f"Mode must be {CHAT} or {COMPLETION} (got {self.mode!r}).")
+        checks.text("The prompt", self.prompt)
+        for message in self.messages:
+            checks.text("The system prompt" if message.role == "system" else "The message", message.content)
+        self.sampling.validate()
 
     def display_prompt(self) -> str:
         """The text that stands for this request in the library (and its search index)."""

@@ -51,6 +51,7 @@ def model_hash(store: StoreAccess, model_path: str) -> str:
 
 def run_text_job(job: Job, cache: ModelCache, store: StoreAccess, progress: ProgressCallback) -> TextOutcome:
     request: TextRequest = job.request
+    request.validate()  # before the model loads or a row is written
     options = job.context
     conversation_id = options.get("conversation_id")
     engine = load_text_engine(cache, job.model_path, options.get("n_ctx", 4096), options.get("n_threads", 1))
