@@ -114,6 +114,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.verbose:
+        from desktop.core import llama_logs
+
+        llama_logs.echo_to_stderr = True
     if args.command is None:
         from desktop import app
 
@@ -134,7 +138,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def generate_text(args) -> int:
-    from desktop import logging_setup
     from desktop import settings as settings_io
     from desktop.core import builtin_models, hardware
     from desktop.core.error_text import describe
@@ -154,7 +157,6 @@ def generate_text(args) -> int:
     library = _open_library(args.data_dir)
     if library is None:
         return 1
-    logging_setup.setup(library.layout.logs)
     sampling = Sampling(temperature=args.temperature, top_p=args.top_p, top_k=args.top_k,
                         repeat_penalty=args.repeat_penalty, max_tokens=args.max_tokens,
                         seed=args.seed, stop=args.stop)
@@ -353,6 +355,10 @@ def _open_library(data_dir, rebuild_if_damaged: bool = False):
         return None
     if library.read_only:
         print(f"[{library.read_only_note()}]", file=sys.stderr)
+    else:
+        from desktop import logging_setup
+
+        logging_setup.setup(library.layout.logs)  # recovery and engines log to the library's file
     try:
         report = library.recover_after_crash()
     except Exception as exc:  # noqa: BLE001 - e.g. the database is busy: recovery waits for the next start

@@ -176,3 +176,14 @@ def test_generate_text_with_the_data_dir_after_the_subcommand_records_there(tmp_
     conn = sqlite3.connect(tmp_path / "data" / "library.sqlite3")
     assert conn.execute("SELECT status FROM generations").fetchall() == [("done",)]
     conn.close()
+
+
+def test_llama_cpp_log_lines_reach_stderr_only_with_verbose(tmp_path, gemma_gguf):
+    """The built-in Gemma makes llama.cpp log its cache layout while loading."""
+    quiet = run_cli("generate", "text", "def f(n):", "--max-tokens", "2", "--data-dir", str(tmp_path / "d"),
+                    tmp_path=tmp_path)
+    assert quiet.returncode == 0, quiet.stderr
+    assert "llama_" not in quiet.stderr and quiet.stderr.startswith("[generation 1 ")
+    loud = run_cli("--verbose", "generate", "text", "def f(n):", "--max-tokens", "2", "--data-dir",
+                   str(tmp_path / "d"), tmp_path=tmp_path)
+    assert loud.returncode == 0 and "llama_context" in loud.stderr
