@@ -113,6 +113,7 @@ class Services(QObject):
             "n_threads": hardware.threads_from_setting(self.settings.get("cpu_threads")),
             "n_ctx": self.settings.get("context_length"),
             "model_dirs": [str(p) for p in self._model_folders()],
+            "precision": self.settings.get("image_precision"),
         }
 
     def submit(self, job: Job) -> Job:

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from desktop import paths
+from desktop.core.precision import PRECISIONS
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,10 @@ class Settings:
     # Loaded models are kept under this many MiB; 0 means half the machine's RAM.
     memory_budget_mib: int = 0
     theme: str = "system"
+    # Number format of image models: "auto" (fp16 on CUDA; bf16 on CPUs with native bf16;
+    # else fp32), "fp32", "bf16" or "fp16" (CUDA). The same seed gives the same pixels only
+    # with the same precision and device, so images record the one they ran in.
+    image_precision: str = "auto"
     context_length: int = 4096
     last_text_model: str = ""
     last_code_model: str = ""
@@ -69,6 +74,8 @@ def load(path: Path | None = None) -> Settings:
             setattr(settings, key, value)
     if settings.theme not in THEMES:
         settings.theme = "system"
+    if settings.image_precision not in PRECISIONS:
+        settings.image_precision = "auto"
     return settings
 
 

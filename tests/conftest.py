@@ -105,3 +105,16 @@ def services(qtbot, data_dir, tiny_chat_gguf, tiny_gguf):
     yield svc
     svc.shutdown()
     assert not svc.inference.thread.isRunning(), "the inference thread outlived shutdown"
+
+
+@pytest.fixture(params=["bf16", "fp32"], ids=["cpu-with-native-bf16", "cpu-without-bf16"])
+def cpu_precision(request, monkeypatch) -> str:
+    """Run a test as on a CPU with native bf16 (where the automatic precision is bf16) and
+    as on one without (fp32), whatever this machine's flags: both paths run everywhere.
+    Returns the precision the app should pick."""
+    from desktop.core import hardware
+
+    real = hardware.cpu_has_native_bf16
+    monkeypatch.setattr(hardware, "cpu_has_native_bf16",
+                        lambda cpuinfo=None: real(cpuinfo) if cpuinfo is not None else request.param == "bf16")
+    return request.param

@@ -36,7 +36,7 @@ def tiny_sd_inpaint(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def engine(tiny_sd):
-    return DiffusionEngine(tiny_sd, n_threads=2)
+    return DiffusionEngine(tiny_sd, n_threads=2, precision="fp32")  # the same on every machine
 
 
 def request(**kw):
@@ -45,11 +45,14 @@ def request(**kw):
     return ImageRequest(**values)
 
 
-def test_same_seed_gives_the_same_pixels_as_a_plain_diffusers_call(engine, tiny_sd):
+def test_same_seed_gives_the_same_pixels_as_a_plain_diffusers_call(tiny_sd, cpu_precision):
     import torch
     from diffusers import StableDiffusionPipeline
 
+    engine = DiffusionEngine(tiny_sd, n_threads=2)
+    assert engine.precision == cpu_precision
     made = engine.generate(request(negative="blurry"), lambda p: None, threading.Event(), seed=42)
+    # The reference runs in the dtype the app chose: bf16 and fp32 differ by a few levels.
     plain = StableDiffusionPipeline.from_pretrained(tiny_sd, dtype=engine.dtype)
     plain.set_progress_bar_config(disable=True)
     expected = plain("a red cube on a table", negative_prompt="blurry", num_inference_steps=3,
@@ -192,7 +195,7 @@ def test_truncated_and_absurd_images_are_refused(tmp_path):
     assert open_image(whole).size == (256, 256)
 
 
-def test_sdxl_text_to_image_matches_plain_diffusers_and_does_img2img(tmp_path):
+def test_sdxl_text_to_image_matches_plain_diffusers_and_does_img2img(tmp_path, cpu_precision):
     import torch
     from diffusers import StableDiffusionXLPipeline
 
@@ -202,7 +205,7 @@ def test_sdxl_text_to_image_matches_plain_diffusers_and_does_img2img(tmp_path):
     folder = write_tiny_sdxl(tmp_path / "tiny-sdxl")
     assert diffusion_registry.inspect(folder).family == "SDXL"
     engine = DiffusionEngine(folder, n_threads=2)
-    assert engine.is_sdxl
+    assert engine.is_sdxl and engine.precision == cpu_precision
     made = engine.generate(request(steps=2), lambda p: None, threading.Event(), seed=8)
     plain = StableDiffusionXLPipeline.from_pretrained(folder, dtype=engine.dtype)
     plain.set_progress_bar_config(disable=True)
@@ -243,29 +246,36 @@ def test_previews_use_a_local_tiny_autoencoder_when_there_is_one(tmp_path, tiny_
     assert plain.preview_decoder is None
 
 
-def test_dtype_follows_the_hardware():
+def test_dtype_follows_the_hardware_unless_a_precision_is_chosen(cpu_precision):
     import torch
 
     from desktop.core import hardware
     from desktop.core.diffusion_engine import pick_dtype
 
-    assert pick_dtype("cuda") == torch.float16
     assert hardware.cpu_has_native_bf16("flags : fpu sse2 avx2 avx512f amx_bf16 amx_tile")
+    assert hardware.cpu_has_native_bf16("flags : fpu sse2 avx2 avx512f avx512_bf16")
     assert not hardware.cpu_has_native_bf16("flags : fpu sse2 avx2 avx512f")
-    assert pick_dtype("cpu") == (torch.bfloat16 if hardware.cpu_has_native_bf16() else torch.float32)
+    assert pick_dtype("cuda") == torch.float16
+    assert pick_dtype("cpu") == {"bf16": torch.bfloat16, "fp32": torch.float32}[cpu_precision]
+    assert pick_dtype("cpu", "fp32") == torch.float32 and pick_dtype("cpu", "bf16") == torch.bfloat16
+    assert pick_dtype("cuda", "fp32") == torch.float32
+    with pytest.raises(UserFacingError, match="fp16 runs on CUDA GPUs only.*Automatic, fp32 or bf16"):
+        pick_dtype("cpu", "fp16")
+    with pytest.raises(UserFacingError, match="Precision must be one of auto, fp32, bf16, fp16"):
+        pick_dtype("cpu", "fp64")
 
 
-def test_single_file_checkpoints_load_with_a_borrowed_configuration(tmp_path, tiny_sd):
+def test_single_file_checkpoints_load_with_a_borrowed_configuration(tmp_path, tiny_sd, cpu_precision):
     import torch
     from diffusers import StableDiffusionPipeline
 
     from desktop.core import diffusion_registry
     from ldm_layout import write_single_file
 
-    reference = StableDiffusionPipeline.from_pretrained(tiny_sd, dtype=torch.float32)
     models = tmp_path / "models"
     models.mkdir()
-    checkpoint = write_single_file(reference, models / "my-finetune.safetensors")
+    checkpoint = write_single_file(StableDiffusionPipeline.from_pretrained(tiny_sd, dtype=torch.float32),
+                                   models / "my-finetune.safetensors")
     # The registry lists it beside the diffusers folders it can borrow a configuration from.
     (models / "tiny-sd").symlink_to(tiny_sd, target_is_directory=True)
     listed = {Path(m.path).name: m.family for m in diffusion_registry.scan([models], include_hf_cache=False)[0]}
@@ -273,7 +283,10 @@ def test_single_file_checkpoints_load_with_a_borrowed_configuration(tmp_path, ti
     with pytest.raises(ModelFileError, match="needs the configuration of a diffusers SD 1.x model"):
         DiffusionEngine(checkpoint, n_threads=2, config_candidates=[])
     engine = DiffusionEngine(checkpoint, n_threads=2, config_candidates=diffusion_registry.config_folders([models]))
+    assert engine.precision == cpu_precision
     made = engine.generate(request(), lambda p: None, threading.Event(), seed=21)
+    # The same weights in the dtype the app chose (the checkpoint was written in fp32).
+    reference = StableDiffusionPipeline.from_pretrained(tiny_sd, dtype=engine.dtype)
     reference.set_progress_bar_config(disable=True)
     expected = reference("a red cube on a table", num_inference_steps=3, guidance_scale=5.0, width=64, height=64,
                          generator=torch.Generator("cpu").manual_seed(21)).images[0]

@@ -7,10 +7,13 @@ Pickle-based weights are never loaded: folders must hold .safetensors weights.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
+from desktop.core import precision as precisions
 from desktop.core.engine import ProgressCallback
 from desktop.core.errors import Cancelled, ModelFileError, UserFacingError
 from desktop.core.image_request import GeneratedImage, ImageRequest
@@ -20,16 +23,45 @@ PICKLE_SUFFIXES = (".ckpt", ".bin", ".pt", ".pth", ".pkl")
 SMALL_GPU_BYTES = 8 * 1024**3
 
 
-def pick_dtype(device: str):
-    """fp16 on CUDA; bf16 on CPUs that compute it natively; fp32 otherwise (CPU half
-    precision is slow or unsupported for most ops)."""
-    import torch
+def pick_dtype(device: str, choice: str = precisions.AUTO):
+    """The torch dtype for a precision choice on `device` (see core/precision.py)."""
+    return precisions.torch_dtype(precisions.resolve(choice, device))
 
-    from desktop.core.hardware import cpu_has_native_bf16
 
-    if device == "cuda":
-        return torch.float16
-    return torch.bfloat16 if cpu_has_native_bf16() else torch.float32
+# Logged when a prompt is longer than CLIP's 77 tokens, with the whole cut-off text (100 KB
+# for a 100,000-character prompt): the engine reports the cut once, as a note, instead.
+_TRUNCATION_WARNINGS = ("The following part of your input was truncated",
+                        "Token indices sequence length is longer")
+
+
+class _TruncationFilter(logging.Filter):
+    def __init__(self):
+        super().__init__()
+        self.seen = False
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if str(record.msg).startswith(_TRUNCATION_WARNINGS):
+            self.seen = True
+            return False
+        return True
+
+
+@contextmanager
+def _truncation_caught(pipe):
+    """Silence the truncation warnings of this pipeline's modules and of the tokenizer for
+    one call only (other warnings still show); yields the filter that saw them."""
+    names = {cls.__module__ for cls in type(pipe).__mro__ if cls.__module__.startswith("diffusers")}
+    loggers = [logging.getLogger(n) for n in sorted(names)] + [logging.getLogger("transformers.tokenization_utils_base")]
+    catcher = _TruncationFilter()
+    for logger in loggers:
+        logger.addFilter(catcher)
+    try:
+        yield catcher
+    finally:
+        for logger in loggers:
+            logger.removeFilter(catcher)
+
+
 # Display name -> (diffusers scheduler class, extra config)
 SCHEDULERS = {
     "Euler": ("EulerDiscreteScheduler", {}),
@@ -67,7 +99,8 @@ class DiffusionEngine:
     modality = "image"
 
     def __init__(self, model_path: str | Path, *, n_threads: int = 1, device: str | None = None,
-                 preview_folders: list[Path] = (), config_candidates: list[Path] = ()):
+                 preview_folders: list[Path] = (), config_candidates: list[Path] = (),
+                 precision: str = precisions.AUTO):
         import torch
         from diffusers import AutoPipelineForText2Image
         from diffusers.utils import logging as diffusers_logging
@@ -79,7 +112,8 @@ class DiffusionEngine:
         self.n_threads = n_threads
         torch.set_num_threads(n_threads)
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-        self.dtype = pick_dtype(self.device)
+        self.precision = precisions.resolve(precision, self.device)  # "fp32", "bf16" or "fp16"
+        self.dtype = precisions.torch_dtype(self.precision)
         started = time.perf_counter()
         try:
             if path.is_file():
@@ -201,8 +235,17 @@ class DiffusionEngine:
                              strength=request.strength, width=request.width, height=request.height)
             if request.kind == "inpaint":
                 arguments["mask_image"] = request.mask.convert("L").resize((request.width, request.height))
-        with torch.inference_mode():
+        with torch.inference_mode(), _truncation_caught(pipe) as truncation:
             image = pipe(**arguments).images[0]
+            notes = [self._truncation_note(pipe, request.prompt)] if truncation.seen else []
         if cancel.is_set():
             raise Cancelled()
-        return GeneratedImage(image=image, seed=seed, seconds=time.perf_counter() - started)
+        return GeneratedImage(image=image, seed=seed, seconds=time.perf_counter() - started, notes=notes)
+
+    @staticmethod
+    def _truncation_note(pipe, prompt: str) -> str:
+        tokenizer = getattr(pipe, "tokenizer", None) or pipe.tokenizer_2  # an SDXL refiner has only the second
+        limit = tokenizer.model_max_length
+        count = len(tokenizer(prompt).input_ids)
+        return (f"The prompt is {count} tokens long; this model reads the first {limit}, "
+                "so the rest had no effect.")

@@ -33,6 +33,8 @@ class ImageItem:
     path: Path
     seed: int
     seconds: float
+    precision: str = ""
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -41,16 +43,16 @@ class ImageOutcome:
 
 
 def load_image_engine(cache: ModelCache, model_path: str, n_threads: int,
-                      model_dirs: list[Path] = ()) -> DiffusionEngine:
+                      model_dirs: list[Path] = (), precision: str = "auto") -> DiffusionEngine:
     resolved = str(Path(model_path).resolve())
-    key = ("image", resolved, n_threads)
+    key = ("image", resolved, n_threads, precision)
     for stale in [k for k in cache.keys() if k[:2] == key[:2] and k != key]:
         cache.unload(stale)
 
     def load() -> DiffusionEngine:
         candidates = diffusion_registry.config_folders(list(model_dirs)) if Path(resolved).is_file() else []
         return DiffusionEngine(resolved, n_threads=n_threads, preview_folders=list(model_dirs),
-                               config_candidates=candidates)
+                               config_candidates=candidates, precision=precision)
 
     return cache.get(key, load)
 
@@ -59,7 +61,8 @@ def run_image_job(job: Job, cache: ModelCache, store: StoreAccess, progress: Pro
     request: ImageRequest = job.request
     request.validate()
     engine = load_image_engine(cache, job.model_path, job.context.get("n_threads", 1),
-                               [Path(p) for p in job.context.get("model_dirs", [])])
+                               [Path(p) for p in job.context.get("model_dirs", [])],
+                               job.context.get("precision", "auto"))
     model_name = Path(engine.model_path).name
     model_hash = folder_fingerprint(Path(engine.model_path))
     base_seed = request.seed if request.seed >= 0 else random.randrange(2**31)
@@ -73,7 +76,7 @@ def run_image_job(job: Job, cache: ModelCache, store: StoreAccess, progress: Pro
                                  strength=request.strength if request.init_image is not None else None,
                                  model_name=model_name, model_hash=model_hash)
         new = NewGeneration(modality="image", kind=request.kind, prompt=request.prompt,
-                            negative=request.negative, params=_params(request, index), model_name=model_name,
+                            negative=request.negative, params=_params(request, index, engine), model_name=model_name,
                             model_path=engine.model_path, model_sha256=model_hash, seed=seed)
         generation_id = call_patiently(store, lambda lib: lib.generations.start(new), progress)
 
@@ -84,26 +87,36 @@ def run_image_job(job: Job, cache: ModelCache, store: StoreAccess, progress: Pro
         def make(generation_id=generation_id, seed=seed, settings=settings, step=step):
             made = engine.generate(request, step, job.cancel, seed)
             details = {"settings": settings.as_dict(), "kind": request.kind, "generation_id": generation_id,
-                       "scheduler": type(engine.pipeline(request.kind).scheduler).__name__, "versions": _versions()}
+                       "scheduler": type(engine.pipeline(request.kind).scheduler).__name__, "versions": _versions(),
+                       "precision": engine.precision, "device": engine.device}
             return made, encode_image(made.image, request.file_format, settings, details)
 
         made, data = run_recorded(store, generation_id, make)
         suffix, mime = FILE_FORMATS[request.file_format]
         relative = f"assets/{dt.date.today():%Y/%m/%d}/{generation_id:08d}-{seed}{suffix}"
         asset = AssetMeta(planned_file(root, relative, data), mime, made.image.width, made.image.height)
-        commit_finished(store, FinishedWork(generation_id, stats={"seconds": round(made.seconds, 3)}, seed=seed,
+        commit_finished(store, FinishedWork(generation_id, stats=_stats(made, engine), seed=seed,
                                             assets=[asset]), [data], progress)
-        outcome.items.append(ImageItem(generation_id, asset.file.path, seed, made.seconds))
+        outcome.items.append(ImageItem(generation_id, asset.file.path, seed, made.seconds, engine.precision,
+                                       made.notes))
     return outcome
 
 
-def _params(request: ImageRequest, index: int) -> dict:
-    """What made the image; settings that do not apply (strength without an image) are left out."""
+def _params(request: ImageRequest, index: int, engine: DiffusionEngine) -> dict:
+    """What made the image; settings that do not apply (strength without an image) are left out.
+    The precision and device belong here: the same seed gives the same pixels only with both."""
     values = {"steps": request.steps, "guidance": request.guidance, "width": request.width,
               "height": request.height, "scheduler": request.scheduler, "batch_index": index,
               "batch": request.batch, "strength": request.strength if request.init_image is not None else None,
-              "file_format": request.file_format}
+              "file_format": request.file_format, "precision": engine.precision, "device": engine.device}
     return {key: value for key, value in values.items() if value is not None}
+
+
+def _stats(made, engine: DiffusionEngine) -> dict:
+    stats = {"seconds": round(made.seconds, 3), "precision": engine.precision}
+    if made.notes:
+        stats["notes"] = made.notes
+    return stats
 
 
 def _versions() -> dict:

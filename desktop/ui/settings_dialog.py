@@ -1,4 +1,5 @@
-"""Settings: data folder, model folders, CPU threads, context length, memory, theme."""
+"""Settings: data folder, model folders, CPU threads, context length, memory, image
+precision, theme."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog
                                QSpinBox, QVBoxLayout)
 
 from desktop.core import hardware
+from desktop.core.precision import PRECISIONS
 from desktop.settings import THEMES
 from desktop.ui.layouts import as_widget
 
@@ -66,6 +68,14 @@ class SettingsDialog(QDialog):
         self.memory.setValue(settings.get("memory_budget_mib"))
         form.addRow("Memory for loaded models", self.memory)
 
+        self.precision = QComboBox()
+        for name in PRECISIONS:
+            self.precision.addItem(_precision_label(name), name)
+        self.precision.setCurrentIndex(max(0, self.precision.findData(settings.get("image_precision"))))
+        self.precision.setToolTip("The same seed gives the same pixels only with the same precision and "
+                                  "device; every image records the one it ran in.")
+        form.addRow("Image precision", self.precision)
+
         self.theme = QComboBox()
         for theme in THEMES:
             self.theme.addItem({"system": "Follow the system"}.get(theme, theme.capitalize()), theme)
@@ -96,5 +106,15 @@ class SettingsDialog(QDialog):
         s.set("cpu_threads", self.threads.value())
         s.set("context_length", self.context.value())
         s.set("memory_budget_mib", self.memory.value())
+        s.set("image_precision", self.precision.currentData())
         s.set("theme", self.theme.currentData())
+
+
+def _precision_label(name: str) -> str:
+    if name == "auto":  # CUDA is not probed here: that would import torch on the GUI thread
+        cpu = "bf16" if hardware.cpu_has_native_bf16() else "fp32"
+        return f"Automatic (fp16 on a CUDA GPU; {cpu} on this CPU)"
+    return {"fp32": "fp32 (full precision; the reference)",
+            "bf16": "bf16 (half the memory; fast only on CPUs with native bf16)",
+            "fp16": "fp16 (CUDA GPUs only)"}[name]
 
