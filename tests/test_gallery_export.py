@@ -37,7 +37,7 @@ def library(tmp_path):
 def test_zip_export_has_files_with_metadata_manifests_and_html(tmp_path, library):
     out = tmp_path / "gallery.zip"
     seen = []
-    result = export_gallery(library.layout, out, collect(library), "zip", progress=lambda d, t: seen.append((d, t)))
+    result = export_gallery(library, out, collect(library), "zip", progress=lambda d, t: seen.append((d, t)))
     assert (result.items, result.files) == (4, 3) and seen[-1] == (4, 4)
     with zipfile.ZipFile(out) as z:
         names = set(z.namelist())
@@ -54,7 +54,7 @@ def test_zip_export_has_files_with_metadata_manifests_and_html(tmp_path, library
 
 def test_folder_export_of_a_collection(tmp_path, library):
     out = tmp_path / "holiday"
-    export_gallery(library.layout, out, collect(library, collection="Holiday"), "folder")
+    export_gallery(library, out, collect(library, collection="Holiday"), "folder")
     manifest = json.loads((out / "manifest.json").read_text())
     assert [i["modality"] for i in manifest["items"]] == ["image", "text"]
     assert (out / manifest["items"][0]["file"]).exists()
@@ -66,11 +66,11 @@ def test_cancelled_or_clashing_exports_leave_nothing(tmp_path, library):
     cancel = threading.Event()
     out = tmp_path / "g.zip"
     with pytest.raises(Cancelled):
-        export_gallery(library.layout, out, collect(library), "zip", progress=lambda d, t: cancel.set(), cancel=cancel)
+        export_gallery(library, out, collect(library), "zip", progress=lambda d, t: cancel.set(), cancel=cancel)
     assert not out.exists() and not list(tmp_path.glob(".export-*")) and not list(tmp_path.glob("*.partial"))
     out.write_text("keep me")
     with pytest.raises(UserFacingError, match="already exists"):
-        export_gallery(library.layout, out, collect(library), "zip")
+        export_gallery(library, out, collect(library), "zip")
     assert out.read_text() == "keep me"
 
 
@@ -93,7 +93,7 @@ def test_export_then_import_round_trip_and_duplicates(tmp_path, library):
     library.items.set_rating([3], 4)
     library.items.add_tag([1], "beach")
     out = tmp_path / "gallery.zip"
-    export_gallery(library.layout, out, collect(library), "zip")
+    export_gallery(library, out, collect(library), "zip")
     fresh = Library(tmp_path / "fresh")
     result = import_gallery(fresh, out)
     assert (result.imported, result.duplicates) == (4, 0)
@@ -114,7 +114,7 @@ def test_damaged_or_foreign_archives_are_refused(tmp_path, library):
     from desktop.store.gallery_import import import_gallery
 
     out = tmp_path / "g.zip"
-    export_gallery(library.layout, out, collect(library), "zip")
+    export_gallery(library, out, collect(library), "zip")
     tampered = tmp_path / "tampered.zip"
     with zipfile.ZipFile(out) as src, zipfile.ZipFile(tampered, "w") as dst:
         for item in src.infolist():
@@ -142,7 +142,7 @@ def test_cli_import(tmp_path, library, capsys):
     from desktop.cli import main
 
     out = tmp_path / "g.zip"
-    export_gallery(library.layout, out, collect(library), "zip")
+    export_gallery(library, out, collect(library), "zip")
     assert main(["--data-dir", str(tmp_path / "other"), "import", str(out)]) == 0
     assert "4 imported, 0 already" in capsys.readouterr().out
     assert main(["--data-dir", str(tmp_path / "other"), "import", str(tmp_path / "missing.zip")]) == 1

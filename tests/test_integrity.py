@@ -93,19 +93,22 @@ def test_sigkill_in_the_middle_of_an_export_leaves_the_library_whole(tmp_path):
         def progress(done, total):
             if done == 5:
                 print("exporting", flush=True)
-        export_gallery(lib.layout, {str(out)!r}, entries, "zip", progress=progress)
+        export_gallery(lib, {str(out)!r}, entries, "zip", progress=progress)
         print("finished", flush=True)
     """)
     process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     assert process.stdout.readline().strip() == "exporting"
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=10)
+    staged = list(out.parent.iterdir())  # staged beside the destination, never in the library
+    assert [p.name for p in staged] == [p.name for p in out.parent.glob("gallery.zip.*.partial")] != []
     library = Library(data)
-    assert any(library.layout.temp.iterdir())  # the export's staging was left behind
+    assert not any(library.layout.temp.iterdir())
+    assert integrity.check(library).leftovers.staging == staged  # reported before it is cleaned
     recovered = library.recover_after_crash()
-    assert recovered.temp_files_removed >= 1 and not any(library.layout.temp.iterdir())
+    assert recovered.staging_removed == 1
     assert library.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert [g.id for g in library.generations.recent(100)] == sorted(ids, reverse=True)
-    assert integrity.check(library).missing_files == []
+    assert integrity.check(library).clean
     assert not out.exists() and list(out.parent.iterdir()) == []  # nothing half-written where the user looks
     library.close()

@@ -269,7 +269,7 @@ def test_save_and_import_galleries_from_the_panel_with_progress_and_cancel(qtbot
     library = Library(other)
     library.items.add_to_collection(library.items.create_collection("Seaside"), other_ids["image"][:2])
     gallery = tmp_path / "other.zip"
-    export_gallery(library.layout, gallery, collect(library, other_ids["image"] + other_ids["text"][:1]), "zip")
+    export_gallery(library, gallery, collect(library, other_ids["image"] + other_ids["text"][:1]), "zip")
     library.close()
     panel.transfer.import_(gallery)
     qtbot.waitUntil(lambda: len(messages) == 2, timeout=20000)

@@ -1,27 +1,51 @@
 """Saving galleries: a selection or a collection written as a folder or a .zip with the
 files (their metadata is already embedded), a manifest in JSON and CSV, and a static HTML
-page to browse them. Runs off the GUI thread with progress and cancel."""
+page to browse them. Runs off the GUI thread with progress and cancel.
+
+Nothing is written in the library's folder, so saving to another disk works when the
+library's disk is full (which is when people export to free space): a zip is streamed
+straight into `<out>.<hex>.partial` beside the destination, a folder is built in a
+`<out>.<hex>.partial/` folder there, and either is renamed to `out` when complete. The
+partial name is registered as staging (desktop/store/staging.py) before it is created,
+so if the process dies the next start of any Atelier process removes it.
+
+manifest.json is strict JSON (non-finite numbers become null); manifest.csv neutralises
+cells a spreadsheet would run as a formula.
+"""
 
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
+import logging
+import math
 import os
-import shutil
-import tempfile
+import secrets
+import sqlite3
 import threading
 import zipfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, TextIO
 
 from desktop.core.errors import Cancelled, UserFacingError
-from desktop.store import gallery_html
+from desktop.store import gallery_html, staging
+from desktop.store.asset_files import remove_path
+from desktop.store.patience import call_when_free
 
+log = logging.getLogger(__name__)
 MANIFEST_VERSION = 1
 CSV_FIELDS = ["id", "modality", "kind", "prompt", "negative", "model_name", "seed", "created_at", "file",
               "sha256", "favorite", "rating"]
+# OWASP's CSV-injection advice: a text cell starting with one of these is prefixed with '.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Formats that are compressed already: stored as they are, deflating them again only costs time.
+COMPRESSED = {".png", ".jpg", ".jpeg", ".webp", ".gif", ".mp3", ".ogg", ".opus", ".flac", ".m4a", ".mp4",
+              ".webm", ".mkv", ".zip", ".gz"}
+CHUNK = 1 << 20
 
 
 @dataclass
@@ -49,92 +73,171 @@ def collect(library, generation_ids: list[int] | None = None, collection: str | 
         g = library.generations.get(gid)
         if g is None or g.status != "done" or g.trashed_at is not None:
             continue  # a trashed item is on its way out, and its file is in the trash
+        assets = conn.execute("SELECT path, sha256, mime, size_bytes, width, height, duration_s FROM assets"
+                              " WHERE generation_id=? ORDER BY id", (gid,)).fetchall()
         entries.append({
             "id": g.id, "modality": g.modality, "kind": g.kind, "prompt": g.prompt, "negative": g.negative,
             "output_text": g.output_text, "params": g.params, "model_name": g.model_name,
             "model_sha256": g.model_sha256, "seed": g.seed, "created_at": g.created_at,
             "favorite": bool(g.favorite), "rating": g.rating, "tags": library.items.tags_of(g.id),
-            "collections": library.items.collections_of(g.id),
-            "assets": [dict(a) for a in g.assets],
+            "collections": library.items.collections_of(g.id), "assets": [dict(a) for a in assets],
         })
     return entries
 
 
-def export_gallery(layout, out: Path, entries: list[dict], fmt: str = "zip", title: str = "Atelier gallery",
+def export_gallery(store, out: Path, entries: list[dict], fmt: str = "zip", title: str = "Atelier gallery",
                    progress: Callable[[int, int], None] = lambda done, total: None,
                    cancel: threading.Event | None = None) -> ExportResult:
-    """Write the gallery; a cancelled or failed export leaves nothing at `out`."""
+    """`store.call(fn)` runs fn(library) where its connection lives (a Library, or the app's
+    writer thread). A cancelled, failed or killed export leaves nothing at `out`."""
     if fmt not in ("zip", "folder"):
         raise UserFacingError("Export as a zip or a folder.")
     out = Path(out)
-    if out.exists():
+    if out.exists() or out.is_symlink():
         raise UserFacingError(f"{out} already exists; choose a new name so nothing is overwritten.")
+    if not out.parent.is_dir():
+        raise UserFacingError(f"The folder {out.parent} does not exist; choose another place to save the gallery.")
     cancel = cancel or threading.Event()
-    # Staged inside the library's tmp/ folder, which start-up empties after a crash; the
-    # finished gallery is moved into place in one step.
-    layout.temp.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix="export-", dir=layout.temp))
-    staging = work / "gallery"
+    entries = [_finite(entry) for entry in entries]  # copies: the caller's entries stay as they were
+    root = store.call(lambda lib: lib.layout.root)
+    partial = out.with_name(f"{out.name}.{secrets.token_hex(4)}.partial")
+    registered = _register(store, partial)
     try:
-        files = 0
-        for index, entry in enumerate(entries):
-            if cancel.is_set():
-                raise Cancelled()
-            for asset in entry["assets"]:
-                source = layout.root / asset["path"]
-                name = f"files/{entry['id']:08d}-{Path(asset['path']).name}"
-                (staging / name).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(source, staging / name)
-                asset["file"] = name
-                files += 1
-            entry["file"] = entry["assets"][0]["file"] if entry["assets"] else None
-            progress(index + 1, len(entries))
-        staging.mkdir(parents=True, exist_ok=True)
-        manifest = {"format": "atelier-gallery", "version": MANIFEST_VERSION, "title": title, "items": entries}
-        (staging / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
-        (staging / "manifest.csv").write_text(_csv(entries), encoding="utf-8", newline="")
-        (staging / "index.html").write_text(gallery_html.render(title, entries), encoding="utf-8")
-        finished = staging
-        if fmt == "zip":
-            finished = work / "gallery.zip"
-            with zipfile.ZipFile(finished, "w", zipfile.ZIP_DEFLATED) as archive:
-                for path in sorted(staging.rglob("*")):
-                    if cancel.is_set():
-                        raise Cancelled()
-                    if path.is_file():
-                        archive.write(path, path.relative_to(staging).as_posix())
-        _move_into_place(finished, out)
+        with (_ZipWriter if fmt == "zip" else _FolderWriter)(partial) as writer:
+            files = 0
+            for index, entry in enumerate(entries):
+                if cancel.is_set():
+                    raise Cancelled()
+                for asset in entry["assets"]:
+                    name = f"files/{entry['id']:08d}-{Path(asset['path']).name}"
+                    source = root / asset["path"]
+                    if not source.is_file():
+                        raise UserFacingError(f"{asset['path']} is missing from the library folder, so the gallery "
+                                              "was not saved; run the library check (Tools, or main.py check).")
+                    writer.add_file(source, name, cancel)
+                    asset["file"] = name
+                    files += 1
+                entry["file"] = entry["assets"][0]["file"] if entry["assets"] else None
+                progress(index + 1, len(entries))
+            with writer.text("manifest.json") as handle:
+                _write_manifest(handle, title, entries)
+            with writer.text("manifest.csv") as handle:
+                _write_csv(handle, entries)
+            with writer.text("index.html") as handle:
+                handle.write(gallery_html.render(title, entries))
+        if out.exists():
+            raise UserFacingError(f"{out} appeared while the gallery was being saved; nothing was overwritten.")
+        os.replace(partial, out)  # one folder, so one rename: `out` is complete or absent
         return ExportResult(out, len(entries), files)
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+            raise UserFacingError(f"There is not enough free space in {out.parent} for this gallery; nothing was "
+                                  "saved. Free some space there or choose another place.") from exc
+        raise
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        remove_path(partial)
+        if registered:
+            call_when_free(store, lambda lib: staging.release(lib, partial))
 
 
-def _move_into_place(finished: Path, out: Path) -> None:
-    """One rename when the library and the destination share a disk; otherwise a copy
-    under a temporary name beside the destination, renamed when complete."""
+def _register(store, partial: Path) -> bool:
+    """Record the partial name before it exists. A library whose own disk is full may not
+    take even this row; the export still goes ahead (its partial name says what it is)."""
     try:
-        os.replace(finished, out)
-        return
-    except OSError:
-        pass
-    partial = out.with_name(out.name + ".partial")
-    try:
-        if finished.is_dir():
-            shutil.copytree(finished, partial)
-        else:
-            shutil.copyfile(finished, partial)
-        os.replace(partial, out)
-    finally:
-        if partial.is_dir():
-            shutil.rmtree(partial, ignore_errors=True)
-        else:
-            partial.unlink(missing_ok=True)
+        call_when_free(store, lambda lib: staging.register(lib, partial))
+        return True
+    except sqlite3.OperationalError as exc:
+        log.warning("Exporting without a staging record for %s (%s)", partial, exc)
+        return False
 
 
-def _csv(entries: list[dict]) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS, extrasaction="ignore")
+class _ZipWriter:
+    def __init__(self, path: Path):
+        self.archive = zipfile.ZipFile(path, "x", zipfile.ZIP_DEFLATED)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.archive.close()
+        return False
+
+    def add_file(self, source: Path, name: str, cancel: threading.Event) -> None:
+        info = zipfile.ZipInfo.from_file(source, name, strict_timestamps=False)
+        info.compress_type = zipfile.ZIP_STORED if source.suffix.lower() in COMPRESSED else zipfile.ZIP_DEFLATED
+        with open(source, "rb") as src, self.archive.open(info, "w", force_zip64=info.file_size > 1 << 30) as dst:
+            _copy(src, dst, cancel)
+
+    @contextmanager
+    def text(self, name: str):
+        with self.archive.open(name, "w", force_zip64=True) as raw:
+            handle = io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="")
+            yield handle
+            handle.flush()
+            handle.detach()
+
+
+class _FolderWriter:
+    def __init__(self, path: Path):
+        path.mkdir()
+        self.path = path
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        return False
+
+    def add_file(self, source: Path, name: str, cancel: threading.Event) -> None:
+        target = self.path / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(source, "rb") as src, open(target, "xb") as dst:
+            _copy(src, dst, cancel)
+
+    @contextmanager
+    def text(self, name: str):
+        with open(self.path / name, "x", encoding="utf-8", errors="replace", newline="") as handle:
+            yield handle
+
+
+def _copy(src, dst, cancel: threading.Event) -> None:
+    """In chunks, so a long video can be cancelled in the middle."""
+    while chunk := src.read(CHUNK):
+        dst.write(chunk)
+        if cancel.is_set():
+            raise Cancelled()
+
+
+def _write_manifest(handle: TextIO, title: str, entries: list[dict]) -> None:
+    """One item per line, written as it goes: a large gallery never sits in memory twice."""
+    handle.write(f'{{"format": "atelier-gallery", "version": {MANIFEST_VERSION}, '
+                 f'"title": {json.dumps(title, ensure_ascii=False)}, "items": [\n')
+    for index, entry in enumerate(entries):
+        handle.write(("," if index else "") + json.dumps(entry, ensure_ascii=False, allow_nan=False) + "\n")
+    handle.write("]}\n")
+
+
+def _write_csv(handle: TextIO, entries: list[dict]) -> None:
+    writer = csv.DictWriter(handle, fieldnames=CSV_FIELDS, extrasaction="ignore")
     writer.writeheader()
     for entry in entries:
-        writer.writerow({**entry, "sha256": entry["assets"][0]["sha256"] if entry["assets"] else ""})
-    return buffer.getvalue()
+        row = {**entry, "sha256": entry["assets"][0]["sha256"] if entry["assets"] else ""}
+        writer.writerow({key: _cell(row.get(key)) for key in CSV_FIELDS})
+
+
+def _cell(value):
+    """Text a spreadsheet would read as a formula is kept as text; numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _finite(value):
+    """A copy in which NaN and ±Infinity are null: strict JSON has no such numbers."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(item) for item in value]
+    return value

@@ -1,55 +1,101 @@
-"""Importing a saved gallery (.zip or folder): every member is checked before anything is
-written, files are verified against their sha256, items already in the library (same
-file hash) are recognised and not duplicated, and collections, tags, favourites and
-ratings come back."""
+"""Importing a saved gallery (.zip or folder).
+
+Nothing is written until the archive's members (desktop/store/archive_safety.py) and the
+whole manifest (desktop/store/gallery_manifest.py) have been checked, so a bad gallery
+changes nothing. Then, item by item, each file is streamed into a temp file in the
+library while its sha256 is computed, and one short transaction records the item with
+its files. That transaction also serialises imports running in other processes or
+threads: each one re-checks there whether the item arrived meanwhile.
+
+A file is never left without its row. Its final name is registered as staging
+(desktop/store/staging.py) before it is moved into place and forgotten in the same
+transaction that records its row: a failure moves it back out (then removes it), and a
+kill leaves a record whose dead owner the next start of any Atelier process cleans up.
+
+An item already in the library (the same file; for text, the same words made at the same
+moment) is skipped and counted. With `merge`, what the gallery adds to it is kept: its
+tags and collections, its favourite mark, and its rating when the item has none.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import json
+import os
+import re
+import secrets
+import tempfile
 import threading
 import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Callable
+from typing import BinaryIO, Callable
 
 from desktop.core.errors import Cancelled, UserFacingError
-from desktop.store.archive_safety import checked_members
-from desktop.store.asset_files import write_atomically
+from desktop.store import archive_safety, staging
+from desktop.store.asset_files import TEMP_PREFIX, WrittenFile
 from desktop.store.fts import remember_terms
+from desktop.store.gallery_manifest import GalleryAsset, GalleryItem, ManifestReader
 from desktop.store.generations import AssetMeta, transaction
+from desktop.store.patience import call_when_free
+
+FOLDER = "assets/imported"
 
 
 @dataclass
 class ImportResult:
     imported: int
-    duplicates: int
+    duplicates: int          # already in the library: skipped, or merged when `merged`
+    merged: bool = False
+
+
+@dataclass
+class _Staged:
+    asset: GalleryAsset
+    temp: Path               # the verified copy, in the library's folder under a temp name
+    size: int
+    relative: str = ""       # its final name, chosen and registered just before the commit
 
 
 class _Source:
-    """Reads members of a zip (after the safety check) or of a folder (inside it only)."""
+    """Members of a zip (after the safety checks) or files of a folder (inside it only)."""
 
-    def __init__(self, path: Path):
-        self.path = path
-        self.zip = None
-        if zipfile.is_zipfile(path):
-            self.zip = zipfile.ZipFile(path)
-            self.names = {m.filename for m in checked_members(self.zip)}
+    def __init__(self, path: Path, free_bytes: int):
+        self.path, self.zip = path, None
+        if path.is_file() and zipfile.is_zipfile(path):
+            self.zip = archive_safety.open_archive(path)
+            members = archive_safety.checked_members(self.zip, free_bytes)
+            self.members = {m.filename: m for m in members if not m.is_dir()}
+            self.label = f"manifest.json in {path.name}"
         elif path.is_dir():
             self.root = path.resolve()
+            self.label = str(path / "manifest.json")
         else:
             raise UserFacingError(f"{path.name} is neither a gallery .zip nor a gallery folder.")
+        if not self.has("manifest.json"):
+            self.close()
+            raise UserFacingError(f"{path.name} is not an Atelier gallery (it has no manifest.json). Import a "
+                                  "gallery that Atelier saved (a .zip, or the folder holding its manifest.json).")
 
-    def read(self, name: str) -> bytes:
+    def has(self, name: str) -> bool:
+        return name in self.members if self.zip is not None else self._file(name).is_file()
+
+    def size(self, name: str) -> int:
+        return self.members[name].file_size if self.zip is not None else self._file(name).stat().st_size
+
+    def open(self, name: str) -> BinaryIO:
+        return self.zip.open(self.members[name]) if self.zip is not None else open(self._file(name), "rb")
+
+    def copy(self, name: str, out: BinaryIO, cancel: threading.Event) -> tuple[str, int]:
         if self.zip is not None:
-            if name not in self.names:
-                raise UserFacingError(f"The gallery lists {name} but does not contain it.")
-            return self.zip.read(name)
+            return archive_safety.copy_member(self.zip, self.members[name], out, cancel)
+        return archive_safety.copy_file(self._file(name), out, cancel)
+
+    def _file(self, name: str) -> Path:
         target = (self.root / PurePosixPath(name)).resolve()
-        if not target.is_relative_to(self.root) or target.is_symlink():
+        if not target.is_relative_to(self.root):
             raise UserFacingError(f"The gallery refers outside its folder ({name}); it was not imported.")
-        return target.read_bytes()
+        return target
 
     def close(self) -> None:
         if self.zip is not None:
@@ -57,94 +103,188 @@ class _Source:
 
 
 def import_gallery(store, path: Path, progress: Callable[[int, int], None] = lambda d, t: None,
-                   cancel: threading.Event | None = None) -> ImportResult:
+                   cancel: threading.Event | None = None, merge: bool = False) -> ImportResult:
     """`store.call(fn)` runs fn(library) where the library's connection lives (a Library
-    itself, or the app's writer thread): files are read, verified and written here, and
+    itself, or the app's writer thread): files are read, verified and copied here, and
     only the short database steps go to the store."""
     cancel = cancel or threading.Event()
-    root = store.call(lambda lib: lib.layout.root)
-    source = _Source(Path(path))
+    root, token = store.call(lambda lib: (lib.layout.root, lib.lease.token))
+    path = Path(path)
+    source = _Source(path, archive_safety.free_space(root))
     try:
-        try:
-            manifest = json.loads(source.read("manifest.json"))
-        except (UserFacingError, OSError, KeyError, ValueError):
-            raise UserFacingError("This is not an Atelier gallery (no readable manifest.json).") from None
-        if manifest.get("format") != "atelier-gallery" or not isinstance(manifest.get("items"), list):
-            raise UserFacingError("This is not an Atelier gallery (unknown manifest format).")
-        imported = duplicates = 0
-        items = manifest["items"]
-        for index, entry in enumerate(items):
+        reader = ManifestReader(lambda: source.open("manifest.json"), source.label)
+        needed = 0
+
+        def check(item: GalleryItem) -> None:
+            nonlocal needed
             if cancel.is_set():
                 raise Cancelled()
-            files = _verified_files(source, entry)
-            existing = store.call(lambda lib: _existing(lib, entry, files))
-            if existing is not None:
-                store.call(lambda lib: _curate(lib, existing, entry))
-                duplicates += 1
-            else:
-                metas = [_write(root, asset, data) for asset, data in files]
-                store.call(lambda lib: _insert(lib, entry, metas))
+            for asset in item.assets:
+                if not source.has(asset.file):
+                    raise UserFacingError(f"{path.name} lists {asset.file} but does not contain it; "
+                                          "the gallery is incomplete and was not imported.")
+                needed += source.size(asset.file)
+
+        total = reader.scan(check).count  # the whole manifest is checked before anything is written
+        archive_safety.ensure_space(needed, archive_safety.free_space(root))
+        imported = duplicates = 0
+        for item in reader.items():
+            if cancel.is_set():
+                raise Cancelled()
+            if _import_item(store, source, root, token, item, merge, cancel):
                 imported += 1
-            progress(index + 1, len(items))
-        return ImportResult(imported, duplicates)
+            else:
+                duplicates += 1
+            progress(imported + duplicates, total)
+        return ImportResult(imported, duplicates, merge)
     finally:
         source.close()
 
 
-def _verified_files(source: _Source, entry: dict) -> list[tuple[dict, bytes]]:
-    files = []
-    for asset in entry.get("assets", []):
-        data = source.read(asset["file"])
-        if hashlib.sha256(data).hexdigest() != asset.get("sha256"):
-            raise UserFacingError(f"{asset['file']} does not match its recorded checksum; the gallery is damaged.")
-        files.append((asset, data))
-    return files
+def _import_item(store, source: _Source, root: Path, token: str, item: GalleryItem, merge: bool,
+                 cancel: threading.Event) -> bool:
+    """True when the item was added, False when it was already in the library."""
+    existing = call_when_free(store, lambda lib: _existing(lib, item))
+    if existing is not None:  # known before copying anything
+        if merge:
+            call_when_free(store, lambda lib: _merge(lib, existing, item))
+        return False
+    staged: list[_Staged] = []
+    added = False
+    try:
+        for asset in item.assets:
+            staged.append(_stage(source, root, token, asset, cancel))
+        if staged:
+            call_when_free(store, lambda lib: _plan(lib, root, staged))
+        added = call_when_free(store, lambda lib: _commit(lib, root, item, staged, merge))
+        return added
+    finally:
+        for entry in staged:
+            entry.temp.unlink(missing_ok=True)  # gone already when it was moved into place
+        if not added and any(entry.relative for entry in staged):  # the commit forgets them itself
+            call_when_free(store, lambda lib: [staging.release(lib, root / e.relative) for e in staged if e.relative])
 
 
-def _existing(library, entry: dict, files) -> int | None:
+def _stage(source: _Source, root: Path, token: str, asset: GalleryAsset, cancel: threading.Event) -> _Staged:
+    """Copy one file into the library under a temp name (recovery removes it if we die),
+    verifying its checksum on the way."""
+    folder = root / FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{token}-", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            digest, size = source.copy(asset.file, out, cancel)
+            out.flush()
+            os.fsync(out.fileno())
+        if digest != asset.sha256:
+            raise UserFacingError(f"{asset.file} does not match its recorded checksum; the gallery is damaged.")
+        os.chmod(temp, 0o644)  # mkstemp makes files private; library files are ordinary files
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    return _Staged(asset, Path(temp), size)
+
+
+def _plan(library, root: Path, staged: list[_Staged]) -> None:
+    """Choose each file's final name and register it, in one transaction, so no two
+    importers ever choose the same name and a kill after this is cleaned up."""
+    with transaction(library.conn):
+        for entry in staged:
+            name = _safe_name(PurePosixPath(entry.asset.file).name)
+            relative = f"{FOLDER}/{entry.asset.sha256[:16]}-{name}"
+            while _taken(library, root, relative):
+                relative = f"{FOLDER}/{entry.asset.sha256[:16]}-{secrets.token_hex(4)}-{name}"
+            staging.register(library, root / relative, "import")
+            entry.relative = relative
+
+
+def _commit(library, root: Path, item: GalleryItem, staged: list[_Staged], merge: bool) -> bool:
+    """Under the write lock: record the item with its files, unless it arrived meanwhile."""
+    conn, placed = library.conn, []
+    with transaction(conn):
+        existing = _existing(library, item)
+        if existing is not None:
+            if merge:
+                _merge(library, existing, item)
+            return False
+        try:
+            for entry in staged:
+                os.replace(entry.temp, root / entry.relative)
+                placed.append(entry)
+            _insert(library, item, [_meta(root, entry) for entry in staged])
+            for entry in staged:
+                staging.release(library, root / entry.relative)
+        except BaseException:
+            for entry in reversed(placed):  # back under its temp name: the caller removes it
+                try:
+                    os.replace(root / entry.relative, entry.temp)
+                except OSError:
+                    (root / entry.relative).unlink(missing_ok=True)
+            raise
+    return True
+
+
+def _existing(library, item: GalleryItem) -> int | None:
     conn = library.conn
-    if files:  # the same file is the same item
-        row = conn.execute("SELECT generation_id FROM assets WHERE sha256=?", (files[0][0]["sha256"],)).fetchone()
-    else:      # text has no file: the same words made at the same moment
+    if item.assets:  # the same file is the same item
+        row = conn.execute("SELECT generation_id FROM assets WHERE sha256=?", (item.assets[0].sha256,)).fetchone()
+    else:            # text has no file: the same words made at the same moment
         row = conn.execute("SELECT id FROM generations WHERE status='done' AND prompt=? AND output_text=?"
-                           " AND created_at=?", (entry.get("prompt", ""), entry.get("output_text", ""),
-                                                 entry.get("created_at"))).fetchone()
+                           " AND created_at IS ?", (item.prompt, item.output_text, item.created_at)).fetchone()
     return row[0] if row else None
 
 
-def _write(root: Path, asset: dict, data: bytes) -> AssetMeta:
-    # Named by content, so an import interrupted and run again writes the same file.
-    name = PurePosixPath(asset["file"]).name
-    written = write_atomically(root, f"assets/imported/{asset['sha256'][:16]}-{name}", data)
-    return AssetMeta(written, asset.get("mime", "application/octet-stream"), asset.get("width"),
-                     asset.get("height"), asset.get("duration_s"))
+def _insert(library, item: GalleryItem, metas: list[AssetMeta]) -> None:
+    conn, now = library.conn, time.time()
+    cursor = conn.execute(
+        "INSERT INTO generations (modality, kind, prompt, negative, output_text, params, model_name,"
+        " model_sha256, seed, status, created_at, started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?,"
+        " 'done', ?, ?, ?)",
+        (item.modality, item.kind, item.prompt, item.negative, item.output_text,
+         json.dumps(item.params, allow_nan=False), item.model_name, item.model_sha256, item.seed,
+         item.created_at if item.created_at is not None else now, now, now))
+    generation_id = cursor.lastrowid
+    remember_terms(conn, item.prompt, item.negative)
+    library.generations.finish(generation_id, output_text=item.output_text, seed=item.seed, assets=metas)
+    _curate(library, generation_id, item, replace_rating=True)
 
 
-def _insert(library, entry: dict, metas: list[AssetMeta]) -> None:
-    conn = library.conn
-    with transaction(conn):
-        cursor = conn.execute(
-            "INSERT INTO generations (modality, kind, prompt, negative, output_text, params, model_name,"
-            " model_sha256, seed, status, created_at, started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?,"
-            " 'done', ?, ?, ?)",
-            (entry.get("modality", "image"), entry.get("kind", ""), entry.get("prompt", ""), entry.get("negative", ""),
-             entry.get("output_text", ""), json.dumps(entry.get("params", {})), entry.get("model_name", ""),
-             entry.get("model_sha256", ""), entry.get("seed"), entry.get("created_at", time.time()), time.time(),
-             time.time()))
-        generation_id = cursor.lastrowid
-        remember_terms(conn, entry.get("prompt", ""), entry.get("negative", ""))
-        library.generations.finish(generation_id, output_text=entry.get("output_text", ""),
-                                   seed=entry.get("seed"), assets=metas)
-        _curate(library, generation_id, entry)
+def _merge(library, generation_id: int, item: GalleryItem) -> None:
+    with transaction(library.conn):
+        _curate(library, generation_id, item, replace_rating=False)
 
 
-def _curate(library, generation_id: int, entry: dict) -> None:
+def _curate(library, generation_id: int, item: GalleryItem, replace_rating: bool) -> None:
+    """Adds only: tags, collections and a favourite mark; the rating when asked or missing."""
     items = library.items
-    if entry.get("favorite"):
+    if item.favorite:
         items.set_favorite([generation_id], True)
-    if entry.get("rating"):
-        items.set_rating([generation_id], int(entry["rating"]))
-    for tag in entry.get("tags", []):
+    if item.rating is not None and (replace_rating or _rating(library, generation_id) is None):
+        items.set_rating([generation_id], item.rating)
+    for tag in item.tags:
         items.add_tag([generation_id], tag)
-    for name in entry.get("collections", []):
+    for name in item.collections:
         items.add_to_collection(items.create_collection(name), [generation_id])
+
+
+def _rating(library, generation_id: int) -> int | None:
+    return library.conn.execute("SELECT rating FROM generations WHERE id=?", (generation_id,)).fetchone()[0]
+
+
+def _meta(root: Path, entry: _Staged) -> AssetMeta:
+    asset = entry.asset
+    written = WrittenFile(root / entry.relative, entry.relative, asset.sha256, entry.size)
+    return AssetMeta(written, asset.mime, asset.width, asset.height, asset.duration_s)
+
+
+def _taken(library, root: Path, relative: str) -> bool:
+    path = root / relative
+    return (path.exists()
+            or library.conn.execute("SELECT 1 FROM assets WHERE path=?", (relative,)).fetchone() is not None
+            or library.conn.execute("SELECT 1 FROM staging WHERE path=?", (str(path),)).fetchone() is not None)
+
+
+def _safe_name(name: str) -> str:
+    """A file name any file system accepts, whatever the archive called it."""
+    return re.sub(r"[^A-Za-z0-9._-]", "_", name)[-100:].lstrip(".") or "file"
+

@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QThreadPool, Signal
-from PySide6.QtWidgets import QFileDialog, QProgressDialog
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog
 
 from desktop.core.errors import Cancelled
 from desktop.core.error_text import describe
@@ -51,10 +51,10 @@ class GalleryTransfer(QObject):
     def export(self, out: Path, fmt: str, ids: list[int] | None = None, collection: str | None = None) -> None:
         from desktop.store.gallery_export import collect, export_gallery
 
-        layout, title = self.services.layout, collection or "Atelier gallery"
+        store, title = self.services.store, collection or "Atelier gallery"
 
         def write(entries, progress, cancel):
-            result = export_gallery(layout, out, entries, fmt, title, progress, cancel)
+            result = export_gallery(store, out, entries, fmt, title, progress, cancel)
             return f"Saved {result.items} item(s) to {result.path}."
 
         self.services.store.submit(lambda lib: collect(lib, ids, collection),
@@ -70,17 +70,36 @@ class GalleryTransfer(QObject):
         else:
             path, _ = QFileDialog.getOpenFileName(self.parent_widget, "Import a gallery", str(Path.home()),
                                                   f"{ZIP_FILTER};;All files (*)")
-        if path:
-            self.import_(Path(path))
+        if not path:
+            return
+        merge = self.ask_merge()
+        if merge is not None:
+            self.import_(Path(path), merge)
 
-    def import_(self, path: Path) -> None:
+    def ask_merge(self) -> bool | None:
+        """What to do with items the Library already has: leave them (the default), merge the
+        gallery's tags, collections, favourite and rating into them, or not import (None)."""
+        box = QMessageBox(QMessageBox.Icon.Question, "Import a gallery",
+                          "Items of this gallery that are already in the Library:", parent=self.parent_widget)
+        box.setInformativeText("Leave them as they are, or add the gallery's tags, collections and favourite "
+                               "marks to them (and its rating where they have none)?")
+        leave = box.addButton("Leave as they are", QMessageBox.ButtonRole.AcceptRole)
+        merge = box.addButton("Merge", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(leave)
+        box.exec()
+        clicked = box.clickedButton()
+        return False if clicked == leave else True if clicked == merge else None
+
+    def import_(self, path: Path, merge: bool = False) -> None:
         from desktop.store.gallery_import import import_gallery
 
         store = self.services.store
 
         def read(progress, cancel):
-            result = import_gallery(store, path, progress, cancel)
-            return f"Imported {result.imported} item(s); {result.duplicates} were already in the Library."
+            result = import_gallery(store, path, progress, cancel, merge=merge)
+            merged = " Their tags, collections and marks were merged." if merge and result.duplicates else ""
+            return f"Imported {result.imported} item(s); {result.duplicates} were already in the Library.{merged}"
 
         self._run(f"Importing {path.name}…", read, imported=True,
                   cancelled="Import cancelled; the items imported before it stay in the Library.")
