@@ -225,6 +225,20 @@ def test_exporting_to_another_disk_works_when_the_library_disk_is_full(tmp_path,
     library.close()
 
 
+def test_an_export_goes_ahead_when_the_library_cannot_record_its_staging(tmp_path, library, monkeypatch):
+    import sqlite3
+
+    from desktop.store import staging
+
+    def full(*args):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(staging, "register", full)
+    monkeypatch.setattr(staging, "release", full)
+    assert export_gallery(library, tmp_path / "g.zip", collect(library), "zip").items == 4
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("g.zip")] == ["g.zip"]
+
+
 def test_a_full_destination_says_so_and_leaves_nothing(tmp_path, library, small_disk):
     for i in range(1, 4):  # 3 x 20 MB: more than the destination holds
         (library.layout.root / library.generations.get(i).assets[0]["path"]).write_bytes(os.urandom(20_000_000))

@@ -137,7 +137,7 @@ def export_gallery(store, out: Path, entries: list[dict], fmt: str = "zip", titl
     finally:
         remove_path(partial)
         if registered:
-            call_when_free(store, lambda lib: staging.release(lib, partial))
+            _release(store, partial)
 
 
 def _register(store, partial: Path) -> bool:
@@ -149,6 +149,15 @@ def _register(store, partial: Path) -> bool:
     except sqlite3.OperationalError as exc:
         log.warning("Exporting without a staging record for %s (%s)", partial, exc)
         return False
+
+
+def _release(store, partial: Path) -> None:
+    """Best effort: a record left behind names a path that no longer exists, and the next
+    start drops it; failing here would report a finished export as failed."""
+    try:
+        call_when_free(store, lambda lib: staging.release(lib, partial))
+    except sqlite3.Error as exc:
+        log.warning("Could not forget the staging record of %s (%s)", partial, exc)
 
 
 class _ZipWriter:

@@ -20,9 +20,11 @@ tags and collections, its favourite mark, and its rating when the item has none.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import secrets
+import sqlite3
 import tempfile
 import threading
 import time
@@ -39,6 +41,7 @@ from desktop.store.gallery_manifest import GalleryAsset, GalleryItem, ManifestRe
 from desktop.store.generations import AssetMeta, transaction
 from desktop.store.patience import call_when_free
 
+log = logging.getLogger(__name__)
 FOLDER = "assets/imported"
 
 
@@ -162,7 +165,16 @@ def _import_item(store, source: _Source, root: Path, token: str, item: GalleryIt
         for entry in staged:
             entry.temp.unlink(missing_ok=True)  # gone already when it was moved into place
         if not added and any(entry.relative for entry in staged):  # the commit forgets them itself
-            call_when_free(store, lambda lib: [staging.release(lib, root / e.relative) for e in staged if e.relative])
+            _release(store, [root / entry.relative for entry in staged if entry.relative])
+
+
+def _release(store, paths: list[Path]) -> None:
+    """Best effort, so the failure being reported is the real one: a record left behind
+    names a path nothing claims (its file is gone), which the next start drops."""
+    try:
+        call_when_free(store, lambda lib: [staging.release(lib, path) for path in paths])
+    except sqlite3.Error as exc:
+        log.warning("Could not forget the staging records of %s (%s)", paths, exc)
 
 
 def _stage(source: _Source, root: Path, token: str, asset: GalleryAsset, cancel: threading.Event) -> _Staged:
