@@ -3,9 +3,13 @@ back from a stored generation ("use these settings")."""
 
 from __future__ import annotations
 
+import math
+
 from PySide6.QtWidgets import QDoubleSpinBox, QFormLayout, QSpinBox, QWidget
 
 from desktop.core.audio_request import MusicRequest, SpeechRequest
+from desktop.core.request_checks import TORCH_SEED_MAX
+from desktop.ui.seed_box import SeedBox
 
 
 def _double(low: float, high: float, step: float, value: float, tip: str) -> QDoubleSpinBox:
@@ -18,13 +22,13 @@ def _double(low: float, high: float, step: float, value: float, tip: str) -> QDo
     return box
 
 
-def _seed_box() -> QSpinBox:
-    box = QSpinBox()
-    box.setRange(-1, 2**31 - 1)
-    box.setValue(-1)
-    box.setSpecialValueText("random")
-    box.setToolTip("-1 picks a new seed each time; the seed used is stored with the result")
-    return box
+def _usable(value) -> bool:
+    """A stored number a spin box can show as it is (it would turn NaN into its maximum)."""
+    return isinstance(value, (int, float)) and math.isfinite(value)
+
+
+def _seed_box() -> SeedBox:
+    return SeedBox(TORCH_SEED_MAX)
 
 
 class SpeechForm(QWidget):
@@ -58,7 +62,7 @@ class SpeechForm(QWidget):
     def apply(self, params: dict, seed: int | None) -> None:
         for name, box in (("length_scale", self.length_scale), ("noise_scale", self.noise_scale),
                           ("noise_w", self.noise_w), ("speaker", self.speaker)):
-            if isinstance(params.get(name), (int, float)):
+            if _usable(params.get(name)):
                 box.setValue(params[name])
         if seed is not None:
             self.seed.setValue(seed)
@@ -86,7 +90,7 @@ class MusicForm(QWidget):
     def apply(self, params: dict, seed: int | None) -> None:
         for name, box in (("duration_s", self.duration), ("guidance", self.guidance),
                           ("temperature", self.temperature)):
-            if isinstance(params.get(name), (int, float)):
+            if _usable(params.get(name)):
                 box.setValue(params[name])
         if seed is not None:
             self.seed.setValue(seed)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import math
+
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel,
                                QPlainTextEdit, QSpinBox, QWidget)
 
 from desktop.core.diffusion_engine import SCHEDULERS
-from desktop.core.image_request import FILE_FORMATS, MAX_BATCH, MAX_SIDE, MAX_STEPS, MIN_SIDE
+from desktop.core.image_request import FILE_FORMATS, MAX_BATCH, MAX_GUIDANCE, MAX_SIDE, MAX_STEPS, MIN_SIDE
 from desktop.core.image_settings import ImageSettings
+from desktop.core.request_checks import TORCH_SEED_MAX
 from desktop.ui.layouts import as_widget
+from desktop.ui.seed_box import SeedBox
 
 DEFAULT_SCHEDULER = "Model default"
 # Names other tools use for the same samplers (A1111 and ComfyUI).
@@ -36,14 +40,11 @@ class ImageForm(QWidget):
         self.steps.setRange(1, MAX_STEPS)
         self.steps.setValue(20)
         self.guidance = QDoubleSpinBox()
-        self.guidance.setRange(0.0, 30.0)
+        self.guidance.setRange(0.0, MAX_GUIDANCE)
         self.guidance.setSingleStep(0.5)
         self.guidance.setValue(7.0)
         self.guidance.setToolTip("How strictly to follow the prompt (few-step models such as Turbo/LCM want 0–2)")
-        self.seed = QSpinBox()
-        self.seed.setRange(-1, 2**31 - 1)
-        self.seed.setValue(-1)
-        self.seed.setSpecialValueText("random")
+        self.seed = SeedBox(TORCH_SEED_MAX)
         self.last_seed = QLabel("")
         seed_row = QHBoxLayout()
         seed_row.addWidget(self.seed, 1)
@@ -87,7 +88,7 @@ class ImageForm(QWidget):
                            (self.seed, s.seed)):
             if value is not None:
                 box.setValue(int(value))
-        if s.guidance is not None:
+        if s.guidance is not None and math.isfinite(s.guidance):  # a spin box would turn NaN into its maximum
             self.guidance.setValue(s.guidance)
         name = SCHEDULER_ALIASES.get(s.sampler, s.sampler)
         if s.scheduler.lower() == "karras" and name == "DPM++ 2M":

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import math
+
 from PySide6.QtWidgets import QDoubleSpinBox, QFormLayout, QLineEdit, QSpinBox, QWidget
 
+from desktop.core.request_checks import LLAMA_SEED_MAX
 from desktop.core.text_request import Sampling
+from desktop.ui.seed_box import SeedBox
 
 STOP_SEPARATOR = "|"
 
@@ -21,8 +25,8 @@ class SamplingForm(QWidget):
         self.top_k = self._int(0, 1000, d.top_k, "Sample among this many most likely tokens (0 = all)")
         self.repeat_penalty = self._double(0.5, 2.0, 0.05, d.repeat_penalty, "Above 1 discourages repeating recent tokens")
         self.max_tokens = self._int(1, 131072, d.max_tokens, "Longest reply, in tokens")
-        self.seed = self._int(-1, 2**31 - 1, d.seed, "-1 picks a new random seed each time; the seed used is stored with the result")
-        self.seed.setSpecialValueText("random")
+        self.seed = SeedBox(LLAMA_SEED_MAX)
+        self.seed.setValue(d.seed)
         self.stop = QLineEdit(STOP_SEPARATOR.join(d.stop))
         self.stop.setPlaceholderText(f"e.g. ### {STOP_SEPARATOR} END")
         self.stop.setToolTip(f"Generation stops at any of these strings (separate with {STOP_SEPARATOR}).")
@@ -64,7 +68,7 @@ class SamplingForm(QWidget):
         """Fill the form from a stored generation's parameters (only what they contain)."""
         for name in ("temperature", "top_p", "top_k", "repeat_penalty", "max_tokens", "seed"):
             value = params.get(name)
-            if isinstance(value, (int, float)):
+            if isinstance(value, (int, float)) and math.isfinite(value):  # NaN would become the box's maximum
                 box = getattr(self, name)
                 box.setValue(type(box.value())(value))
         if isinstance(params.get("stop"), list):
