@@ -158,3 +158,21 @@ def test_threads_and_context_are_applied(tiny_gguf):
         assert engine.memory_bytes() > tiny_gguf.stat().st_size
     finally:
         engine.close()
+
+
+@pytest.mark.parametrize("sampling, message", [
+    ({"seed": 2**32}, "between 0 and 4294967294"),        # llama.cpp would wrap it to seed 0
+    ({"seed": 2**32 - 1}, "between 0 and 4294967294"),    # llama.cpp's "pick a random seed"
+    ({"temperature": float("nan")}, "Temperature must be a finite number"),
+    ({"top_p": float("inf")}, "Top-p must be a finite number"),
+])
+def test_the_engine_refuses_seeds_it_would_wrap_and_nan(chat_engine, sampling, message):
+    with pytest.raises(UserFacingError, match=message):
+        run(chat_engine, completion(max_tokens=4, **sampling))
+
+
+def test_the_largest_seed_is_its_own_and_differs_from_seed_0(chat_engine):
+    a, _ = run(chat_engine, completion(max_tokens=24, temperature=1.5, top_k=0, top_p=1.0, seed=2**32 - 2))
+    b, _ = run(chat_engine, completion(max_tokens=24, temperature=1.5, top_k=0, top_p=1.0, seed=2**32 - 2))
+    zero, _ = run(chat_engine, completion(max_tokens=24, temperature=1.5, top_k=0, top_p=1.0, seed=0))
+    assert a.text == b.text != zero.text and a.seed == 2**32 - 2
