@@ -272,13 +272,16 @@ HOSTILE = textwrap.dedent("""
 
 
 def test_a_hostile_archive_is_imported_in_bounded_memory(tmp_path):
-    """The measured case: a 16 MB zip with one 1.5 GiB member (3.1 GB RSS when read whole)."""
+    """The measured case: a 16 MB zip with one 1.5 GiB member (3.1 GB RSS when read whole),
+    whose manifest also holds the most memory-hungry items the reader accepts (5 items of
+    nearly 1 MiB of empty objects, each read and dropped in turn)."""
     out = tmp_path / "hostile.zip"
     zeros = bytes(1 << 20)
-    manifest = {"format": "atelier-gallery", "version": 1, "items": [
-        {"modality": "image", "assets": [{"file": "files/huge.png", "sha256": "0" * 64}]}]}
+    bomb = {"modality": "image", "assets": [{"file": "files/huge.png", "sha256": "0" * 64}]}
+    hungry = '{"modality": "text", "params": {"a": [' + ",".join(["{}"] * 345_000) + "]}}"
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("manifest.json", json.dumps(manifest))
+        z.writestr("manifest.json", '{"format": "atelier-gallery", "version": 1, "items": ['
+                   + ",".join([json.dumps(bomb)] + [hungry] * 5) + "]}")
         with z.open("files/huge.png", "w", force_zip64=True) as member:
             for _ in range(1536):
                 member.write(zeros)

@@ -31,7 +31,7 @@ from desktop.core.errors import UserFacingError
 
 FORMAT, VERSION = "atelier-gallery", 1
 MAX_MANIFEST_BYTES = 2 * 1024**3   # streamed, so only time grows with it
-MAX_VALUE_CHARS = 2 * 1024**2      # one item (or top-level value) held at a time: bounds memory
+MAX_VALUE_CHARS = 1024**2           # one item (or top-level value) at a time: bounds memory (~50 MB worst case)
 MAX_ITEMS = 1_000_000
 MAX_DEPTH = 32                     # nesting inside an item's settings
 CHUNK = 1 << 20
