@@ -15,8 +15,13 @@ from desktop.core.image_settings import as_float as _float
 from desktop.core.image_settings import as_int as _int
 
 NEGATIVE_PREFIX = "Negative prompt:"
-# `Key: value` pairs; a value is a quoted string (which may hold commas) or runs to the next comma.
-_PAIR = re.compile(r'\s*([\w ./+\-()]+?):\s*("(?:\\.|[^\\"])*"|[^,]*)(?:,|$)')
+# The end of the text before a colon that can be a key (read on the reversed text, so the
+# match is anchored and linear: a regex searched forwards is quadratic on hostile lines).
+_KEY_TAIL = re.compile(r"[\w ./+\-()]*")
+_QUOTED = re.compile(r'"(?:\\.|[^\\"])*"')
+_SIZE = re.compile(r"(\d{1,6})x(\d{1,6})")
+# Real settings lines hold a few dozen pairs; reading stops after this many colons.
+MAX_PAIRS = 10_000
 
 
 def format_parameters(s: ImageSettings) -> str:
@@ -48,6 +53,8 @@ def format_parameters(s: ImageSettings) -> str:
 
 
 def parse_parameters(text: str) -> ImageSettings:
+    """Any text gives settings (possibly empty ones); never raises. Time is linear in
+    the length of the text, whatever it holds."""
     lines = text.strip().splitlines()
     settings = ImageSettings(source="a1111")
     if lines and _looks_like_pairs(lines[-1]):
@@ -67,9 +74,9 @@ def parse_parameters(text: str) -> ImageSettings:
     settings.scheduler = pairs.pop("Schedule type", "")
     settings.guidance = _float(pairs.pop("CFG scale", None))
     settings.seed = _int(pairs.pop("Seed", None))
-    size = pairs.pop("Size", "")
-    if re.fullmatch(r"\d+x\d+", size):
-        settings.width, settings.height = (int(v) for v in size.split("x"))
+    size = _SIZE.fullmatch(pairs.pop("Size", ""))
+    if size:  # bounded digits: int() of a 5000-digit number raises
+        settings.width, settings.height = int(size[1]), int(size[2])
     settings.model_hash = pairs.pop("Model hash", "")
     settings.model_name = pairs.pop("Model", "")
     settings.strength = _float(pairs.pop("Denoising strength", None))
@@ -82,11 +89,34 @@ def _looks_like_pairs(line: str) -> bool:
 
 
 def _pairs(line: str):
-    for key, value in _PAIR.findall(line):
+    """`Key: value` pairs, left to right; a value is a quoted string (which may hold commas)
+    or runs to the next comma. Each character is looked at a bounded number of times."""
+    pos, end, quotes_close = 0, len(line), True
+    for _ in range(MAX_PAIRS):
+        colon = line.find(":", pos)
+        if colon < 0:
+            return
+        before = line[pos:colon]
+        key = before[len(before) - _KEY_TAIL.match(before[::-1]).end():].strip()
+        if not key:
+            pos = colon + 1  # a colon with no key before it: look for the next pair after it
+            continue
+        start = colon + 1
+        while start < end and line[start].isspace():
+            start += 1
+        quoted = _QUOTED.match(line, start) if quotes_close and line.startswith('"', start) else None
+        if quoted is None and line.startswith('"', start):
+            quotes_close = False  # no later quote can close either: do not scan to the end again
+        if quoted and (quoted.end() == end or line[quoted.end()] == ","):
+            value, pos = quoted.group(), quoted.end() + 1
+        else:
+            comma = line.find(",", start)
+            comma = end if comma < 0 else comma
+            value, pos = line[start:comma], comma + 1
         value = value.strip()
         if len(value) >= 2 and value[0] == value[-1] == '"':
             value = value[1:-1].replace('\\"', '"').replace("\\\\", "\\")
-        yield key.strip(), value
+        yield key, value
 
 
 def _quote(value) -> str:

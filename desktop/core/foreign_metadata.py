@@ -1,5 +1,10 @@
 """Settings written into images by other tools: ComfyUI (`prompt` API graph, `workflow`
-UI graph) and InvokeAI (`invokeai_metadata`, older `sd-metadata`). Read only."""
+UI graph) and InvokeAI (`invokeai_metadata`, older `sd-metadata`). Read only.
+
+Every parser takes any text and returns ImageSettings or None (not JSON, not that tool's
+layout); none raises. Values of the wrong type read as missing: these files come from
+other programs, other versions and sometimes damaged copies.
+"""
 
 from __future__ import annotations
 
@@ -18,32 +23,33 @@ def parse_comfyui_prompt(text: str) -> ImageSettings | None:
     if not isinstance(graph, dict):
         return None
     nodes = {str(k): v for k, v in graph.items() if isinstance(v, dict) and "class_type" in v}
-    sampler = next((n for n in nodes.values() if str(n["class_type"]).startswith("KSampler")), None)
+    sampler = next((n for n in nodes.values() if _text(n["class_type"]).startswith("KSampler")), None)
     if sampler is None:
         return None
-    inputs = sampler.get("inputs", {})
+    inputs = _dict(sampler.get("inputs"))
 
     def upstream(link, wanted):
         """Follow a [node_id, slot] link up the graph to the first node with input `wanted`."""
         seen = set()
-        while isinstance(link, list) and link and str(link[0]) in nodes and str(link[0]) not in seen:
-            seen.add(str(link[0]))
-            node_inputs = nodes[str(link[0])].get("inputs", {})
+        while (node_id := _link_source(link)) in nodes and node_id not in seen:
+            seen.add(node_id)
+            node_inputs = _dict(nodes[node_id].get("inputs"))
             if wanted in node_inputs and not isinstance(node_inputs[wanted], list):
                 return node_inputs[wanted]
             link = next((v for v in node_inputs.values() if isinstance(v, list)), None)
         return None
 
-    latent = nodes.get(str((inputs.get("latent_image") or [None])[0]), {}).get("inputs", {})
+    latent = _dict(_dict(nodes.get(_link_source(inputs.get("latent_image")))).get("inputs"))
+    denoise = _float(inputs.get("denoise"))
     return ImageSettings(
-        prompt=str(upstream(inputs.get("positive"), "text") or upstream(inputs.get("positive"), "text_g") or ""),
-        negative=str(upstream(inputs.get("negative"), "text") or upstream(inputs.get("negative"), "text_g") or ""),
+        prompt=_text(upstream(inputs.get("positive"), "text") or upstream(inputs.get("positive"), "text_g")),
+        negative=_text(upstream(inputs.get("negative"), "text") or upstream(inputs.get("negative"), "text_g")),
         steps=_int(inputs.get("steps")), guidance=_float(inputs.get("cfg")),
         seed=_int(inputs.get("seed", inputs.get("noise_seed"))),
         width=_int(latent.get("width")), height=_int(latent.get("height")),
-        sampler=str(inputs.get("sampler_name", "")), scheduler=str(inputs.get("scheduler", "")),
-        strength=_float(inputs.get("denoise")) if _float(inputs.get("denoise")) not in (None, 1.0) else None,
-        model_name=str(upstream(inputs.get("model"), "ckpt_name") or ""), source="comfyui",
+        sampler=_text(inputs.get("sampler_name")), scheduler=_text(inputs.get("scheduler")),
+        strength=denoise if denoise not in (None, 1.0) else None,
+        model_name=_text(upstream(inputs.get("model"), "ckpt_name")), source="comfyui",
     )
 
 
@@ -52,32 +58,31 @@ def parse_comfyui_workflow(text: str) -> ImageSettings | None:
     workflow = _json(text)
     if not isinstance(workflow, dict) or not isinstance(workflow.get("nodes"), list):
         return None
-    nodes = {n.get("id"): n for n in workflow["nodes"] if isinstance(n, dict)}
-    links = {l[0]: l for l in workflow.get("links", []) if isinstance(l, list) and len(l) >= 4}
-    sampler = next((n for n in nodes.values() if str(n.get("type", "")).startswith("KSampler")), None)
+    nodes = {n["id"]: n for n in workflow["nodes"] if isinstance(n, dict) and _is_id(n.get("id"))}
+    links = {l[0]: l for l in _list(workflow.get("links")) if isinstance(l, list) and len(l) >= 4 and _is_id(l[0])}
+    sampler = next((n for n in nodes.values() if _text(n.get("type")).startswith("KSampler")), None)
     if sampler is None:
         return None
 
     def source_of(input_name):
-        for slot in sampler.get("inputs", []) or []:
-            if slot.get("name") == input_name and slot.get("link") in links:
-                return nodes.get(links[slot["link"]][1])
-        return None
+        for slot in _list(sampler.get("inputs")):
+            link = slot.get("link") if isinstance(slot, dict) and slot.get("name") == input_name else None
+            if _is_id(link) and link in links and _is_id(links[link][1]):
+                return _dict(nodes.get(links[link][1]))
+        return {}
 
     def text_of(node):
-        if node and node.get("type") in _TEXT_NODES and node.get("widgets_values"):
-            return str(node["widgets_values"][0])
-        return ""
+        values = _list(node.get("widgets_values"))
+        return _text(values[0]) if node.get("type") in _TEXT_NODES and values else ""
 
-    values = sampler.get("widgets_values") or []
+    values = _list(sampler.get("widgets_values"))
     # KSampler widgets: seed, control_after_generate, steps, cfg, sampler_name, scheduler, denoise
-    seed, steps, cfg, sampler_name, scheduler = (values + [None] * 7)[0], *(values + [None] * 7)[2:6]
-    latent = source_of("latent_image") or {}
-    size = latent.get("widgets_values") or []
+    seed, _control, steps, cfg, sampler_name, scheduler = (values + [None] * 6)[:6]
+    size = _list(source_of("latent_image").get("widgets_values"))
     return ImageSettings(
         prompt=text_of(source_of("positive")), negative=text_of(source_of("negative")),
-        steps=_int(steps), guidance=_float(cfg), seed=_int(seed), sampler=str(sampler_name or ""),
-        scheduler=str(scheduler or ""),
+        steps=_int(steps), guidance=_float(cfg), seed=_int(seed), sampler=_text(sampler_name),
+        scheduler=_text(scheduler),
         width=_int(size[0]) if len(size) >= 2 else None, height=_int(size[1]) if len(size) >= 2 else None,
         source="comfyui",
     )
@@ -87,29 +92,56 @@ def parse_invokeai(text: str) -> ImageSettings | None:
     data = _json(text)
     if not isinstance(data, dict):
         return None
-    if "image" in data and isinstance(data["image"], dict):  # the older `sd-metadata` layout
+    if isinstance(data.get("image"), dict):  # the older `sd-metadata` layout
         image = data["image"]
         prompt = image.get("prompt")
         if isinstance(prompt, list):
-            prompt = " ".join(str(p.get("prompt", "")) for p in prompt if isinstance(p, dict))
-        return ImageSettings(prompt=str(prompt or ""), seed=_int(image.get("seed")),
+            prompt = " ".join(_text(p.get("prompt")) for p in prompt if isinstance(p, dict))
+        return ImageSettings(prompt=_text(prompt), seed=_int(image.get("seed")),
                              steps=_int(image.get("steps")), guidance=_float(image.get("cfg_scale")),
                              width=_int(image.get("width")), height=_int(image.get("height")),
-                             sampler=str(image.get("sampler", "")),
-                             model_name=str(data.get("model_weights", "")), source="invokeai")
-    model = data.get("model") if isinstance(data.get("model"), dict) else {}
+                             sampler=_text(image.get("sampler")),
+                             model_name=_text(data.get("model_weights")), source="invokeai")
+    model = _dict(data.get("model"))
     return ImageSettings(
-        prompt=str(data.get("positive_prompt", "")), negative=str(data.get("negative_prompt", "")),
+        prompt=_text(data.get("positive_prompt")), negative=_text(data.get("negative_prompt")),
         seed=_int(data.get("seed")), steps=_int(data.get("steps")), guidance=_float(data.get("cfg_scale")),
         width=_int(data.get("width")), height=_int(data.get("height")),
-        scheduler=str(data.get("scheduler", "")), strength=_float(data.get("strength")),
-        model_name=str(model.get("name") or model.get("model_name") or ""),
-        model_hash=str(model.get("hash", "")), source="invokeai",
+        scheduler=_text(data.get("scheduler")), strength=_float(data.get("strength")),
+        model_name=_text(model.get("name") or model.get("model_name")),
+        model_hash=_text(model.get("hash")), source="invokeai",
     )
 
 
 def _json(text):
     try:
         return json.loads(text) if isinstance(text, (str, bytes)) else None
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: absurdly nested JSON
         return None
+
+
+def _text(value) -> str:
+    """A text field: strings as they are, numbers written out, anything else (lists,
+    objects, which could be huge or deeply nested) as missing."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return ""
+
+
+def _dict(value) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value) -> list:
+    return value if isinstance(value, list) else []
+
+
+def _is_id(value) -> bool:
+    return isinstance(value, (int, str)) and not isinstance(value, bool)
+
+
+def _link_source(link) -> str | None:
+    """The node id a [node_id, slot] link comes from."""
+    return str(link[0]) if isinstance(link, list) and link and _is_id(link[0]) else None

@@ -6,7 +6,8 @@ AI-generated (XMP DigitalSourceType = trainedAlgorithmicMedia). PNG keeps them i
 chunks; JPEG and WebP in EXIF UserComment and XMP.
 
 Read, in order: Atelier JSON, A1111 `parameters`, ComfyUI `prompt` / `workflow`,
-InvokeAI `invokeai_metadata` / `sd-metadata`, and A1111 text in EXIF.
+InvokeAI `invokeai_metadata` / `sd-metadata`, and A1111 text in EXIF. Reading never fails
+a caller: metadata is optional, so anything unreadable or hostile reads as none.
 """
 
 from __future__ import annotations
@@ -14,17 +15,19 @@ from __future__ import annotations
 import html
 import io
 import json
-import re
+import warnings
 from pathlib import Path
 
-from desktop.core import a1111_parameters, foreign_metadata
-from desktop.core.image_settings import ImageSettings
+from desktop.core import a1111_parameters, foreign_metadata, png_text
+from desktop.core.image_settings import ImageSettings, as_float, as_int
 
 ATELIER_KEY = "atelier"
 XMP_KEY = "XML:com.adobe.xmp"
 AI_SOURCE_TYPE = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
 EXIF_IFD, USER_COMMENT = 0x8769, 0x9286
-_XMP_SETTINGS = re.compile(r"<atelier:Settings>(.*?)</atelier:Settings>", re.S)
+_SETTINGS_OPEN, _SETTINGS_CLOSE = "<atelier:Settings>", "</atelier:Settings>"
+_TEXT_FIELDS = ("prompt", "negative", "sampler", "scheduler", "model_name", "model_hash")
+_INT_FIELDS, _FLOAT_FIELDS = ("steps", "seed", "width", "height"), ("guidance", "strength")
 
 
 def xmp_packet(settings_json: str | None = None) -> str:
@@ -67,24 +70,40 @@ def encode_image(image, fmt: str, settings: ImageSettings, details: dict) -> byt
 
 
 def read_settings(path: str | Path) -> ImageSettings | None:
-    """Settings embedded in an image by Atelier or another tool, or None."""
-    from PIL import Image
-
-    with Image.open(path) as image:
-        texts = {k: v for k, v in (getattr(image, "text", None) or image.info).items() if isinstance(v, (str, bytes))}
-        exif_comment = _exif_user_comment(image)
-        xmp = image.info.get("xmp") or texts.get(XMP_KEY)
+    """Settings embedded in an image by Atelier or another tool, or None — also when the
+    file is missing, not an image, or its metadata is damaged or hostile. Never raises;
+    no pixels are decoded."""
+    try:
+        texts, exif_comment, xmp = _embedded_texts(path)
+    except Exception:  # noqa: BLE001 - Pillow's parsers raise many kinds on hostile files
+        return None
     return settings_from_texts(texts, exif_comment, xmp)
 
 
+def _embedded_texts(path: str | Path) -> tuple[dict, str, object]:
+    """(text chunks, EXIF UserComment, XMP) without decoding pixels."""
+    if png_text.is_png(path):
+        texts, exif = png_text.read_png_texts(path)
+        return texts, _exif_user_comment(exif), texts.get(XMP_KEY)
+    from PIL import Image
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # size warnings: no pixels are decoded here
+        with Image.open(path) as image:
+            texts = {k: v for k, v in image.info.items() if isinstance(k, str) and isinstance(v, (str, bytes))}
+            return texts, _exif_user_comment(image), image.info.get("xmp")
+
+
 def settings_from_texts(texts: dict, exif_comment: str = "", xmp=None) -> ImageSettings | None:
+    """The settings in an image's texts (chunk keyword -> text), EXIF comment and XMP, in
+    the documented order of precedence; None when none of them holds any. Never raises."""
     texts = {k: (v.decode("utf-8", "replace") if isinstance(v, bytes) else v) for k, v in texts.items()}
     if ATELIER_KEY in texts:
         return _from_atelier(texts[ATELIER_KEY])
     if isinstance(xmp, bytes):
         xmp = xmp.decode("utf-8", "replace")
-    if xmp and (match := _XMP_SETTINGS.search(xmp)):
-        return _from_atelier(html.unescape(match.group(1)))
+    if isinstance(xmp, str) and (found := _xmp_settings(xmp)) is not None:
+        return _from_atelier(html.unescape(found))
     if texts.get("parameters"):
         return a1111_parameters.parse_parameters(texts["parameters"])
     for key, parse in (("prompt", foreign_metadata.parse_comfyui_prompt),
@@ -99,34 +118,71 @@ def settings_from_texts(texts: dict, exif_comment: str = "", xmp=None) -> ImageS
 
 
 def is_marked_ai_generated(path: str | Path) -> bool:
-    from PIL import Image
-
-    with Image.open(path) as image:
-        xmp = image.info.get("xmp") or (getattr(image, "text", {}) or {}).get(XMP_KEY) or b""
+    """Whether the file's XMP carries the IPTC AI-generated mark; False when unreadable."""
+    try:
+        _texts, _comment, xmp = _embedded_texts(path)
+    except Exception:  # noqa: BLE001 - as in read_settings
+        return False
     if isinstance(xmp, bytes):
         xmp = xmp.decode("utf-8", "replace")
-    return AI_SOURCE_TYPE in xmp
+    return isinstance(xmp, str) and AI_SOURCE_TYPE in xmp
+
+
+def _xmp_settings(xmp: str) -> str | None:
+    """The text inside the first <atelier:Settings> element (found with str.find: a lazy
+    regex rescans to the end from every unclosed opening tag, quadratic on hostile XMP)."""
+    start = xmp.find(_SETTINGS_OPEN)
+    if start < 0:
+        return None
+    start += len(_SETTINGS_OPEN)
+    end = xmp.find(_SETTINGS_CLOSE, start)
+    return xmp[start:end] if end >= 0 else None
 
 
 def _from_atelier(text: str) -> ImageSettings | None:
+    """Atelier's JSON, keeping only values of the right type (other tools and damaged
+    files can put anything there); None when it is not a JSON object."""
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: absurdly nested JSON
         return None
-    settings = ImageSettings.from_dict(data.get("settings", data))
-    settings.source = "atelier"
+    values = data.get("settings", data) if isinstance(data, dict) else None
+    if not isinstance(values, dict):
+        return None
+    settings = ImageSettings(source="atelier")
+    for name in _TEXT_FIELDS:
+        if isinstance(values.get(name), str):
+            setattr(settings, name, values[name])
+    for name in _INT_FIELDS:
+        setattr(settings, name, as_int(values.get(name)) if not isinstance(values.get(name), bool) else None)
+    for name in _FLOAT_FIELDS:
+        setattr(settings, name, as_float(values.get(name)) if not isinstance(values.get(name), bool) else None)
+    extra = values.get("extra")
+    if isinstance(extra, dict):
+        settings.extra = {k: v for k, v in extra.items() if isinstance(v, (str, int, float)) and not isinstance(v, bool)}
     return settings
 
 
-def _exif_user_comment(image) -> str:
-    try:
-        raw = image.getexif().get_ifd(EXIF_IFD).get(USER_COMMENT)
-    except Exception:  # noqa: BLE001 - broken EXIF is simply no metadata
+def _exif_user_comment(source) -> str:
+    """The EXIF UserComment of an open image or of raw EXIF bytes, as text ("" when there
+    is none or the EXIF is damaged)."""
+    if not source:
         return ""
-    if not raw:
+    from PIL import Image
+
+    try:
+        if isinstance(source, bytes):
+            exif = Image.Exif()
+            exif.load(source)
+        else:
+            exif = source.getexif()
+        raw = exif.get_ifd(EXIF_IFD).get(USER_COMMENT)
+    except Exception:  # noqa: BLE001 - broken EXIF is simply no metadata
         return ""
     if isinstance(raw, str):
         return raw
+    if not raw or not isinstance(raw, bytes):  # a damaged tag can hold numbers instead
+        return ""
     prefix, body = raw[:8], raw[8:]
     if prefix.startswith(b"UNICODE"):
         # Writers disagree on byte order; ASCII text in big-endian starts with a zero byte.

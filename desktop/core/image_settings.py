@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field, fields
 
 
@@ -44,15 +45,19 @@ class ImageSettings:
 
 
 def as_int(value) -> int | None:
-    """Lenient number reading for metadata written by other tools."""
+    """Lenient number reading for metadata written by other tools: None for anything that
+    is not a number in the 64-bit range (int(inf) raises OverflowError, not ValueError)."""
     try:
-        return int(value) if value is not None and value != "" else None
-    except (TypeError, ValueError):
+        number = int(value) if value is not None and value != "" else None
+    except (TypeError, ValueError, OverflowError):
         return None
+    return number if number is None or -2**63 <= number < 2**64 else None
 
 
 def as_float(value) -> float | None:
+    """None for anything that is not a finite number (float(10**400) raises OverflowError)."""
     try:
-        return float(value) if value is not None and value != "" else None
-    except (TypeError, ValueError):
+        number = float(value) if value is not None and value != "" else None
+    except (TypeError, ValueError, OverflowError):
         return None
+    return number if number is None or math.isfinite(number) else None
