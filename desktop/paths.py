@@ -66,7 +66,8 @@ class DataLayout:
 
     @property
     def temp(self) -> Path:
-        """Work in progress (export staging); emptied at start-up after a crash."""
+        """Scratch space of a running process (names start with its lease token); what dead
+        processes left here is removed at the next start (desktop/store/recovery.py)."""
         return self.root / "tmp"
 
     def ensure(self) -> "DataLayout":

@@ -384,3 +384,36 @@ def test_the_window_has_the_app_icon_from_resources(window):
 
     assert (resources_dir() / "atelier.svg").exists()
     assert not window.windowIcon().isNull()
+
+
+def test_a_reply_waiting_for_a_library_held_elsewhere_says_so_and_is_kept(qtbot, window, text_panel, data_dir):
+    from desktop.pipeline.recording import WAITING
+
+    services, queue = text_panel.services, text_panel.services.queue
+    services.store.call(lambda lib: lib.conn.execute("PRAGMA busy_timeout=200"))  # quicker attempts
+    text_panel.sampling.max_tokens.setValue(300)  # the reply streams on after the lock is taken
+    # Another connection is what another Atelier process looks like to SQLite; it takes the
+    # write lock as soon as the reply starts streaming, so the reply's commit has to wait.
+    other = sqlite3.connect(data_dir / "library.sqlite3", isolation_level=None)
+
+    def lock_once_streaming(job, progress) -> None:
+        if progress.text and not other.in_transaction:
+            other.execute("BEGIN EXCLUSIVE")
+            queue.job_progress.disconnect(lock_once_streaming)
+
+    queue.job_progress.connect(lock_once_streaming)
+    try:
+        with qtbot.waitSignal(queue.job_finished, timeout=60000):
+            send_without_waiting(qtbot, text_panel, "hello while busy")
+            qtbot.waitUntil(lambda: text_panel.status.text() == WAITING, timeout=30000)
+            assert window.jobs_bar.progress.format() == WAITING
+            other.execute("COMMIT")
+    finally:
+        other.close()
+    rows = db_rows(data_dir, "SELECT status, prompt, output_text FROM generations")
+    assert [row[:2] for row in rows] == [("done", "hello while busy")] and rows[0][2]
+
+
+def send_without_waiting(qtbot, panel, text):
+    panel.input.setPlainText(text)
+    qtbot.keyClick(panel.input, Qt.Key_Return, Qt.ControlModifier)

@@ -5,8 +5,6 @@ while waiting for it (desktop/store/pending_commits.py)."""
 
 from __future__ import annotations
 
-import sqlite3
-import time
 from pathlib import Path
 from typing import Callable, TypeVar
 
@@ -16,28 +14,17 @@ from desktop.core.jobs import Progress
 from desktop.pipeline.store_access import StoreAccess
 from desktop.store import pending_commits
 from desktop.store.asset_files import move_into_place, remove_path, write_atomically
-from desktop.store.database import is_busy
+from desktop.store.patience import call_when_free
 from desktop.store.pending_commits import FinishedWork
 
 T = TypeVar("T")
 WAITING = "Waiting for the library, which another Atelier process is using…"
-RETRY_PAUSE_S = 0.25  # between attempts; each attempt itself waits out SQLite's busy timeout
 
 
 def call_patiently(store: StoreAccess, fn: Callable, progress: Callable[[Progress], None] | None = None):
-    """store.call(fn), waiting as long as another process holds the database (saying so once)
-    instead of failing: a window and a CLI command on one library is an ordinary case."""
-    told = False
-    while True:
-        try:
-            return store.call(fn)
-        except sqlite3.OperationalError as exc:
-            if not is_busy(exc):
-                raise
-            if not told and progress is not None:
-                progress(Progress(unit="waiting", message=WAITING))
-                told = True
-            time.sleep(RETRY_PAUSE_S)
+    """store.call(fn), waiting as long as another process holds the database, and saying so
+    once through `progress`."""
+    return call_when_free(store, fn, (lambda: progress(Progress(unit="waiting", message=WAITING))) if progress else None)
 
 
 def run_recorded(store: StoreAccess, generation_id: int, work: Callable[[], T],

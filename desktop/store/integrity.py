@@ -47,7 +47,7 @@ def details(report: IntegrityReport, limit: int = 8) -> list[str]:
             + [f"left running by an ended process: item {gid}" for gid in leftovers.running_rows[:limit]]
             + [f"finished, not yet recorded: {path.name}" for path in leftovers.journals[:limit]]
             + [f"partly written: {path}" for path in leftovers.temp_files[:limit]]
-            + [f"unfinished export: {path}" for path in leftovers.staging[:limit]])
+            + [f"unfinished export or import: {path}" for path in leftovers.staging[:limit]])
 
 
 def check(store) -> IntegrityReport:

@@ -40,7 +40,7 @@ class Leftovers:
         if self.temp_files:
             parts.append(f"{len(self.temp_files)} partly written file(s)")
         if self.staging:
-            parts.append(f"{len(self.staging)} unfinished export(s)")
+            parts.append(f"{len(self.staging)} unfinished export or import file(s)")
         return parts
 
 
@@ -58,7 +58,7 @@ class RecoveryReport:
         parts = [f"{self.finished} finished item(s) recorded" if self.finished else "",
                  f"{self.interrupted} interrupted item(s) marked failed" if self.interrupted else "",
                  f"{self.temp_files_removed} partly written file(s) removed" if self.temp_files_removed else "",
-                 f"{self.staging_removed} unfinished export(s) removed" if self.staging_removed else ""]
+                 f"{self.staging_removed} unfinished export or import file(s) removed" if self.staging_removed else ""]
         return "Recovered after an Atelier process ended uncleanly: " + ", ".join(p for p in parts if p) + "."
 
 

@@ -1,7 +1,7 @@
-"""Work in progress outside the library's own folders (an export's `.partial` file or folder
-beside its destination). Each is recorded with its owner's lease token before it is
-created, so if the owner dies the next start (of any Atelier process) removes it, and the
-integrity check can report it meanwhile."""
+"""Work in progress that no row claims yet: an export's `.partial` file or folder beside its
+destination, an import's files on their way into assets/. Each is recorded with its owner's
+lease token before it is created, so if the owner dies the next start (of any Atelier
+process) removes it, and the integrity check can report it meanwhile."""
 
 from __future__ import annotations
 

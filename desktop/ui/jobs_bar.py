@@ -56,7 +56,12 @@ class JobsBar(QWidget):
             action.triggered.connect(lambda _=False, job_id=job.id: self.queue.remove(job_id))
 
     def _on_progress(self, job: Job, progress: Progress) -> None:
-        if self.queue.running is None or job.id != self.queue.running.id or not progress.total:
+        if self.queue.running is None or job.id != self.queue.running.id:
+            return
+        if progress.unit == "waiting":
+            self.progress.setFormat(progress.message)
+            return
+        if not progress.total:
             return
         self.progress.setRange(0, progress.total)
         self.progress.setValue(min(progress.done, progress.total))

@@ -90,6 +90,11 @@ class _ProgressThrottle:
         self.sent_text = False
 
     def __call__(self, progress: Progress) -> None:
+        if progress.unit == "waiting":  # a notice, not a step: what came before goes first, then it, at once
+            self.flush()
+            self.pending = progress
+            self.flush()
+            return
         self.pending = progress
         if progress.text:
             self.text.append(progress.text)

@@ -7,14 +7,20 @@ import logging
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject
 
 from desktop.store.library import Library
+from desktop.store.patience import call_when_free
 from desktop.workers.relay import CallbackRelay
 
 log = logging.getLogger(__name__)
+# A person's edits (tags, a new conversation...) wait this long for a library another
+# process holds before they fail with a message. Generation commits wait without limit
+# (desktop/pipeline/recording.py); they call in through `call`, not `submit`.
+PATIENCE_S = 120.0
 
 
 class StoreWriter(QObject):
@@ -67,8 +73,10 @@ class StoreWriter(QObject):
     def submit(self, fn: Callable[[Library], Any], on_done: Callable[[Any], None] | None = None,
                on_error: Callable[[BaseException], None] | None = None) -> Future:
         """Run fn(library) on the writer; on_done(result) / on_error(exc) run on the caller's
-        (GUI) thread. After close (late signals during shutdown) nothing runs."""
-        return self._submit(lambda: self._run(fn), on_done, on_error)
+        (GUI) thread. After close (late signals during shutdown) nothing runs. A database
+        held by another Atelier process is waited for (up to PATIENCE_S), not failed at once."""
+        on_this_thread = SimpleNamespace(call=self._run)
+        return self._submit(lambda: call_when_free(on_this_thread, fn, give_up_after_s=PATIENCE_S), on_done, on_error)
 
     def _submit(self, work: Callable[[], Any], on_done, on_error) -> Future:
         if self._closed:

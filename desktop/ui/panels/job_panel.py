@@ -12,10 +12,19 @@ class JobPanel:
     def _connect_queue(self) -> None:
         queue = self.services.queue
         queue.job_started.connect(self._on_started)
-        queue.job_progress.connect(self._on_progress)
+        queue.job_progress.connect(self._on_job_progress)
         queue.job_finished.connect(self._on_finished)
         queue.job_failed.connect(self._on_failed)
         queue.job_cancelled.connect(self._on_cancelled)
+
+    def _on_job_progress(self, job, progress) -> None:
+        # A finished result waiting for a library another Atelier process holds: say so here,
+        # whatever the panel's own progress display is.
+        if progress.unit == "waiting":
+            if self._mine(job):
+                self.status.setText(progress.message)
+            return
+        self._on_progress(job, progress)
 
     def _mine(self, job) -> bool:
         return self.job is not None and job.id == self.job.id
