@@ -1,0 +1,199 @@
+"""The `generate` commands: the same pipelines as the window, headless, recording into the
+same library (opened, with the same start-up recovery, by cli_library.open_library)."""
+
+from __future__ import annotations
+
+import signal
+import sys
+from pathlib import Path
+
+from desktop.cli_library import open_library
+
+def generate_text(args) -> int:
+    from desktop import settings as settings_io
+    from desktop.core import builtin_models, hardware
+    from desktop.core.error_text import describe
+    from desktop.core.errors import Cancelled
+    from desktop.core.jobs import Job
+    from desktop.core.model_cache import ModelCache
+    from desktop.core.text_request import CHAT, COMPLETION, ChatMessage, Sampling, TextRequest
+    from desktop.pipeline.store_access import DirectStore
+    from desktop.pipeline.text_job import run_text_job
+
+    settings = settings_io.load()
+    model = args.model or builtin_models.gemma_path()
+    if model is None:
+        print("No model given and the built-in model package is not installed: pass --model FILE.gguf",
+              file=sys.stderr)
+        return 2
+    library = open_library(args.data_dir)
+    if library is None:
+        return 1
+    sampling = Sampling(temperature=args.temperature, top_p=args.top_p, top_k=args.top_k,
+                        repeat_penalty=args.repeat_penalty, max_tokens=args.max_tokens,
+                        seed=args.seed, stop=args.stop)
+    if args.chat:
+        messages = ([ChatMessage("system", args.system)] if args.system else []) + [ChatMessage("user", args.prompt)]
+        request = TextRequest(mode=CHAT, messages=messages, sampling=sampling)
+    else:
+        request = TextRequest(mode=COMPLETION, prompt=args.prompt, sampling=sampling)
+    job = Job("text", request, str(model), title="cli", context={
+        "kind": "cli", "n_threads": hardware.threads_from_setting(args.threads or settings.cpu_threads),
+        "n_ctx": args.ctx or settings.context_length})
+    # Ctrl+C cancels like the Stop button: the engine stops at the next token.
+    previous_handler = signal.signal(signal.SIGINT, lambda *_: job.cancel.set())
+    cache = ModelCache(hardware.memory_budget_bytes(settings.memory_budget_mib))
+
+    def stream(progress) -> None:
+        _say_waiting(progress)
+        if progress.text:
+            sys.stdout.write(progress.text)
+            sys.stdout.flush()
+
+    try:
+        outcome = run_text_job(job, cache, DirectStore(library), stream)
+    except Cancelled:
+        print("\n[cancelled]", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - every failure becomes a message
+        print(f"\n{describe(exc)}", file=sys.stderr)
+        return 1
+    finally:
+        signal.signal(signal.SIGINT, previous_handler)
+        cache.clear()
+        library.close()
+    sys.stdout.write("\n")
+    result = outcome.result
+    print(f"[generation {outcome.generation_id} · {result.completion_tokens} tokens · "
+          f"{result.tokens_per_s:.1f} tok/s · seed {result.seed}]", file=sys.stderr)
+    return 0
+
+
+def generate_image(args) -> int:
+    from desktop import settings as settings_io
+    from desktop.core import hardware
+    from desktop.core.error_text import describe
+    from desktop.core.image_request import ImageRequest
+    from desktop.core.jobs import Job
+    from desktop.pipeline.image_job import run_image_job
+    from desktop.store.library import Library
+
+    settings = settings_io.load()
+    try:
+        init = _open_image(args.init_image) if args.init_image else None
+        library = Library(args.data_dir or settings.resolved_data_dir())
+    except Exception as exc:  # noqa: BLE001 - a bad init image or library gets a message
+        print(describe(exc), file=sys.stderr)
+        return 1
+    request = ImageRequest(prompt=args.prompt, negative=args.negative, steps=args.steps,
+                           guidance=args.guidance, width=args.width, height=args.height, seed=args.seed,
+                           batch=args.batch, scheduler=args.scheduler, init_image=init,
+                           strength=args.strength, previews=False)
+    model_dirs = [str(library.layout.models), *settings.model_dirs]  # configs for single-file models
+    job = Job("image", request, str(args.model), title="cli", context={
+        "n_threads": hardware.threads_from_setting(args.threads or settings.cpu_threads), "model_dirs": model_dirs,
+        "precision": args.precision or settings.image_precision})
+    outcome, code = _run_job(run_image_job, job, library, settings)
+    if outcome is None:
+        return code
+    for item in outcome.items:
+        print(item.path)
+        print(f"[generation {item.generation_id} · seed {item.seed} · {item.precision} · {item.seconds:.1f} s]",
+              file=sys.stderr)
+    for note in dict.fromkeys(n for item in outcome.items for n in item.notes):  # once, not per image
+        print(f"[{note}]", file=sys.stderr)
+    return 0
+
+
+def generate_audio(args) -> int:
+    from desktop import settings as settings_io
+    from desktop.core import hardware
+    from desktop.core.audio_request import MusicRequest, SpeechRequest
+    from desktop.core.jobs import Job
+    from desktop.pipeline.audio_job import run_audio_job
+
+    settings = settings_io.load()
+    if args.modality == "speech":
+        request = SpeechRequest(args.text, length_scale=args.length_scale, noise_scale=args.noise_scale,
+                                noise_w=args.noise_w, speaker=args.speaker, seed=args.seed, file_format=args.format)
+        model = _find_voice(args.voice, [args.data_dir or settings.resolved_data_dir(), *settings.model_dirs])
+    else:
+        request = MusicRequest(args.prompt, duration_s=args.duration, guidance=args.guidance,
+                               temperature=args.temperature, seed=args.seed, file_format=args.format)
+        model = str(args.model)
+    if model is None:
+        print(f"No voice named “{args.voice}” was found; give a path to a Piper .onnx voice or a VITS folder.",
+              file=sys.stderr)
+        return 1
+    library = open_library(args.data_dir)
+    if library is None:
+        return 1
+    job = Job("audio", request, model, title="cli",
+              context={"n_threads": hardware.threads_from_setting(args.threads or settings.cpu_threads)})
+
+    def report(progress) -> None:
+        _say_waiting(progress)
+        if progress.unit == "sentences":
+            print(f"[{progress.message}]", file=sys.stderr)
+    outcome, code = _run_job(run_audio_job, job, library, settings, report)
+    if outcome is None:
+        return code
+    made = outcome.audio
+    print(outcome.path)
+    seed = f" · seed {made.seed}" if made.seed is not None else ""
+    print(f"[generation {outcome.generation_id} · {made.duration_s:.1f} s of audio in {made.seconds:.1f} s{seed}]",
+          file=sys.stderr)
+    for note in made.notes:
+        print(f"[{note}]", file=sys.stderr)
+    return 0
+
+
+def _say_waiting(progress) -> None:
+    if progress.unit == "waiting":
+        print(f"[{progress.message}]", file=sys.stderr, flush=True)
+
+
+def _run_job(runner, job, library, settings, progress=_say_waiting):
+    """Run a job headless: Ctrl+C cancels it, failures become messages, and the model and
+    library are closed after. Returns (outcome, 0), or (None, exit code)."""
+    from desktop.core import hardware
+    from desktop.core.error_text import describe
+    from desktop.core.errors import Cancelled
+    from desktop.core.model_cache import ModelCache
+    from desktop.pipeline.store_access import DirectStore
+
+    previous_handler = signal.signal(signal.SIGINT, lambda *_: job.cancel.set())
+    cache = ModelCache(hardware.memory_budget_bytes(settings.memory_budget_mib))
+    try:
+        return runner(job, cache, DirectStore(library), progress), 0
+    except Cancelled:
+        print("[cancelled]", file=sys.stderr)
+        return None, 130
+    except Exception as exc:  # noqa: BLE001 - every failure becomes a message
+        print(describe(exc), file=sys.stderr)
+        return None, 1
+    finally:
+        signal.signal(signal.SIGINT, previous_handler)
+        cache.clear()
+        library.close()
+
+
+def _find_voice(voice: str, data_dirs: list) -> str | None:
+    """A path as given, else a voice of that name among the built-in and the model folders."""
+    from desktop.core import audio_registry
+    from desktop.paths import DataLayout
+
+    if not voice:
+        builtin = audio_registry.builtin_voice()
+        return str(builtin) if builtin is not None else None
+    if Path(voice).expanduser().exists():
+        return str(Path(voice).expanduser())
+    folders = [DataLayout(Path(data_dirs[0])).models, *[Path(p).expanduser() for p in data_dirs[1:]]]
+    found, _problems = audio_registry.scan(folders)
+    return next((info.path for info in found if info.is_speech and info.name == voice), None)
+
+
+def _open_image(path: Path):
+    from desktop.core.image_files import open_image
+
+    return open_image(path)
