@@ -147,3 +147,33 @@ def test_a_window_opened_beside_a_running_cli_job_leaves_it_alone(qtbot, tmp_pat
     process.send_signal(signal.SIGINT)  # Ctrl+C: the CLI stops its reply and records it
     assert process.wait(timeout=60) == 130, process.stderr.read()
     assert statuses(data)[0][0] == "cancelled" and statuses(data)[0][2] == "Cancelled by you."
+
+
+def test_a_commit_that_fails_keeps_the_result_and_the_next_start_records_it(tmp_path, tiny_chat_gguf, monkeypatch):
+    from desktop.core.errors import UserFacingError
+    from desktop.store import pending_commits
+
+    def broken(library, work):
+        raise sqlite3.OperationalError("disk I/O error")
+
+    library = Library(tmp_path / "lib")
+    job = Job("text", TextRequest(mode=COMPLETION, prompt="the cat", sampling=Sampling(max_tokens=12, seed=1)),
+              str(tiny_chat_gguf), context={"n_threads": 1, "n_ctx": 512})
+    cache = ModelCache(1 << 30)
+    with monkeypatch.context() as patch:
+        patch.setattr(pending_commits, "apply", broken)
+        try:
+            run_text_job(job, cache, DirectStore(library), lambda update: None)
+        except UserFacingError as exc:
+            assert "Atelier adds it to the library the next time it starts" in str(exc)
+        else:
+            raise AssertionError("the broken commit was not reported")
+        finally:
+            cache.clear()
+            library.close()
+    assert statuses(tmp_path / "lib")[0][0] == "running"  # not claimed done, not lost either
+    again = Library(tmp_path / "lib")
+    assert again.recover_after_crash().finished == 1
+    again.close()
+    status, text, error = statuses(tmp_path / "lib")[0]
+    assert status == "done" and text and error == ""
