@@ -24,6 +24,8 @@ class IntegrityPrompt(QObject):
 
     def start(self) -> None:
         store = self.services.store
+        if store.opened.done() and store.opened.exception() is not None:
+            return  # the library could not be opened: LibraryStatePrompt says why and what to do
         self.services.background.run(lambda: integrity.check(store), self._on_checked,
                                      lambda exc: self.window.statusBar().showMessage(
                                          f"The library check could not run: {exc}", 15000))
