@@ -174,3 +174,19 @@ def test_deeply_nested_json_and_huge_lengths_allocate_nothing(tmp_path):
         finally:
             tracemalloc.stop()
         assert peak < len(data) + 8 * 2**20
+
+
+@pytest.mark.parametrize("text", ["[1, 2]", "7", '"text"', "[" * 100_000, '{"_class_name": ["a"]}'])
+def test_model_folders_with_odd_json_are_problems_not_crashes(tmp_path, text):
+    from desktop.core.single_file_models import find_config_folder
+
+    folder = tmp_path / "odd"
+    for part in ("", "unet", "text_encoder"):
+        (folder / part).mkdir(parents=True, exist_ok=True)
+        (folder / part / ("model_index.json" if not part else "config.json")).write_text(text)
+    models, problems = diffusion_registry.scan([tmp_path], include_hf_cache=False)
+    assert [m.family for m in models] in ([], ["diffusers"]) and len(models) + len(problems) == 1
+    checkpoint = tmp_path / "tiny.safetensors"
+    checkpoint.write_bytes(tiny_checkpoint())
+    with pytest.raises(ModelFileError, match="found none"):
+        find_config_folder(checkpoint, [folder])

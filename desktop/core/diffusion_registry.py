@@ -32,11 +32,18 @@ class ImageModelInfo:
 
 
 def inspect(folder: str | Path, source: str = FOLDER) -> ImageModelInfo:
+    """A diffusers folder or a single-file checkpoint. Raises ModelFileError for a damaged
+    .safetensors file, OSError or ValueError for anything else that is not a model."""
     folder = Path(folder)
     if folder.is_file():
         return _inspect_single_file(folder, source)
-    index = json.loads((folder / "model_index.json").read_text(encoding="utf-8"))
-    pipeline = index.get("_class_name", "")
+    try:
+        index = json.loads((folder / "model_index.json").read_text(encoding="utf-8"))
+    except RecursionError:  # absurdly nested JSON
+        raise ValueError("model_index.json is nested too deeply") from None
+    if not isinstance(index, dict):
+        raise ValueError("model_index.json is not a JSON object")
+    pipeline = index.get("_class_name") if isinstance(index.get("_class_name"), str) else ""
     size = sum(p.stat().st_size for p in folder.rglob("*.safetensors"))
     name = folder.name
     if folder.parent.name == "snapshots":  # Hugging Face cache: models--owner--name/snapshots/<rev>

@@ -50,7 +50,9 @@ def find_config_folder(checkpoint: Path, candidates: list[Path]) -> tuple[Path, 
             index = json.loads((folder / "model_index.json").read_text(encoding="utf-8"))
             unet = json.loads((folder / "unet" / "config.json").read_text(encoding="utf-8"))
             text = json.loads((folder / "text_encoder" / "config.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
+            continue
+        if not all(isinstance(config, dict) for config in (index, unet, text)):
             continue
         if index.get("_class_name") != wanted or unet.get("in_channels") != info["in_channels"]:
             continue

@@ -28,6 +28,8 @@ class UpscalerInfo:
 
 
 def inspect(path: str | Path) -> UpscalerInfo:
+    """Raises ModelFileError for a damaged .safetensors file, ValueError for one that is
+    not a Real-ESRGAN upscaler, OSError when it cannot be read."""
     path = Path(path)
     header = read_header(path)
     if not all(key in header for key in REQUIRED_KEYS):
