@@ -227,19 +227,20 @@ HOSTILE_PARAMETERS = {
 }
 
 
+# CPU time of this process, so other work on the machine does not count.
 @pytest.mark.parametrize("name", HOSTILE_PARAMETERS)
 def test_hostile_parameters_finish_fast(name):
-    started = time.perf_counter()
+    started = time.process_time()
     assert_typed(a1111_parameters.parse_parameters(HOSTILE_PARAMETERS[name]))
-    assert time.perf_counter() - started < 1.0
+    assert time.process_time() - started < 1.0
 
 
 def test_hostile_xmp_finishes_fast(tmp_path):
     path = tmp_path / "x.png"
     path.write_bytes(png(text_chunk("iTXt", XMP_KEY.encode(), b"<atelier:Settings>" * 200_000)))
-    started = time.perf_counter()
+    started = time.process_time()
     assert read_settings(path) is None
-    assert time.perf_counter() - started < 1.0
+    assert time.process_time() - started < 1.0
 
 
 def test_a_zip_bomb_in_a_text_chunk_stays_small(tmp_path):
@@ -267,10 +268,10 @@ def test_chunk_lengths_that_lie_read_what_came_before(tmp_path):
 def test_settings_of_a_huge_image_are_read_without_decoding_it(tmp_path):
     path = tmp_path / "huge.png"
     path.write_bytes(png(text_chunk("iTXt", b"parameters", "ein Fuchs\nSteps: 3".encode()), size=(60_000, 60_000)))
-    started = time.perf_counter()
+    started = time.process_time()
     found = read_settings(path)
     assert (found.prompt, found.steps) == ("ein Fuchs", 3)
-    assert time.perf_counter() - started < 1.0
+    assert time.process_time() - started < 1.0
 
 
 def test_text_chunks_after_the_image_data_are_read(tmp_path):
