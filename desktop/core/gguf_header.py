@@ -231,8 +231,8 @@ def _read_header_cached(path: Path, size: int, _mtime_ns: int) -> GGUFHeader:
             with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as buf:
                 # The file may have changed since stat(): trust what is mapped.
                 return parse(buf, path, len(buf))
-        except OSError as exc:
-            raise ModelFileError(f"{path.name} cannot be read: {exc.strerror or exc}.") from None
+        except (OSError, ValueError) as exc:  # ValueError: emptied since stat(), cannot be mapped
+            raise ModelFileError(f"{path.name} cannot be read: {getattr(exc, 'strerror', None) or exc}.") from None
 
 
 def parse(buf, path: Path, size: int) -> GGUFHeader:
