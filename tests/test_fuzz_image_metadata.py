@@ -170,13 +170,12 @@ def test_a1111_parameters(lines, tail):
     assert_typed(a1111_parameters.parse_parameters("Steps: 3, " + tail))
 
 
-NODE = st.fixed_dictionaries({"class_type": st.one_of(st.sampled_from(["KSampler", "CLIPTextEncode", "EmptyLatentImage"]),
-                                                      JSON_SCALARS)},
-                             optional={"inputs": st.one_of(JSON, st.dictionaries(
-                                 st.sampled_from(["seed", "steps", "cfg", "positive", "negative", "latent_image",
-                                                  "model", "text", "width", "denoise"]),
-                                 st.one_of(JSON, st.lists(st.one_of(st.sampled_from(["1", "2", "3"]), JSON), max_size=3)),
-                                 max_size=6))})
+NODE_TYPES = st.one_of(st.sampled_from(["KSampler", "CLIPTextEncode", "EmptyLatentImage"]), JSON_SCALARS)
+LINK_OR_VALUE = st.one_of(JSON, st.lists(st.one_of(st.sampled_from(["1", "2", "3"]), JSON), max_size=3))
+INPUT_NAMES = st.sampled_from(["seed", "steps", "cfg", "positive", "negative", "latent_image", "model", "text",
+                               "width", "denoise"])
+NODE = st.fixed_dictionaries({"class_type": NODE_TYPES}, optional={"inputs": st.one_of(
+    JSON, st.dictionaries(INPUT_NAMES, LINK_OR_VALUE, max_size=6))})
 
 
 @FUZZ
@@ -185,12 +184,11 @@ def test_comfyui_prompt_graphs(graph):
     assert_typed(foreign_metadata.parse_comfyui_prompt(json.dumps(graph)))
 
 
+SLOT = st.fixed_dictionaries({"name": st.sampled_from(["positive", "negative", "latent_image"]),
+                              "link": st.one_of(st.integers(0, 3), JSON)})
 WORKFLOW_NODE = st.fixed_dictionaries(
-    {"id": st.one_of(st.integers(0, 3), JSON_SCALARS),
-     "type": st.one_of(st.sampled_from(["KSampler", "CLIPTextEncode", "EmptyLatentImage"]), JSON_SCALARS)},
-    optional={"inputs": st.one_of(JSON, st.lists(st.one_of(JSON, st.fixed_dictionaries(
-        {"name": st.sampled_from(["positive", "negative", "latent_image"]), "link": st.one_of(st.integers(0, 3), JSON)})),
-        max_size=3)), "widgets_values": JSON})
+    {"id": st.one_of(st.integers(0, 3), JSON_SCALARS), "type": NODE_TYPES},
+    optional={"inputs": st.one_of(JSON, st.lists(st.one_of(JSON, SLOT), max_size=3)), "widgets_values": JSON})
 
 
 @FUZZ

@@ -159,7 +159,8 @@ def _from_atelier(text: str) -> ImageSettings | None:
         setattr(settings, name, as_float(values.get(name)) if not isinstance(values.get(name), bool) else None)
     extra = values.get("extra")
     if isinstance(extra, dict):
-        settings.extra = {k: v for k, v in extra.items() if isinstance(v, (str, int, float)) and not isinstance(v, bool)}
+        settings.extra = {k: v for k, v in extra.items()
+                          if isinstance(v, (str, int, float)) and not isinstance(v, bool)}
     return settings
 
 
