@@ -176,3 +176,17 @@ def test_the_largest_seed_is_its_own_and_differs_from_seed_0(chat_engine):
     b, _ = run(chat_engine, completion(max_tokens=24, temperature=1.5, top_k=0, top_p=1.0, seed=2**32 - 2))
     zero, _ = run(chat_engine, completion(max_tokens=24, temperature=1.5, top_k=0, top_p=1.0, seed=0))
     assert a.text == b.text != zero.text and a.seed == 2**32 - 2
+
+
+def test_memory_estimate_reads_per_layer_and_wrong_typed_counts():
+    """Some architectures store head counts per layer (arrays); a foreign file may store anything."""
+    from pathlib import Path
+
+    from desktop.core.gguf_header import GGUFHeader
+    from desktop.core.llama_engine import _kv_cache_bytes
+
+    meta = {"general.architecture": "x", "x.block_count": 2, "x.embedding_length": 64,
+            "x.attention.head_count": [4, 4], "x.attention.head_count_kv": [1, 2]}
+    assert _kv_cache_bytes(GGUFHeader(Path("m.gguf"), 3, 0, meta), 100) == 2 * 2 * 100 * 2 * 16 * 2
+    meta.update({"x.attention.head_count": "four", "x.attention.head_count_kv": None, "x.block_count": 2.5})
+    assert _kv_cache_bytes(GGUFHeader(Path("m.gguf"), 3, 0, meta), 100) == 0  # no usable layer count

@@ -229,11 +229,11 @@ def _partial_stop_len(text: str, stops: list[str]) -> int:
 
 def _kv_cache_bytes(header: GGUFHeader, n_ctx: int) -> int:
     arch, meta = header.architecture, header.metadata
-    layers = int(meta.get(f"{arch}.block_count", 0) or 0)
-    embd = int(meta.get(f"{arch}.embedding_length", 0) or 0)
-    heads = int(meta.get(f"{arch}.attention.head_count", 1) or 1)
-    kv_heads = int(meta.get(f"{arch}.attention.head_count_kv", heads) or heads)
-    head_dim = int(meta.get(f"{arch}.attention.key_length", embd // max(heads, 1)) or 0)
+    layers = _count(meta.get(f"{arch}.block_count"), 0)
+    embd = _count(meta.get(f"{arch}.embedding_length"), 0)
+    heads = _count(meta.get(f"{arch}.attention.head_count"), 1) or 1
+    kv_heads = _count(meta.get(f"{arch}.attention.head_count_kv"), heads) or heads
+    head_dim = _count(meta.get(f"{arch}.attention.key_length"), embd // heads)
     return 2 * layers * n_ctx * kv_heads * head_dim * 2  # K and V, f16
 
 
@@ -255,3 +255,11 @@ def _load_llama(path: str, header: GGUFHeader, **options):
             f"llama.cpp could not load {Path(path).name} (architecture '{header.architecture}'): "
             f"{exc}. The file may be damaged, or made for a newer llama.cpp than this app's."
         ) from None
+
+
+def _count(value, default: int) -> int:
+    """A count from GGUF metadata: some architectures store one per layer (an array; the
+    largest decides the memory), and a damaged or foreign file may store anything."""
+    if isinstance(value, (list, tuple)):
+        value = max((v for v in value if isinstance(v, int) and not isinstance(v, bool)), default=None)
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else default
