@@ -158,3 +158,21 @@ def test_a_data_folder_that_is_a_file_is_named(tmp_path, capsys):
 ])
 def test_environment_failures_get_messages_that_say_what_to_do(exc, expected):
     assert describe(exc).startswith(expected)
+
+
+def test_a_full_disk_at_the_end_of_a_generation_says_so_and_leaves_nothing(tmp_path, tiny_gguf, monkeypatch, capsys):
+    from desktop.store import asset_files
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "lib" / "pending" / "1.json"))
+
+    monkeypatch.setattr(asset_files.tempfile, "mkstemp", full)  # every atomic write in the library
+    data = tmp_path / "lib"
+    assert main(["generate", "text", "the cat", "--model", str(tiny_gguf), "--max-tokens", "3",
+                 "--data-dir", str(data)]) == 1
+    err = capsys.readouterr().err
+    assert "The disk is full" in err and "Free some space" in err and "unexpectedly" not in err
+    conn = sqlite3.connect(data / "library.sqlite3")
+    assert conn.execute("SELECT status, error FROM generations").fetchone()[0] == "failed"
+    conn.close()
+    assert not (data / "pending").exists() or not any((data / "pending").iterdir())
