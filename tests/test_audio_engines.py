@@ -139,8 +139,8 @@ def test_piper_speaks_run_on_text_in_bounded_pieces_and_bounded_memory(cache, bu
             made = engine.generate(SpeechRequest(text), seen.append, cancel, keep_samples=False)
     finally:
         del engine.voice.synthesize
-    assert max(map(len, given)) <= MAX_SENTENCE_CHARS and " ".join(given) == text and len(given) == 5
-    assert [p.message for p in seen] == [f"Sentence {i}/5" for i in range(1, 6)]
+    assert max(map(len, given)) <= MAX_SENTENCE_CHARS and " ".join(given) == text and len(given) == 7
+    assert [p.message for p in seen] == [f"Sentence {i}/7" for i in range(1, 8)]
     assert made.samples is None and made.frames == sum(p.pieces[0].frames for p in seen)
     assert made.duration_s > 50  # ~0.17 s a word
     assert peak.growth < 500 * 2**20, f"{peak.growth / 2**20:.0f} MB"
@@ -164,7 +164,14 @@ def test_vits_gets_the_same_bounded_pieces(cache, tiny_vits):
     finally:
         engine.processor = processor
     assert given == split_sentences(" ".join(["word"] * 300)) and max(map(len, given)) <= MAX_SENTENCE_CHARS
-    assert made.pieces == len(given) == 4
+    assert made.pieces == len(given) == 5
+    slow = []
+    engine.processor = lambda piece, **kw: slow.append(piece) or processor(piece, **kw)
+    try:
+        speak(engine, SpeechRequest(" ".join(["word"] * 300), seed=1, length_scale=2.0))
+    finally:
+        engine.processor = processor
+    assert max(map(len, slow)) <= MAX_SENTENCE_CHARS // 2 and len(slow) == 10  # slower speech: shorter pieces
 
 
 def test_a_tiny_vits_voice_loads_and_speaks_reproducibly(cache, tiny_vits):

@@ -1,9 +1,10 @@
 """Cutting text into the pieces every voice speaks one at a time, so speech comes in order
 with progress, can be cancelled between pieces, can start playing before the end is made,
-and needs bounded memory: a voice synthesizes a piece in one pass whose memory grows faster
-than its length (Piper: 400 run-on characters ~260 MB, 2,000 ~3 GB, 100,000 would need
-238 GB). So no piece is longer than MAX_SENTENCE_CHARS; a longer one is cut at the best
-boundary there is: clause punctuation, else a space, else anywhere."""
+and needs bounded memory: a voice synthesizes a piece in one pass, with memory that grows
+with the audio it makes (Piper: ~17 MB a second of speech; 2,000 run-on characters took
+3 GB, 100,000 would need 238 GB). So no piece is longer than MAX_SENTENCE_CHARS (~15-20 s
+of speech); a longer one is cut at the best boundary there is: clause punctuation, else a
+space, else anywhere."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ _END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+|(?<=[。！？])[」』”�
 _BLANK_LINE = re.compile(r"\n\s*\n")
 # Clause punctuation a piece may end with; CJK forms need no space after them.
 _CLAUSE = re.compile(r"[,;:)\]—–](?=\s)|[，；：、]")
-MAX_SENTENCE_CHARS = 400
+MAX_SENTENCE_CHARS = 300
 
 
 def split_sentences(text: str, limit: int = MAX_SENTENCE_CHARS) -> list[str]:

@@ -13,11 +13,13 @@ from desktop.core.audio_request import AudioPiece
 from desktop.core.engine import ProgressCallback
 from desktop.core.errors import Cancelled, UserFacingError
 from desktop.core.jobs import Progress
-from desktop.core.sentences import split_sentences
+from desktop.core.sentences import MAX_SENTENCE_CHARS, split_sentences
 
 
-def pieces_of(text: str) -> list[str]:
-    pieces = split_sentences(text)
+def pieces_of(text: str, length_scale: float | None = None) -> list[str]:
+    """Slower speech makes more audio of the same text, so its pieces are shorter."""
+    slower = max(1.0, length_scale or 1.0)
+    pieces = split_sentences(text, max(40, int(MAX_SENTENCE_CHARS / slower)))
     if not pieces:
         raise UserFacingError("There is nothing speakable in this text (only emoji or symbols).")
     return pieces

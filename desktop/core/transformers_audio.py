@@ -91,7 +91,7 @@ class VitsEngine(_FolderModel):
         foreign = foreign_letters(text, self._known)
         if foreign:
             raise UserFacingError(describe_foreign(foreign, self.name, "the letters of its vocabulary"))
-        pieces = pieces_of(text)
+        pieces = pieces_of(text, request.length_scale)
         model = self.model
         defaults = (model.speaking_rate, model.noise_scale, model.noise_scale_duration)
         model.speaking_rate = 1.0 / request.length_scale if request.length_scale else defaults[0]
