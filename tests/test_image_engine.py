@@ -374,3 +374,13 @@ def test_a_long_prompt_is_cut_to_77_tokens_with_one_note_and_no_stderr_dump(tiny
     assert "another warning" in seen
     assert not [m for m in seen if "truncated" in m or "Token indices" in m]
     assert len(capfd.readouterr().err) < 1000
+
+
+def test_a_preview_decoder_folder_with_odd_json_is_skipped(tmp_path):
+    from desktop.core.tiny_autoencoder import find_tiny_autoencoder
+
+    for i, text in enumerate(["[1, 2]", "[" * 100_000, "not json", '"AutoencoderTiny"']):
+        folder = tmp_path / f"m{i}" / "taesd"
+        folder.mkdir(parents=True)
+        (folder / "config.json").write_text(text)
+        assert find_tiny_autoencoder([tmp_path / f"m{i}"], sdxl=False) is None

@@ -3,12 +3,12 @@ Hugging Face cache (used in place)."""
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from desktop.core.errors import ModelFileError
+from desktop.core.json_files import read_object
 from desktop.core.model_registry import FOLDER, HF_CACHE, ModelProblem, find_files, hf_cache_dir, human_size
 
 FAMILIES = {
@@ -37,12 +37,7 @@ def inspect(folder: str | Path, source: str = FOLDER) -> ImageModelInfo:
     folder = Path(folder)
     if folder.is_file():
         return _inspect_single_file(folder, source)
-    try:
-        index = json.loads((folder / "model_index.json").read_text(encoding="utf-8"))
-    except RecursionError:  # absurdly nested JSON
-        raise ValueError("model_index.json is nested too deeply") from None
-    if not isinstance(index, dict):
-        raise ValueError("model_index.json is not a JSON object")
+    index = read_object(folder / "model_index.json")
     pipeline = index.get("_class_name") if isinstance(index.get("_class_name"), str) else ""
     size = sum(p.stat().st_size for p in folder.rglob("*.safetensors"))
     name = folder.name

@@ -8,10 +8,10 @@ a model folder or the Hugging Face cache); only the weights come from the file.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from desktop.core.errors import ModelFileError
+from desktop.core.json_files import read_object
 from desktop.core.safetensors_header import read_header, shape_dim
 
 UNET_PREFIX = "model.diffusion_model."
@@ -47,12 +47,10 @@ def find_config_folder(checkpoint: Path, candidates: list[Path]) -> tuple[Path, 
     wanted = FAMILY_PIPELINES[info["family"]]
     for folder in candidates:
         try:
-            index = json.loads((folder / "model_index.json").read_text(encoding="utf-8"))
-            unet = json.loads((folder / "unet" / "config.json").read_text(encoding="utf-8"))
-            text = json.loads((folder / "text_encoder" / "config.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError, RecursionError):
-            continue
-        if not all(isinstance(config, dict) for config in (index, unet, text)):
+            index = read_object(folder / "model_index.json")
+            unet = read_object(folder / "unet" / "config.json")
+            text = read_object(folder / "text_encoder" / "config.json")
+        except (OSError, ValueError):
             continue
         if index.get("_class_name") != wanted or unet.get("in_channels") != info["in_channels"]:
             continue

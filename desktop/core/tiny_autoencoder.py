@@ -4,8 +4,9 @@ back to the latent-to-RGB approximation."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
+
+from desktop.core.json_files import read_object
 
 FOLDER_NAMES = {False: ("taesd",), True: ("taesdxl",)}
 
@@ -15,9 +16,8 @@ def find_tiny_autoencoder(folders: list[Path], sdxl: bool) -> Path | None:
     for folder in folders:
         for name in FOLDER_NAMES[sdxl]:
             for candidate in (Path(folder) / name, *Path(folder).glob(f"*/{name}")):
-                config = candidate / "config.json"
                 try:
-                    if json.loads(config.read_text(encoding="utf-8")).get("_class_name") == "AutoencoderTiny":
+                    if read_object(candidate / "config.json").get("_class_name") == "AutoencoderTiny":
                         return candidate
                 except (OSError, ValueError):
                     continue
