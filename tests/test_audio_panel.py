@@ -155,3 +155,28 @@ def test_the_library_viewer_plays_an_audio_item(qtbot, window, tmp_path):
     assert viewer.pane.stack.currentWidget() is viewer.pane.audio
     assert viewer.pane.audio.path == panel.results.item(0).data(Qt.UserRole)
     viewer.close()
+
+
+def test_a_long_stream_keeps_few_pieces_waiting_and_the_file_goes_on_where_they_stop(qtbot, tmp_path, monkeypatch):
+    """Speech is made ~10x faster than it plays: the player keeps at most MAX_QUEUED_S of it
+    waiting (not the whole text), and the finished file plays on from the first piece left out."""
+    from desktop.core.audio_files import wav_bytes
+    from desktop.core.audio_request import AudioPiece
+    from desktop.ui import audio_player
+    from desktop.workers.background import Background
+
+    monkeypatch.setattr(audio_player, "MAX_QUEUED_S", 1.0)
+    player = audio_player.AudioPlayer(Background())
+    qtbot.addWidget(player)
+    rate = 16000
+    tones = [(np.sin(np.arange(rate // 2) * (0.05 + 0.01 * i)) * 0.3).astype(np.float32) for i in range(8)]
+    player.start_stream()
+    for index, tone in enumerate(tones):  # as the pipeline sends them: WAV bytes, no samples
+        player.add_piece(AudioPiece(index, 8, None, rate, wav_bytes(tone, rate), frames=len(tone)))
+    assert len(player._pieces) == 2 and player._queued_s <= 1.0  # the first plays, two wait, five are left out
+    final = tmp_path / "final.wav"
+    soundfile.write(final, np.concatenate(tones), rate)
+    player.finish_stream(str(final))
+    qtbot.waitUntil(lambda: not player.streaming and player.path == str(final), timeout=20000)
+    assert player.pieces_played == 3
+    qtbot.waitUntil(lambda: player.playing and player.player.position() >= 1400, timeout=10000)  # from 1.5 s on

@@ -62,6 +62,7 @@ class AudioPlayer(QWidget):
         self.path: str | None = None
         self._pieces: deque = deque()
         self._buffer: QBuffer | None = None
+        self._piece_on = False       # a piece was handed to the player and has not ended yet
         self.streaming = False       # pieces of a job still in progress are being played
         self.pieces_played = 0
         self._final: str | None = None
@@ -101,7 +102,7 @@ class AudioPlayer(QWidget):
             self._player.durationChanged.connect(self._on_duration)
             self._player.playbackStateChanged.connect(self._on_state)
             self._player.mediaStatusChanged.connect(self._on_status)
-            self._player.errorOccurred.connect(lambda _e, text: self.waveform.set_message(f"Cannot play: {text}"))
+            self._player.errorOccurred.connect(self._on_error)
             self._set_loop(self.loop.isChecked())
         return self._player
 
@@ -156,11 +157,13 @@ class AudioPlayer(QWidget):
 
     @property
     def _idle(self) -> bool:
+        """Nothing playing, paused or about to play. A piece just handed over still reports
+        Stopped until its media has loaded; a new source then deadlocks the FFmpeg backend."""
         if self._player is None:
             return True
         from PySide6.QtMultimedia import QMediaPlayer
 
-        return self._player.playbackState() == QMediaPlayer.StoppedState
+        return not self._piece_on and self._player.playbackState() == QMediaPlayer.StoppedState
 
     # -- pieces of a job in progress ----------------------------------------------------------
 
@@ -208,6 +211,7 @@ class AudioPlayer(QWidget):
             self._buffer.deleteLater()
         self._buffer = buffer
         self.pieces_played += 1
+        self._piece_on = True
         rest = "" if self._final is not None else " while the rest is made…"
         self.waveform.set_message(f"Playing sentence {piece.index + 1} of {piece.total}{rest}")
         self.play_button.setEnabled(True)
@@ -223,6 +227,7 @@ class AudioPlayer(QWidget):
     def _end_stream_now(self) -> None:
         self._pieces.clear()
         self.streaming, self._final, self._resume_s, self._queued_s = False, None, None, 0.0
+        self._piece_on = False
 
     # -- player signals ---------------------------------------------------------------------
 
@@ -238,7 +243,13 @@ class AudioPlayer(QWidget):
         # the FFmpeg backend, which is still finishing the previous piece.
         QTimer.singleShot(0, self._after_piece)
 
+    def _on_error(self, _error, text: str) -> None:
+        self.waveform.set_message(f"Cannot play: {text}")
+        if self.streaming:  # go on with the next piece, or the file
+            QTimer.singleShot(0, self._after_piece)
+
     def _after_piece(self) -> None:
+        self._piece_on = False
         if not self.streaming or not self._idle:
             return
         if self._pieces:
