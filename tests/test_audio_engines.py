@@ -277,3 +277,27 @@ def test_waveform_peaks():
     samples = np.concatenate([np.zeros(100), np.ones(100) * 0.5, -np.ones(100)]).astype(np.float32)
     assert list(peaks(samples, 3)) == [0.0, 0.5, 1.0]
     assert len(peaks(samples[:2], 10)) == 2 and len(peaks([], 10)) == 0
+
+
+def test_voice_and_model_configurations_of_odd_shape_are_problems_not_crashes(tmp_path):
+    import json
+    from pathlib import Path
+
+    from desktop.core.audio_registry import scan
+    from desktop.core.transformers_audio import model_type
+
+    odd = {"list": "[1, 2]", "nested": "[" * 100_000, "string": '"phoneme_id_map audio"',
+           "wrong-types": json.dumps({"phoneme_id_map": {"a": [1]}, "audio": {"sample_rate": 22050},
+                                      "language": "English", "espeak": ["en"], "num_speakers": "two"})}
+    for name, text in odd.items():
+        (tmp_path / f"{name}.onnx").write_bytes(b"not onnx")
+        (tmp_path / f"{name}.onnx.json").write_text(text)
+        folder = tmp_path / f"vits-{name}"
+        folder.mkdir()
+        (folder / "config.json").write_text(text)
+        assert model_type(folder) == ""
+    found, problems = scan([tmp_path])
+    names = {Path(info.path).name: info for info in found}
+    assert "wrong-types.onnx" in names and names["wrong-types.onnx"].language == ""
+    assert names["wrong-types.onnx"].speakers == 1
+    assert {Path(p.path).name for p in problems} >= {"list.onnx", "nested.onnx", "string.onnx"}

@@ -4,12 +4,13 @@ and MusicGen folders (by config.json's model_type)."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from desktop.core.model_registry import BUILTIN, FOLDER, ModelProblem, find_files, human_size
-from desktop.core.piper_engine import config_for, read_voice_config
+from desktop.core.errors import ModelFileError
+from desktop.core.json_files import count, read_object
+from desktop.core.piper_engine import config_for, read_voice_config, voice_language
 from desktop.core.transformers_audio import MUSIC_TYPES, SPEECH_TYPES, model_type
 
 PIPER, VITS, MUSICGEN = "piper", "vits", "musicgen"
@@ -56,14 +57,13 @@ def inspect(path: str | Path, source: str = FOLDER) -> AudioModelInfo:
     path = Path(path)
     if path.is_file() and path.suffix.lower() == ".onnx":
         values = read_voice_config(path)
-        language = values.get("language", {}).get("name_english") or values.get("espeak", {}).get("voice", "")
         return AudioModelInfo(str(path.resolve()), path.name.removesuffix(".onnx"), PIPER, path.stat().st_size,
-                              language, int(values.get("num_speakers") or 1), source)
+                              voice_language(values)[0], count(values.get("num_speakers"), 1) or 1, source)
     kind = model_type(path) if path.is_dir() else ""
     if kind in SPEECH_TYPES | MUSIC_TYPES:
-        config = json.loads((path / "config.json").read_text(encoding="utf-8"))
+        config = read_object(path / "config.json")
         return AudioModelInfo(str(path.resolve()), path.name, VITS if kind in SPEECH_TYPES else MUSICGEN,
-                              _folder_size(path), speakers=int(config.get("num_speakers") or 1), source=source)
+                              _folder_size(path), speakers=count(config.get("num_speakers"), 1) or 1, source=source)
     raise ValueError(f"{path.name} is not a Piper voice, a VITS voice or a MusicGen model")
 
 
@@ -73,7 +73,7 @@ def scan(folders: list[Path]) -> tuple[list[AudioModelInfo], list[ModelProblem]]
     if builtin is not None:
         try:
             found.append(inspect(builtin, BUILTIN))
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, ModelFileError) as exc:
             problems.append(ModelProblem(str(builtin), str(exc)))
     for folder in folders:
         if not folder.is_dir():
@@ -84,7 +84,7 @@ def scan(folders: list[Path]) -> tuple[list[AudioModelInfo], list[ModelProblem]]
         for path in candidates:
             try:
                 found.append(inspect(path))
-            except (OSError, ValueError) as exc:
+            except (OSError, ValueError, ModelFileError) as exc:  # unusable: listed, never a crash
                 problems.append(ModelProblem(str(path), str(exc)))
     unique = {info.path: info for info in found}
     return list(unique.values()), problems

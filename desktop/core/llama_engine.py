@@ -18,6 +18,7 @@ from pathlib import Path
 from desktop.core import chat_prompt
 from desktop.core.engine import ProgressCallback
 from desktop.core.errors import Cancelled, ModelFileError, UserFacingError
+from desktop.core.json_files import count
 from desktop.core.gguf_header import GGUFHeader, read_header
 from desktop.core.jobs import Progress
 from desktop.core.text_request import COMPLETION, TextRequest, TextResult
@@ -229,11 +230,11 @@ def _partial_stop_len(text: str, stops: list[str]) -> int:
 
 def _kv_cache_bytes(header: GGUFHeader, n_ctx: int) -> int:
     arch, meta = header.architecture, header.metadata
-    layers = _count(meta.get(f"{arch}.block_count"), 0)
-    embd = _count(meta.get(f"{arch}.embedding_length"), 0)
-    heads = _count(meta.get(f"{arch}.attention.head_count"), 1) or 1
-    kv_heads = _count(meta.get(f"{arch}.attention.head_count_kv"), heads) or heads
-    head_dim = _count(meta.get(f"{arch}.attention.key_length"), embd // heads)
+    layers = count(meta.get(f"{arch}.block_count"), 0)
+    embd = count(meta.get(f"{arch}.embedding_length"), 0)
+    heads = count(meta.get(f"{arch}.attention.head_count"), 1) or 1
+    kv_heads = count(meta.get(f"{arch}.attention.head_count_kv"), heads) or heads
+    head_dim = count(meta.get(f"{arch}.attention.key_length"), embd // heads)
     return 2 * layers * n_ctx * kv_heads * head_dim * 2  # K and V, f16
 
 
@@ -255,11 +256,3 @@ def _load_llama(path: str, header: GGUFHeader, **options):
             f"llama.cpp could not load {Path(path).name} (architecture '{header.architecture}'): "
             f"{exc}. The file may be damaged, or made for a newer llama.cpp than this app's."
         ) from None
-
-
-def _count(value, default: int) -> int:
-    """A count from GGUF metadata: some architectures store one per layer (an array; the
-    largest decides the memory), and a damaged or foreign file may store anything."""
-    if isinstance(value, (list, tuple)):
-        value = max((v for v in value if isinstance(v, int) and not isinstance(v, bool)), default=None)
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else default

@@ -6,7 +6,6 @@ ordinary punctuated text are exactly the raw library's."""
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 from desktop.core.audio_request import GeneratedAudio, SpeechRequest
 from desktop.core.engine import ProgressCallback
 from desktop.core.errors import ModelFileError, UserFacingError
+from desktop.core.json_files import read_object, section
 from desktop.core.speakable_text import (LATIN_FAMILIES, describe_foreign, drop_pictographs, dropped_note,
                                          foreign_letters, latin)
 from desktop.core.speech_pieces import pieces_of, speak_pieces
@@ -28,12 +28,22 @@ def read_voice_config(model_path: Path) -> dict:
     if not config.exists():
         raise ModelFileError(f"{model_path.name} has no {config.name} beside it; a Piper voice needs both files.")
     try:
-        values = json.loads(config.read_text(encoding="utf-8"))
+        values = read_object(config)
     except (OSError, ValueError) as exc:
         raise ModelFileError(f"{config.name} is not a readable Piper voice configuration ({exc}).") from None
-    if "phoneme_id_map" not in values or "audio" not in values:
+    if not section(values, "phoneme_id_map") or not section(values, "audio"):
         raise ModelFileError(f"{config.name} is not a Piper voice configuration.")
     return values
+
+
+def voice_language(values: dict) -> tuple[str, str]:
+    """(language name, language family) from a voice configuration, "" where it says nothing."""
+    espeak = section(values, "espeak").get("voice")
+    espeak = espeak if isinstance(espeak, str) else ""
+    language = section(values, "language")
+    name, family = language.get("name_english"), language.get("family")
+    return (name if isinstance(name, str) and name else espeak,
+            family if isinstance(family, str) and family else espeak[:2])
 
 
 class PiperEngine:
@@ -58,10 +68,9 @@ class PiperEngine:
         self.voice = PiperVoice(config=PiperConfig.from_dict(values), session=session)
         self.model_path = str(path)
         self.name = path.name.removesuffix(".onnx")
-        self.language = values.get("language", {}).get("name_english") or values.get("espeak", {}).get("voice", "")
-        self.family = values.get("language", {}).get("family") or values.get("espeak", {}).get("voice", "")[:2]
+        self.language, self.family = voice_language(values)
         self.sample_rate = self.voice.config.sample_rate
-        self.speakers = dict(values.get("speaker_id_map") or {})
+        self.speakers = section(values, "speaker_id_map")
         self._size = path.stat().st_size
 
     def memory_bytes(self) -> int:

@@ -5,7 +5,6 @@ speech_pieces.py), music step by step; both check cancel as they go."""
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from pathlib import Path
@@ -14,6 +13,7 @@ from desktop.core.audio_request import GeneratedAudio, MusicRequest, SpeechReque
 from desktop.core.engine import ProgressCallback
 from desktop.core.errors import Cancelled, ModelFileError, UserFacingError
 from desktop.core.jobs import Progress
+from desktop.core.json_files import read_object
 from desktop.core.speakable_text import describe_foreign, drop_pictographs, dropped_note, foreign_letters
 from desktop.core.speech_pieces import pieces_of, speak_pieces
 
@@ -22,9 +22,10 @@ SPEECH_TYPES, MUSIC_TYPES = {"vits"}, {"musicgen"}
 
 def model_type(folder: Path) -> str:
     try:
-        return json.loads((folder / "config.json").read_text(encoding="utf-8")).get("model_type", "")
+        kind = read_object(folder / "config.json").get("model_type", "")
     except (OSError, ValueError):
         return ""
+    return kind if isinstance(kind, str) else ""
 
 
 def check_folder(folder: Path, types: set[str]) -> None:
