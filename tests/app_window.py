@@ -18,3 +18,17 @@ def open_window(qtbot, data_dir, settings: Settings | None = None, panel: str = 
     if panel:
         window.show_panel(panel)
     return window, services
+
+
+def view_only_library_item(qtbot, window):
+    """Open the Library's only item in a viewer, once its audio waveform is drawn; the viewer."""
+    window.show_panel("library")
+    library = window.panel("library")
+    qtbot.waitUntil(lambda: library.model.rowCount() == 1 and not library.model.loading, timeout=10000)
+    library.grid.setCurrentIndex(library.model.index(0))
+    qtbot.waitUntil(lambda: library.details is not None, timeout=10000)
+    library.open_viewer()
+    viewer = library._viewers[-1]
+    qtbot.waitUntil(lambda: viewer.pane.audio is not None and viewer.pane.audio.waveform.peaks is not None,
+                    timeout=10000)
+    return viewer

@@ -7,7 +7,7 @@ import pytest
 import soundfile
 from PySide6.QtCore import QPoint, Qt
 
-from app_window import open_window
+from app_window import open_window, view_only_library_item
 from desktop.settings import Settings
 
 TWO_SENTENCES = "Good morning. The coffee is ready."
@@ -143,15 +143,7 @@ def test_the_library_viewer_plays_an_audio_item(qtbot, window, tmp_path):
     panel.text.setPlainText("A short line.")
     panel.generate_button.click()
     qtbot.waitUntil(lambda: finished(panel), timeout=30000)
-    window.show_panel("library")
-    library = window.panel("library")
-    qtbot.waitUntil(lambda: library.model.rowCount() == 1 and not library.model.loading, timeout=10000)
-    library.grid.setCurrentIndex(library.model.index(0))
-    qtbot.waitUntil(lambda: library.details is not None, timeout=10000)
-    library.open_viewer()
-    viewer = library._viewers[-1]
-    qtbot.waitUntil(lambda: viewer.pane.audio is not None and viewer.pane.audio.waveform.peaks is not None,
-                    timeout=10000)
+    viewer = view_only_library_item(qtbot, window)
     assert viewer.pane.stack.currentWidget() is viewer.pane.audio
     assert viewer.pane.audio.path == panel.results.item(0).data(Qt.UserRole)
     viewer.close()

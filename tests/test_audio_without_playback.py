@@ -10,7 +10,7 @@ import soundfile
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
-from app_window import open_window
+from app_window import open_window, view_only_library_item
 from desktop import playback
 
 MISSING = "libpulse.so.0: cannot open shared object file: No such file or directory"
@@ -66,15 +66,7 @@ def test_speaking_without_libpulse_saves_draws_and_says_so_once(qtbot, tmp_path,
         panel.player.waveform.seek_requested.emit(1.0)
         assert len(notices(window)) == 1 and not panel.error.isVisible()
 
-        window.show_panel("library")
-        library = window.panel("library")
-        qtbot.waitUntil(lambda: library.model.rowCount() == 1 and not library.model.loading, timeout=10000)
-        library.grid.setCurrentIndex(library.model.index(0))
-        qtbot.waitUntil(lambda: library.details is not None, timeout=10000)
-        library.open_viewer()
-        viewer = library._viewers[-1]
-        qtbot.waitUntil(lambda: viewer.pane.audio is not None and viewer.pane.audio.waveform.peaks is not None,
-                        timeout=10000)
+        viewer = view_only_library_item(qtbot, window)
         assert viewer.pane.audio.path == path and len(notices(viewer)) == 1
         viewer.close()
     finally:

@@ -72,8 +72,21 @@ class MusicRequest:
                 "file_format": self.file_format}
 
 
+class _FramesOfSamples:
+    """`frames` counts the samples while they are held (they may be dropped later, e.g. once
+    written to a file); the duration follows from it."""
+
+    def __post_init__(self):
+        if self.samples is not None:
+            self.frames = len(self.samples)
+
+    @property
+    def duration_s(self) -> float:
+        return self.frames / self.sample_rate
+
+
 @dataclass
-class AudioPiece:
+class AudioPiece(_FramesOfSamples):
     """One finished part of a longer synthesis (a sentence), sent to the UI to play early."""
     index: int
     total: int
@@ -82,17 +95,9 @@ class AudioPiece:
     wav: bytes = b""          # the piece as a WAV file, made on the worker for the player
     frames: int = 0
 
-    def __post_init__(self):
-        if self.samples is not None:
-            self.frames = len(self.samples)
-
-    @property
-    def duration_s(self) -> float:
-        return self.frames / self.sample_rate
-
 
 @dataclass
-class GeneratedAudio:
+class GeneratedAudio(_FramesOfSamples):
     samples: object           # float32 numpy array, mono; None when the pieces went to a file
     sample_rate: int
     seed: int | None
@@ -100,11 +105,3 @@ class GeneratedAudio:
     pieces: int = 1
     notes: list[str] = field(default_factory=list)   # e.g. symbols that were skipped
     frames: int = 0
-
-    def __post_init__(self):
-        if self.samples is not None:
-            self.frames = len(self.samples)
-
-    @property
-    def duration_s(self) -> float:
-        return self.frames / self.sample_rate
