@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+
+
+def _known_columns(cls, row, *, skip: tuple = ()) -> dict:
+    """The row's columns that `cls` has fields for: a newer Atelier may have added columns
+    (an additive migration, desktop/store/schema_versions.py) that this version ignores."""
+    names = {f.name for f in fields(cls)} - set(skip)
+    return {k: row[k] for k in row.keys() if k in names}
 
 
 @dataclass(frozen=True)
@@ -18,7 +25,7 @@ class Conversation:
 
     @classmethod
     def from_row(cls, row) -> "Conversation":
-        return cls(**{k: row[k] for k in row.keys()})
+        return cls(**_known_columns(cls, row))
 
 
 @dataclass(frozen=True)
@@ -32,7 +39,7 @@ class Message:
 
     @classmethod
     def from_row(cls, row) -> "Message":
-        return cls(**{k: row[k] for k in row.keys()})
+        return cls(**_known_columns(cls, row))
 
 
 @dataclass(frozen=True)
@@ -63,7 +70,7 @@ class Generation:
 
     @classmethod
     def from_row(cls, row, assets=()) -> "Generation":
-        values = {k: row[k] for k in row.keys()}
+        values = _known_columns(cls, row, skip=("assets",))
         values["params"] = json.loads(values["params"] or "{}")
         values["stats"] = json.loads(values["stats"] or "{}")
         return cls(**values, assets=tuple(assets))
