@@ -2,7 +2,7 @@ import sqlite3
 
 import pytest
 
-from desktop.store import database
+from desktop.store import database, schema_versions
 from desktop.store.asset_files import TEMP_PREFIX, leftover_temp_files, write_atomically
 from desktop.store.generations import INTERRUPTED, NewGeneration
 from desktop.store.library import Library
@@ -38,13 +38,14 @@ def test_reopening_is_idempotent(tmp_path):
 def test_refuses_a_newer_schema_and_leaves_it_untouched(tmp_path):
     path = tmp_path / "lib" / "library.sqlite3"
     Library(tmp_path / "lib").close()
+    newer = database.SCHEMA_VERSION + schema_versions.MAJOR + 1  # a newer major: more than additions
     conn = sqlite3.connect(path)
-    conn.execute("PRAGMA user_version=999")
+    conn.execute(f"PRAGMA user_version={newer}")
     conn.close()
     with pytest.raises(database.NewerSchemaError, match="newer version of Atelier"):
         Library(tmp_path / "lib")
     conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 999
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == newer
     conn.close()
 
 

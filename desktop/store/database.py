@@ -1,4 +1,4 @@
-"""Opening the library database: pragmas, migrations, and the newer-schema guard."""
+"""Opening the library database: pragmas, migrations (backed up first), and the newer-schema guard."""
 
 from __future__ import annotations
 
@@ -6,9 +6,13 @@ import sqlite3
 from pathlib import Path
 
 from desktop.core.errors import UserFacingError
+from desktop.store import schema_versions
+from desktop.store.migration_backup import backup_before_migrating
 from desktop.store.migrations import MIGRATIONS
+from desktop.store.schema_versions import Fit
 
-SCHEMA_VERSION = len(MIGRATIONS)
+# The user_version this app writes (desktop/store/schema_versions.py says how it is encoded).
+SCHEMA_VERSION = schema_versions.encode(MIGRATIONS, len(MIGRATIONS))
 # How long one statement waits for another process's write lock. Generation commits retry
 # past it (desktop/pipeline/recording.py) so a finished result is never given up on; a
 # short wait frees the writer thread between attempts.
@@ -56,11 +60,11 @@ def connect_read_only(path: Path) -> sqlite3.Connection:
     else:
         raise sqlite3.OperationalError(f"unable to open database file {path}")
     conn.row_factory = sqlite3.Row
-    if version != SCHEMA_VERSION:
+    fit = schema_versions.fit(MIGRATIONS, version)
+    if fit not in (Fit.CURRENT, Fit.NEWER_ADDITIVE):
         conn.close()
-        if version > SCHEMA_VERSION:
-            raise NewerSchemaError(f"The library at {path} was created by a newer version of Atelier; "
-                                   "update Atelier to open it.")
+        if fit is Fit.INCOMPATIBLE:
+            raise _newer(path, version)
         raise StaleReadOnlyError(f"The library at {path} is read-only and was made by an older Atelier; open it "
                                  "once from a folder you can write to, so this version can bring it up to date.")
     return conn
@@ -78,24 +82,45 @@ def schema_version(conn: sqlite3.Connection) -> int:
 
 def apply_migrations(conn: sqlite3.Connection, path: Path | str = "") -> None:
     current = schema_version(conn)
-    if current > SCHEMA_VERSION:
+    fit = schema_versions.fit(MIGRATIONS, current)
+    if fit is Fit.INCOMPATIBLE:
         conn.close()
-        raise NewerSchemaError(
-            f"The library at {path} was created by a newer version of Atelier "
-            f"(schema {current}, this app knows {SCHEMA_VERSION}). Update Atelier, or "
-            "choose another data folder in Settings; the library was left untouched."
-        )
-    for number in range(current + 1, SCHEMA_VERSION + 1):
+        raise _newer(path, current)
+    if fit is not Fit.OLDER:
+        return  # up to date, or newer with only additions this app can ignore
+    if _has_content(conn) and str(path) not in ("", ":memory:"):
+        try:
+            backup_before_migrating(conn, Path(path), current)
+        except BaseException:
+            conn.close()
+            raise
+    for applied in range(schema_versions.applied_count(current) + 1, len(MIGRATIONS) + 1):
         # One transaction per migration, so a failure leaves the previous version intact.
         conn.execute("BEGIN IMMEDIATE")
         try:
-            for statement in _statements(MIGRATIONS[number - 1]):
+            # Another process may have migrated while this one waited for the write lock.
+            if schema_versions.applied_count(schema_version(conn)) >= applied:
+                conn.execute("COMMIT")
+                continue
+            for statement in _statements(MIGRATIONS[applied - 1]):
                 conn.execute(statement)
-            conn.execute(f"PRAGMA user_version={number}")
+            conn.execute(f"PRAGMA user_version={schema_versions.encode(MIGRATIONS, applied)}")
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+
+
+def _has_content(conn: sqlite3.Connection) -> bool:
+    """A brand-new (empty) database has nothing worth backing up."""
+    return conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
+
+
+def _newer(path: Path | str, version: int) -> NewerSchemaError:
+    return NewerSchemaError(
+        f"The library at {path} was created by a newer version of Atelier "
+        f"(schema {version}, this app knows {SCHEMA_VERSION}). Update Atelier, or "
+        "choose another data folder in Settings; the library was left untouched.")
 
 
 def _statements(script: str) -> list[str]:

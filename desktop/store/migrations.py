@@ -1,7 +1,19 @@
-"""Numbered schema migrations. Migration N takes the database from user_version N-1 to N.
+"""Numbered schema migrations. Migration N is the Nth in the list; user_version records how
+many ran and how many of those were not additive (desktop/store/schema_versions.py).
 
 Append only: never edit a migration that has shipped.
+
+Wrap a new migration in Additive(...) when an older Atelier can keep using the library as if
+it were not there: it only creates new tables the older app never needs to keep in step,
+adds columns that are nullable or have a default, or adds non-unique indexes. Anything an
+older app's writes could violate or leave stale (constraints, triggers, unique indexes,
+derived tables, rewritten data, dropped or renamed things) is a plain (major) migration.
 """
+
+
+class Additive(str):
+    """A migration an older Atelier may ignore (see the module docstring)."""
+
 
 MIGRATIONS: list[str] = [
     # 1: generations of every modality, their files, conversations and full-text search.
