@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 import threading
 import time
@@ -20,6 +21,8 @@ HEAVY_MODULES = ("torch", "diffusers", "transformers", "llama_cpp")
 GIL_SWITCH_INTERVAL_S = 0.001
 WARM_UP_DELAY_MS = 800  # after the window is up and the model scan has started
 INTEGRITY_CHECK_DELAY_MS = 2500  # after the warm-up, so the first seconds stay quick
+# After the window is gone, how long a job still inside a model load may keep the process.
+SHUTDOWN_WAIT_S = 30.0
 
 
 def run(data_dir: Path | None = None, startup_report: bool = False) -> int:
@@ -41,6 +44,7 @@ def run(data_dir: Path | None = None, startup_report: bool = False) -> int:
     data = Path(data_dir) if data_dir else settings.snapshot().resolved_data_dir()
     log_path = DataLayout(data).logs / "atelier.log"
 
+    started_services = []  # for the exit, after the event loop
     theme = Theme(app, settings.get("theme"))
     window = MainWindow(settings, theme)  # the shell: painted before the studios are built
     _install_excepthooks(window, log_path)
@@ -59,7 +63,8 @@ def run(data_dir: Path | None = None, startup_report: bool = False) -> int:
             _refuse_data_folder(window, data, exc)
             return
         log.info("Atelier %s starting; data in %s", __version__, data)
-        app.aboutToQuit.connect(services.shutdown)
+        app.aboutToQuit.connect(services.begin_shutdown)  # never waits: the window closes at once
+        started_services.append(services)
         window.attach(services)
         if startup_report:
             QTimer.singleShot(0, lambda: (_report("ready", started), window.close()))
@@ -70,7 +75,24 @@ def run(data_dir: Path | None = None, startup_report: bool = False) -> int:
 
     window.first_painted.connect(after_first_paint)
     window.show()
-    return app.exec()
+    code = app.exec()
+    app.processEvents()  # the closed window's unmap reaches the window system before any wait
+    return finish(started_services[0] if started_services else None, code)
+
+
+def finish(services, code: int, wait_s: float = SHUTDOWN_WAIT_S) -> int:
+    """The rest of quitting, with no window left. The worker may be inside a model load that C
+    code will not interrupt: waiting for it (bounded) lets the cancelled job record itself and
+    the library close normally. A load that outlasts the wait is left behind with os._exit,
+    since Python's own exit would destroy the running QThread and Qt would abort; the next
+    start's recovery settles what a dead process leaves (a 'running' row, its lease)."""
+    if services is None or services.wait_stopped(wait_s):
+        return code
+    log.error("A job was still busy %.0f s after the window closed; exiting without it", wait_s)
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def _refuse_data_folder(window, data: Path, exc: OSError) -> None:

@@ -1,13 +1,15 @@
 """The application's long-lived non-widget objects, created once and shared by the UI.
 
 No widgets: the store writer, background pool, inference thread, job queue, the lists of
-text models, image models, upscalers and audio models, and settings. `shutdown()` is the
-orderly exit: cancel, quit and wait, never terminate.
+text models, image models, upscalers and audio models, and settings. Exit comes in two parts:
+`begin_shutdown()` on the GUI thread never waits; `wait_stopped()` waits, with a bound, once
+no window is left. `shutdown()` does both (tests, scripts). Never terminate a thread.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
@@ -83,6 +85,7 @@ class Services(QObject):
             inspect_fn=audio_registry.inspect)
         settings.changed.connect(self._on_setting_changed)
         self._warm_up.connect(self.inference.worker.warm_up)  # queued to the worker thread
+        self._stopping = False
         self._closed = False
 
     def _model_folders(self) -> list[Path]:
@@ -95,7 +98,8 @@ class Services(QObject):
         if name in ("model_dirs", "model_files"):
             self.rescan_models()
         elif name == "memory_budget_mib":
-            self.inference.worker.cache.budget_bytes = hardware.memory_budget_bytes(self.settings.get(name))
+            # The cache belongs to the worker thread: the budget travels there and evicts at once.
+            self.inference.set_budget(hardware.memory_budget_bytes(self.settings.get(name)))
 
     def rescan_models(self) -> None:
         """Every model list scans again (on the thread pool)."""
@@ -121,16 +125,35 @@ class Services(QObject):
             job.context.setdefault(key, value)
         return self.queue.submit(job)
 
-    def shutdown(self) -> None:
-        if self._closed:
+    def begin_shutdown(self) -> None:
+        """The GUI thread's part of quitting (aboutToQuit); returns at once. Jobs are cancelled
+        and the worker unloads and stops when the job in hand returns, which a model load in
+        C code can delay by seconds."""
+        if self._stopping:
             return
-        self._closed = True
-        self.queue.cancel_all()
-        if not self.inference.shutdown():
-            log.error("The inference thread did not stop in time")
-        self.background.wait(10000)
-        self.store.close()
+        self._stopping = True
+        self.queue.close()
+        self.inference.request_stop()
         try:
             self.settings.save()
         except OSError as exc:
             log.error("Could not save settings: %s", exc)
+
+    def wait_stopped(self, timeout_s: float) -> bool:
+        """Wait up to timeout_s for the worker, then the pool, then close the library. False if
+        the worker is still busy: the library stays open for that job's row."""
+        if self._closed:
+            return True
+        self.begin_shutdown()
+        deadline = time.monotonic() + timeout_s
+        if not self.inference.wait(int(timeout_s * 1000)):
+            return False
+        self.background.wait(max(0, min(10000, int((deadline - time.monotonic()) * 1000))))
+        self.store.close()
+        self._closed = True
+        return True
+
+    def shutdown(self, timeout_s: float = 30.0) -> None:
+        """Both parts at once, for callers with no window to keep responsive."""
+        if not self.wait_stopped(timeout_s):
+            log.error("The inference thread did not stop in time")

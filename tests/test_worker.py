@@ -205,3 +205,14 @@ def test_model_cache_evicts_least_recently_used_under_budget():
     assert a.closed and c.closed and not huge.closed  # a single big model still runs
     cache.clear()
     assert huge.closed and cache.keys() == []
+
+
+def test_a_lower_budget_unloads_the_least_recently_used_models_at_once():
+    cache = ModelCache(budget_bytes=100)
+    a = cache.get(("a",), lambda: FakeEngine("a", 40), 40)
+    b = cache.get(("b",), lambda: FakeEngine("b", 40), 40)
+    cache.get(("a",), lambda: pytest.fail("reloaded"))  # b is now the oldest
+    cache.set_budget(50)
+    assert b.closed and not a.closed and cache.keys() == [("a",)]
+    cache.set_budget(10)  # idle, so even the last one goes: nothing runs that needs it
+    assert a.closed and cache.keys() == []

@@ -31,6 +31,11 @@ class ModelCache:
         self._evict_for(0, keep=key)
         return engine
 
+    def set_budget(self, budget_bytes: int) -> None:
+        """Apply a new budget now: idle models over it are unloaded, oldest first."""
+        self.budget_bytes = budget_bytes
+        self._evict_for(0)
+
     def used_bytes(self) -> int:
         return sum(engine.memory_bytes() for engine in self._engines.values())
 

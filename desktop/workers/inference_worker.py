@@ -2,7 +2,8 @@
 (the GPT4All ChatLLM pattern). It loads, runs and unloads models; nothing else holds one.
 
 Cancel never goes through this object's event queue (a queued slot would not run while
-`run_job` is busy): the GUI sets the job's threading.Event directly.
+`run_job` is busy): the GUI sets the job's threading.Event directly. Everything else that
+touches the worker's state (budget, unload, stop) is a queued slot and runs between jobs.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot, Qt, QMetaObject
+from PySide6.QtCore import QObject, QThread, Signal, Slot, Qt
 
 from desktop.core.error_text import describe
 from desktop.core.errors import Cancelled
@@ -71,11 +72,18 @@ class InferenceWorker(QObject):
                 log.info("Warm-up step %s skipped: %s", getattr(task, "__name__", task), exc)
         self.warmed_up.emit()
 
+    @Slot(int)
+    def set_budget(self, budget_bytes: int) -> None:
+        """A new memory budget: models over it are unloaded now, not at the next job."""
+        self.cache.set_budget(budget_bytes)
+
     @Slot()
     def shutdown(self) -> None:
-        """Unload every model on this thread (where they were loaded)."""
+        """Unload every model on this thread (where they were loaded), then end the thread.
+        Queued behind the job in hand, so it runs once that job returns."""
         self.cache.clear()
         self.shut_down.emit()
+        QThread.currentThread().quit()
 
 
 class _ProgressThrottle:
@@ -118,7 +126,12 @@ class _ProgressThrottle:
 
 
 class InferenceThread(QObject):
-    """Owns the QThread and the worker; shutdown cancels, quits and waits (never terminates)."""
+    """Owns the QThread and the worker. Stopping is asked for without waiting (the job in hand
+    may be inside a model load that C code will not interrupt); whoever can afford to wait
+    (no window left) waits, with a bound. The thread is never terminated."""
+
+    _stop = Signal()
+    _budget = Signal(int)
 
     def __init__(self, store, runners: dict, budget_bytes: int, log_hint: str = "", parent=None):
         super().__init__(parent)
@@ -126,12 +139,24 @@ class InferenceThread(QObject):
         self.thread.setObjectName("atelier-inference")
         self.worker = InferenceWorker(store, runners, budget_bytes, log_hint)
         self.worker.moveToThread(self.thread)
+        self._stop.connect(self.worker.shutdown, Qt.QueuedConnection)
+        self._budget.connect(self.worker.set_budget, Qt.QueuedConnection)
+        self._stop_requested = False
         self.thread.start()
 
+    def set_budget(self, budget_bytes: int) -> None:
+        self._budget.emit(budget_bytes)
+
+    def request_stop(self) -> None:
+        """Returns at once; the worker unloads and ends its thread after the current job."""
+        if not self._stop_requested:
+            self._stop_requested = True
+            self._stop.emit()
+
+    def wait(self, timeout_ms: int) -> bool:
+        return self.thread.wait(max(0, timeout_ms))
+
     def shutdown(self, timeout_ms: int = 30000) -> bool:
-        if not self.thread.isRunning():
-            return True
-        # Blocks until the current job (already cancelled by the queue) returns, then unloads.
-        QMetaObject.invokeMethod(self.worker, "shutdown", Qt.BlockingQueuedConnection)
-        self.thread.quit()
-        return self.thread.wait(timeout_ms)
+        """Stop and wait: for callers with no window to keep responsive (tests, scripts)."""
+        self.request_stop()
+        return self.wait(timeout_ms)

@@ -26,6 +26,7 @@ class JobQueue(QObject):
         self._pending: deque[Job] = deque()
         self._running: Job | None = None
         self._dispatched: dict[int, Job] = {}
+        self._closed = False
         self._dispatch.connect(worker.run_job)  # worker lives on another thread: queued
         worker.job_started.connect(self._on_started)
         worker.job_progress.connect(self._on_progress)
@@ -36,6 +37,10 @@ class JobQueue(QObject):
     # -- what the UI calls -------------------------------------------------------------
 
     def submit(self, job: Job) -> Job:
+        if self._closed:  # quitting: the worker is stopping and would never run it
+            job.cancel.set()
+            self.job_cancelled.emit(job, "")
+            return job
         self._pending.append(job)
         self.changed.emit()
         self._next()
@@ -64,6 +69,11 @@ class JobQueue(QObject):
         if self._running is not None:
             self._running.cancel.set()
 
+    def close(self) -> None:
+        """Quitting: cancel everything and hand the worker nothing more."""
+        self._closed = True
+        self.cancel_all()
+
     @property
     def running(self) -> Job | None:
         return self._running
@@ -78,7 +88,7 @@ class JobQueue(QObject):
     # -- worker signals (queued onto the GUI thread) ------------------------------------
 
     def _next(self) -> None:
-        if self._running is None and self._pending:
+        if self._running is None and self._pending and not self._closed:
             self._running = self._pending.popleft()
             self._dispatched[self._running.id] = self._running
             self.changed.emit()
