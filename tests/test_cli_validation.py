@@ -70,6 +70,23 @@ def test_generate_image_refuses_bad_numbers_before_loading_the_model(tmp_path, c
 
 
 @pytest.mark.parametrize("argv, message", [
+    (["image", ""], "Describe the image first."),
+    (["image", "  \n "], "Describe the image first."),
+    (["text", ""], "The prompt is empty"),
+    (["text", " ", "--chat"], "There is no message to answer"),
+    (["music", ""], "Describe the music first"),
+])
+def test_generate_refuses_an_empty_prompt_before_loading_a_model(tmp_path, capsys, argv, message):
+    """`python main.py generate image ""` is refused by the request's own check, the same
+    the panels show; the model (which does not exist) is never opened."""
+    data = tmp_path / "data"
+    code = main(["--data-dir", str(data), "generate", *argv, "--model", str(tmp_path / "no-model")])
+    err = capsys.readouterr().err
+    assert code == 1 and message in err and "Traceback" not in err and "no-model" not in err
+    assert generation_rows(data) == 0
+
+
+@pytest.mark.parametrize("argv, message", [
     (["speech", "hello", "--length-scale", "nan"], "Length scale must be a finite number"),
     (["speech", "hello", "--noise-w", "inf"], "Noise width must be a finite number"),
     (["music", "calm", "--model", "m", "--temperature", "nan"], "Temperature must be a finite number"),

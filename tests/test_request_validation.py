@@ -134,3 +134,21 @@ def test_text_that_is_not_utf8_gets_a_message_naming_the_bytes(request_, field):
 def test_an_unpaired_surrogate_is_named():
     with pytest.raises(UserFacingError, match="an unpaired surrogate at character 2"):
         ImageRequest("a\ud800b").validate()
+
+
+@pytest.mark.parametrize("request_, message", [
+    (ImageRequest(""), "Describe the image first."),
+    (ImageRequest(" \n\t"), "Describe the image first."),
+    (SpeechRequest("   "), "There is no text to speak: type or paste some first."),
+    (MusicRequest(""), "Describe the music first"),
+    (TextRequest(COMPLETION, prompt=""), "The prompt is empty: type something for the model to continue."),
+    (TextRequest(messages=[]), "There is no message to answer: type one first."),
+    (TextRequest(messages=[ChatMessage("system", "Be brief."), ChatMessage("user", " \n")]),
+     "There is no message to answer: type one first."),
+], ids=["image", "image-blank", "speech", "music", "completion", "chat", "chat-blank"])
+def test_an_empty_prompt_is_refused_by_the_request_itself(request_, message):
+    """Every check of a request lives in its validate(), which the CLI, the panels and the
+    jobs all run: no caller keeps a copy of its own."""
+    with pytest.raises(UserFacingError) as raised:
+        request_.validate()
+    assert str(raised.value).startswith(message)

@@ -32,6 +32,8 @@ class ImageRequest:
 
     def validate(self) -> None:
         checks.text("The prompt", self.prompt)
+        if not self.prompt.strip():
+            raise UserFacingError("Describe the image first.")
         checks.text("The negative prompt", self.negative)
         for name, side in (("Width", self.width), ("Height", self.height)):
             # The range first: -1 is "not positive", not "not a multiple of 8".

@@ -63,6 +63,10 @@ class TextRequest:
         checks.text("The prompt", self.prompt)
         for message in self.messages:
             checks.text("The system prompt" if message.role == "system" else "The message", message.content)
+        if self.mode == COMPLETION and not self.prompt:
+            raise UserFacingError("The prompt is empty: type something for the model to continue.")
+        if self.mode == CHAT and not any(m.role == "user" and m.content.strip() for m in self.messages):
+            raise UserFacingError("There is no message to answer: type one first.")
         self.sampling.validate()
 
     def display_prompt(self) -> str:
