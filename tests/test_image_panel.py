@@ -1,6 +1,7 @@
 """The Image studio driven with qtbot on a tiny random-weight Stable Diffusion folder."""
 
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +13,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from app_window import open_window  # noqa: E402
 from desktop.core.image_metadata import encode_image  # noqa: E402
+from desktop.core.errors import UserFacingError  # noqa: E402
 from desktop.core.image_settings import ImageSettings  # noqa: E402
 from desktop.settings import Settings  # noqa: E402
 from tiny_models import write_tiny_esrgan, write_tiny_sd  # noqa: E402
@@ -78,10 +80,12 @@ def test_missing_model_and_missing_prompt_get_their_own_messages(qtbot, tmp_path
     services.shutdown()
 
 
-def test_an_empty_prompt_is_asked_for(qtbot, panel):
+def test_an_empty_prompt_is_asked_for_by_the_request(qtbot, panel):
     panel.form.prompt.setPlainText("  ")
     panel.generate()
     assert panel.error.text() == "Describe the image first." and panel.job is None
+    with pytest.raises(UserFacingError, match="^Describe the image first.$"):  # the request's own message
+        panel.build_request().validate()
 
 
 def test_an_absurd_size_is_refused_before_queueing(qtbot, panel):
@@ -156,6 +160,38 @@ def test_cancel_mid_run_keeps_no_file(qtbot, panel):
     assert rows(panel, "SELECT status FROM generations") == [("cancelled",)]
     assert not [p for p in panel.services.layout.assets.rglob("*") if p.is_file()]
     assert panel.generate_button.isEnabled()
+
+
+def test_a_batch_cancelled_during_its_second_image_shows_the_first_here_and_in_the_library(qtbot, panel):
+    window = panel.window()
+    window.show_panel("library")  # visible throughout: only the job's end can refresh it
+    library = window.panel("library")
+    qtbot.waitUntil(lambda: not library.model.loading, timeout=10000)
+    assert library.model.rowCount() == 0
+    panel.form.prompt.setPlainText("three lighthouses")
+    panel.form.seed.setValue(40)
+    panel.form.batch.setValue(3)
+    panel.form.steps.setValue(30)  # long enough for the cancel to land inside image 2
+    panel.form.width_box.setValue(128)
+    panel.form.height_box.setValue(128)
+    queue, messages, cancelled = panel.services.queue, [], []
+    queue.job_progress.connect(lambda job, p: messages.append(p.message))
+    queue.job_cancelled.connect(lambda job, kept: cancelled.append(kept))
+    panel.generate()
+    qtbot.waitUntil(lambda: "Image 2/3" in messages, timeout=180000)  # slow on a loaded machine
+    with qtbot.waitSignal(queue.job_cancelled, timeout=20000):
+        panel.cancel()
+    assert rows(panel, "SELECT status, seed FROM generations ORDER BY id") == [("done", 40), ("cancelled", 41)]
+    [kept_file] = [p for p in panel.services.layout.assets.rglob("*") if p.is_file()]
+    assert [item.path for item in cancelled[0].items] == [kept_file]
+    # The Image panel shows the kept image as a result, and says the rest was stopped.
+    qtbot.waitUntil(lambda: panel.results.count() == 1, timeout=10000)
+    assert panel.results.item(0).data(Qt.UserRole) == str(kept_file)
+    assert panel.status.text() == "1 image(s) saved · seed 40 · cancelled: the rest (2) was stopped"
+    assert "40" in panel.form.last_seed.text() and panel.generate_button.isEnabled()
+    # The Library, open all along, refreshes as after a finished job.
+    qtbot.waitUntil(lambda: library.model.rowCount() == 1 and not library.model.loading, timeout=10000)
+    assert Path(library.model.item(0).asset_path).name == kept_file.name
 
 
 def test_upscale_a_result_into_a_linked_generation(qtbot, panel):

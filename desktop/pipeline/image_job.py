@@ -1,7 +1,7 @@
 """An image job end to end: the pipeline from the cache, then for each image of the batch
 a 'running' row, the denoising, the PNG (with its metadata) written atomically, and the
 row marked done together with its file. A finished image is kept even if a later one in
-the batch is cancelled."""
+the batch is cancelled; the Cancelled then carries the kept ones (`kept`)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from desktop import __version__
 from desktop.core import diffusion_registry
 from desktop.core.diffusion_engine import DiffusionEngine
 from desktop.core.engine import ProgressCallback
+from desktop.core.errors import Cancelled
 from desktop.core.image_metadata import encode_image
 from desktop.core.image_request import FILE_FORMATS, ImageRequest
 from desktop.core.image_settings import ImageSettings
@@ -58,6 +59,19 @@ def load_image_engine(cache: ModelCache, model_path: str, n_threads: int,
 
 
 def run_image_job(job: Job, cache: ModelCache, store: StoreAccess, progress: ProgressCallback) -> ImageOutcome:
+    outcome = ImageOutcome()
+    try:
+        _run_batch(job, cache, store, progress, outcome)
+    except Cancelled as stopped:
+        if outcome.items:  # the images finished before the stop are in the library: say which
+            stopped.kept = outcome
+        raise
+    return outcome
+
+
+def _run_batch(job: Job, cache: ModelCache, store: StoreAccess, progress: ProgressCallback,
+               outcome: ImageOutcome) -> None:
+    """Each finished image joins `outcome` once its file and row are committed."""
     request: ImageRequest = job.request
     request.validate()
     engine = load_image_engine(cache, job.model_path, job.context.get("n_threads", 1),
@@ -67,7 +81,6 @@ def run_image_job(job: Job, cache: ModelCache, store: StoreAccess, progress: Pro
     model_hash = folder_fingerprint(Path(engine.model_path))
     base_seed = request.seed if request.seed >= 0 else random.randrange(2**31)
     root = store.call(lambda lib: lib.layout.root)
-    outcome = ImageOutcome()
     for index in range(request.batch):
         seed = base_seed + index
         settings = ImageSettings(prompt=request.prompt, negative=request.negative, steps=request.steps,
@@ -99,7 +112,6 @@ def run_image_job(job: Job, cache: ModelCache, store: StoreAccess, progress: Pro
                                             assets=[asset]), [data], progress)
         outcome.items.append(ImageItem(generation_id, asset.file.path, seed, made.seconds, engine.precision,
                                        made.notes))
-    return outcome
 
 
 def _params(request: ImageRequest, index: int, engine: DiffusionEngine) -> dict:

@@ -29,7 +29,7 @@ class InferenceWorker(QObject):
     job_progress = Signal(int, object)    # job id, Progress (text = everything new since last)
     job_finished = Signal(int, object)    # job id, outcome of the modality's runner
     job_failed = Signal(int, str)         # job id, message for a person
-    job_cancelled = Signal(int, object)   # job id, partial outcome text ("" if none)
+    job_cancelled = Signal(int, object)   # job id, Cancelled.outcome: kept items, else partial text
     shut_down = Signal()
     warmed_up = Signal()
 
@@ -52,7 +52,7 @@ class InferenceWorker(QObject):
             outcome = runner(job, self.cache, self.store, throttle)
         except Cancelled as stopped:
             throttle.flush()
-            self.job_cancelled.emit(job.id, stopped.partial)
+            self.job_cancelled.emit(job.id, stopped.outcome)
         except BaseException as exc:  # every failure becomes a message; none escapes the thread
             log.error("Job %s (%s) failed", job.id, job.modality, exc_info=exc)
             self.job_failed.emit(job.id, describe(exc, self.log_hint))

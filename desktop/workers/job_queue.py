@@ -18,7 +18,7 @@ class JobQueue(QObject):
     job_progress = Signal(object, object)   # Job, Progress
     job_finished = Signal(object, object)   # Job, outcome
     job_failed = Signal(object, str)        # Job, message
-    job_cancelled = Signal(object, str)     # Job, partial text
+    job_cancelled = Signal(object, object)  # Job, kept items' outcome, else partial text
     _dispatch = Signal(object)
 
     def __init__(self, worker: InferenceWorker, parent: QObject | None = None):

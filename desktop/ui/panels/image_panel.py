@@ -9,11 +9,11 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QFrame, QGroupBox, QHBoxLayout, QLabel,
-                               QListWidget, QListWidgetItem, QPushButton, QRadioButton, QSlider,
-                               QSplitter, QVBoxLayout, QWidget)
+                               QPushButton, QRadioButton, QSlider, QSplitter, QVBoxLayout, QWidget)
 
 from desktop.core.jobs import Job
 from desktop.ui.image_form import ImageForm
+from desktop.ui.image_results import ImageResults
 from desktop.ui.mask_canvas import MaskCanvas
 from desktop.ui.panels.job_panel import JobPanel
 from desktop.ui.model_picker import ModelPicker
@@ -126,17 +126,8 @@ class ImagePanel(JobPanel, QWidget):
         column.addWidget(self.error)
         column.addLayout(buttons)
 
-        self.preview = QLabel("Your images appear here.")
-        self.preview.setAlignment(Qt.AlignCenter)
-        self.preview.setMinimumSize(320, 320)
-        self.preview.setStyleSheet("QLabel { background: palette(base); border: 1px solid palette(mid); }")
-        self.status = QLabel()
-        self.results = QListWidget()
-        self.results.setViewMode(QListWidget.IconMode)
-        self.results.setIconSize(QPixmap(96, 96).size())
-        self.results.setFixedHeight(124)
-        self.results.setFlow(QListWidget.LeftToRight)
-        self.results.setWrapping(False)
+        self.shown = ImageResults(self.services.background)
+        self.preview, self.status, self.results = self.shown.preview, self.shown.status, self.shown.results
         self.upscaler = ModelPicker(self.services.upscalers, self.services.settings.get("last_upscaler"))
         self.upscaler.setPlaceholderText("No upscaler: put a Real-ESRGAN .safetensors in a model folder")
         self.upscale_buttons = {factor: QPushButton(f"Upscale ×{factor}") for factor in (2, 4)}
@@ -148,9 +139,7 @@ class ImagePanel(JobPanel, QWidget):
         right = QWidget()
         right_column = QVBoxLayout(right)
         right_column.setContentsMargins(0, 0, 0, 0)
-        right_column.addWidget(self.preview, 1)
-        right_column.addWidget(self.status)
-        right_column.addWidget(self.results)
+        right_column.addWidget(self.shown, 1)
         right_column.addLayout(upscale_row)
 
         splitter = QSplitter(Qt.Horizontal)
@@ -174,7 +163,6 @@ class ImagePanel(JobPanel, QWidget):
         self.clear_mask_button.clicked.connect(self.canvas.clear_mask)
         self.remove_image_button.clicked.connect(lambda: self.set_init_image(None, None))
         self.use_settings_button.clicked.connect(self.use_found_settings)
-        self.results.itemClicked.connect(lambda item: self._show_file(item.data(Qt.UserRole)))
         for factor, button in self.upscale_buttons.items():
             button.clicked.connect(lambda _=False, f=factor: self.upscale_selected(f))
         self.upscaler.model_chosen.connect(
@@ -313,9 +301,6 @@ class ImagePanel(JobPanel, QWidget):
 
     def generate(self) -> None:
         request, model = self.build_request(), self.picker.current()
-        if self.job is None and model is not None and not request.prompt:
-            self.show_error("Describe the image first.")
-            return
         self._submit("image", request, model, f"Image: {request.prompt[:40]}",
                      "Choose an image model first: add a folder holding diffusers models in "
                      "Settings › Model folders.")
@@ -349,12 +334,13 @@ class ImagePanel(JobPanel, QWidget):
         if not self._mine(job):
             return
         if progress.preview is not None:
-            self._show_pixmap(QPixmap.fromImage(pil_to_qimage(progress.preview)))
+            self.shown.show_pixmap(QPixmap.fromImage(pil_to_qimage(progress.preview)))
         left = f" · about {progress.eta_s:.0f} s left" if progress.eta_s else ""
         unit = "tile" if progress.unit == "tiles" else "step"
         self.status.setText(f"{progress.message} · {unit} {progress.done}/{progress.total}{left}".lstrip(" ·"))
 
-    def _on_finished(self, job, outcome) -> None:
+    def _on_finished(self, job, outcome, stopped: str = "") -> None:
+        """Also a stopped batch's images finished before the stop (`stopped` says so)."""
         if not self._mine(job):
             return
         self.job = None
@@ -362,9 +348,9 @@ class ImagePanel(JobPanel, QWidget):
         self._update_state()
         seeds = ", ".join(str(item.seed) for item in outcome.items)
         self.form.last_seed.setText(f"last: {seeds}")
-        self.status.setText(f"{len(outcome.items)} image(s) saved · seed {seeds}")
+        self.status.setText(f"{len(outcome.items)} image(s) saved · seed {seeds}{stopped}")
         for item in outcome.items:
-            self._add_result(str(item.path), item.generation_id)
+            self.shown.add(str(item.path), item.generation_id)
 
     def _on_failed(self, job, message: str) -> None:
         if self._mine(job):
@@ -373,39 +359,12 @@ class ImagePanel(JobPanel, QWidget):
             self.show_error(message)
             self.status.setText("Failed")
 
-    def _on_cancelled(self, job, _partial) -> None:
-        if self._mine(job):
-            self.job = None
-            self._update_state()
-            self.status.setText("Cancelled: images finished before that are kept.")
-
-    # -- results ----------------------------------------------------------------------------
-
-    def _add_result(self, path: str, generation_id: int | None = None) -> None:
-        def decode():
-            image = QImage(path)  # decoded on the pool; QPixmap only on the GUI thread
-            return image, image.scaled(96, 96, Qt.KeepAspectRatio, Qt.SmoothTransformation)
-
-        def show(images) -> None:
-            full, thumb = images
-            item = QListWidgetItem(Path(path).name)
-            item.setIcon(QPixmap.fromImage(thumb))
-            item.setData(Qt.UserRole, path)
-            item.setData(Qt.UserRole + 1, generation_id)
-            self.results.insertItem(0, item)
-            self._show_pixmap(QPixmap.fromImage(full))
-
-        self.services.background.run(decode, show)
-
-    def _show_file(self, path: str) -> None:
-        self.services.background.run(lambda: QImage(path), lambda img: self._show_pixmap(QPixmap.fromImage(img)))
-
-    def _show_pixmap(self, pixmap: QPixmap) -> None:
-        self._pixmap = pixmap
-        self.preview.setPixmap(pixmap.scaled(self.preview.size(), Qt.KeepAspectRatio, Qt.SmoothTransformation))
-
-    def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
-        if getattr(self, "_pixmap", None) is not None:
-            self.preview.setPixmap(self._pixmap.scaled(self.preview.size(), Qt.KeepAspectRatio,
-                                                       Qt.SmoothTransformation))
+    def _on_cancelled(self, job, kept) -> None:
+        if not self._mine(job):
+            return
+        if getattr(kept, "items", None):  # the images made before the stop: shown as a finished batch's
+            rest = job.request.batch - len(kept.items)
+            return self._on_finished(job, kept, f" · cancelled: the rest ({rest}) was stopped")
+        self.job = None
+        self._update_state()
+        self.status.setText("Cancelled: nothing was kept.")

@@ -173,7 +173,8 @@ class LibraryPanel(LibraryActions, QWidget):
         self.transfer.failed.connect(lambda message: self.show_status(message, error=True))
         self.transfer.imported.connect(lambda: self.reload(choices=True))
         QCoreApplication.instance().aboutToQuit.connect(self.transfer.shutdown)
-        self.services.queue.job_finished.connect(self._on_job_finished)
+        self.services.queue.job_finished.connect(self._on_job_ended)
+        self.services.queue.job_cancelled.connect(self._on_job_ended)
 
     # -- filters and reloading -------------------------------------------------------------
 
@@ -236,8 +237,9 @@ class LibraryPanel(LibraryActions, QWidget):
         more = "+" if self.model.canFetchMore() else ""
         self.count.setText(f"{self.model.rowCount()}{more} items")
 
-    def _on_job_finished(self, _job, _outcome) -> None:
-        if self.isVisible():
+    def _on_job_ended(self, _job, outcome) -> None:
+        # Finished, or cancelled with finished items kept (a stopped batch); a cancel's text is not an item.
+        if self.isVisible() and not isinstance(outcome, str):
             self.reload(choices=True)
 
     def showEvent(self, event) -> None:
