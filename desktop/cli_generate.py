@@ -166,8 +166,12 @@ def _run_job(runner, job, library, settings, progress=_say_waiting):
     cache = ModelCache(hardware.memory_budget_bytes(settings.memory_budget_mib))
     try:
         return runner(job, cache, DirectStore(library), progress), 0
-    except Cancelled:
-        print("[cancelled]", file=sys.stderr)
+    except Cancelled as stopped:
+        # A stopped batch keeps the images it finished: their paths go to stdout as usual.
+        kept = getattr(stopped.kept, "items", None) or []
+        for item in kept:
+            print(item.path)
+        print(f"[cancelled; {len(kept)} finished kept]" if kept else "[cancelled]", file=sys.stderr)
         return None, 130
     except Exception as exc:  # noqa: BLE001 - every failure becomes a message
         print(describe(exc), file=sys.stderr)

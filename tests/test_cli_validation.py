@@ -152,3 +152,41 @@ def test_a_100000_character_image_prompt_gives_one_note_not_a_stderr_dump(tmp_pa
     stats = [json.loads(s) for (s,) in conn.execute("SELECT stats FROM generations ORDER BY id")]
     conn.close()
     assert [len(s["notes"]) for s in stats] == [1, 1] and all(s["precision"] == "fp32" for s in stats)
+
+
+def test_ctrl_c_during_a_batch_prints_the_images_it_kept(tmp_path):
+    import signal
+    import time
+
+    pytest.importorskip("diffusers")
+    from tiny_models import write_tiny_sd
+
+    model = write_tiny_sd(tmp_path / "tiny-sd")
+    data = tmp_path / "lib"
+    process = subprocess.Popen([sys.executable, "main.py", "generate", "image", "a cube", "--model", str(model),
+                                "--batch", "3", "--steps", "40", "--width", "128", "--height", "128",
+                                "--threads", "1", "--data-dir", str(data)], cwd=ROOT, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               env={**os.environ, "ATELIER_CONFIG_DIR": str(tmp_path / "cfg")})
+
+    def done() -> int:
+        try:
+            conn = sqlite3.connect(f"file:{data / 'library.sqlite3'}?mode=ro", uri=True)
+            try:
+                return conn.execute("SELECT count(*) FROM generations WHERE status='done'").fetchone()[0]
+            finally:
+                conn.close()
+        except sqlite3.OperationalError:
+            return 0
+
+    deadline = time.time() + 180
+    while done() < 1:
+        assert process.poll() is None and time.time() < deadline, process.stderr.read()
+        time.sleep(0.1)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err
+    paths = out.split()
+    kept = done()
+    assert kept in (1, 2) and len(paths) == kept and all(Path(p).exists() for p in paths)
+    assert f"[cancelled; {kept} finished kept]" in err
