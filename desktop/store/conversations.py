@@ -1,4 +1,8 @@
-"""Conversations of the Text and Code studios and their messages."""
+"""Conversations of the Text and Code studios and their messages.
+
+A person's action (send, edit-and-resend, regenerate) is one method here that runs in one
+transaction: a crash or a busy database midway leaves no half edit, and the store writer
+retrying a busy attempt (desktop/store/patience.py) never does any part of it twice."""
 
 from __future__ import annotations
 
@@ -53,12 +57,10 @@ class ConversationRepository:
 
     def update(self, conversation_id: int, *, system_prompt: str | None = None,
                model_path: str | None = None) -> None:
-        if system_prompt is not None:
-            self.conn.execute("UPDATE conversations SET system_prompt=? WHERE id=?",
-                              (system_prompt, conversation_id))
-        if model_path is not None:
-            self.conn.execute("UPDATE conversations SET model_path=? WHERE id=?",
-                              (model_path, conversation_id))
+        """None keeps the current value."""
+        self.conn.execute(
+            "UPDATE conversations SET system_prompt=COALESCE(?, system_prompt),"
+            " model_path=COALESCE(?, model_path) WHERE id=?", (system_prompt, model_path, conversation_id))
 
     def delete(self, conversation_id: int) -> None:
         self.conn.execute("DELETE FROM conversations WHERE id=?", (conversation_id,))
@@ -85,3 +87,33 @@ class ConversationRepository:
         """Drop a message and everything after it (edit-and-resend, regenerate)."""
         self.conn.execute("DELETE FROM messages WHERE conversation_id=? AND id>=?",
                           (conversation_id, message_id))
+
+    def send(self, studio: str, conversation_id: int | None, text: str, *, system_prompt: str,
+             model_path: str, replacing: int | None = None) -> tuple[Conversation, list[Message]]:
+        """The person's message, with the settings it is sent with, into the conversation
+        (a new one titled by the message when `conversation_id` is None or gone); `replacing`
+        (edit-and-resend) drops that message and everything after it first. Returns the
+        conversation and its messages as the reply's job needs them."""
+        with transaction(self.conn):
+            conversation = self.get(conversation_id) if conversation_id is not None else None
+            if conversation is None:
+                conversation = self.create(studio, " ".join(text.split())[:60] or DEFAULT_TITLE)
+            if replacing is not None:
+                self.delete_messages_from(conversation.id, replacing)
+            self.update(conversation.id, system_prompt=system_prompt, model_path=model_path)
+            self.add_message(conversation.id, "user", text)
+            return self.get(conversation.id), self.messages(conversation.id)
+
+    def regenerate(self, conversation_id: int) -> tuple[Conversation, list[Message]]:
+        """Drop what follows the last message of the person, so the reply to it can be made
+        again; returns the conversation and the messages left."""
+        with transaction(self.conn):
+            conversation = self.get(conversation_id)
+            if conversation is None:
+                raise LookupError("This conversation was deleted.")
+            last = self.conn.execute("SELECT max(id) FROM messages WHERE conversation_id=? AND role='user'",
+                                     (conversation_id,)).fetchone()[0]
+            if last is None:
+                raise LookupError("This conversation has no message to answer.")
+            self.delete_messages_from(conversation_id, last + 1)
+            return conversation, self.messages(conversation_id)
