@@ -417,3 +417,43 @@ def test_a_reply_waiting_for_a_library_held_elsewhere_says_so_and_is_kept(qtbot,
 def send_without_waiting(qtbot, panel, text):
     panel.input.setPlainText(text)
     qtbot.keyClick(panel.input, Qt.Key_Return, Qt.ControlModifier)
+
+
+def test_a_failed_rename_or_delete_of_a_conversation_says_so(qtbot, text_panel, monkeypatch, data_dir):
+    from desktop.store.conversations import ConversationRepository
+
+    def disk_gone(self, *args):
+        raise sqlite3.OperationalError("disk I/O error")
+
+    text_panel.services.store.call(lambda lib: lib.conversations.create("text", "Harbour notes"))
+    text_panel.conversations.reload()
+    qtbot.waitUntil(lambda: text_panel.conversations.rowCount() == 1)
+    text_panel.sidebar.list.setCurrentIndex(text_panel.conversations.index(0))
+    monkeypatch.setattr(ConversationRepository, "rename", disk_gone)
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("Quay notes", True))
+    text_panel.sidebar.rename_current()
+    qtbot.waitUntil(lambda: text_panel.error.isVisible())
+    assert text_panel.error.text() == "Could not rename the conversation: disk I/O error"
+    text_panel.show_error("")
+    monkeypatch.setattr(ConversationRepository, "delete", disk_gone)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Yes)
+    text_panel.sidebar.delete_current()
+    qtbot.waitUntil(lambda: text_panel.error.isVisible())
+    assert text_panel.error.text() == "Could not delete the conversation: disk I/O error"
+    assert db_rows(data_dir, "SELECT title FROM conversations") == [("Harbour notes",)]
+
+
+def test_a_message_that_could_not_be_saved_is_given_back_and_nothing_is_kept(qtbot, text_panel, monkeypatch,
+                                                                           data_dir):
+    from desktop.store.conversations import ConversationRepository
+
+    def disk_gone(self, *args, **kwargs):
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(ConversationRepository, "add_message", disk_gone)  # after the conversation's row
+    send_without_waiting(qtbot, text_panel, "a first message")
+    qtbot.waitUntil(lambda: text_panel.error.isVisible())
+    assert "disk I/O error" in text_panel.error.text()
+    assert text_panel.input.toPlainText() == "a first message" and text_panel.send_button.isEnabled()
+    assert db_rows(data_dir, "SELECT count(*) FROM conversations") == [(0,)]
+    assert text_panel.job is None

@@ -13,7 +13,6 @@ from desktop.core.jobs import Job
 from desktop.core.presets import Preset
 from desktop.core.text_request import CHAT, COMPLETION, ChatMessage, TextRequest
 from desktop.models.conversation_list import ConversationListModel
-from desktop.store.conversations import DEFAULT_TITLE
 from desktop.ui.chat_view import ChatView, ShownMessage
 from desktop.ui.conversation_sidebar import ConversationSidebar
 from desktop.ui.model_picker import ModelPicker
@@ -270,7 +269,8 @@ class ChatStudio(JobPanel, StudioFiles, QWidget):
 
     def _rename(self, conversation_id: int, title: str) -> None:
         self.services.store.submit(lambda lib: lib.conversations.rename(conversation_id, title),
-                                   lambda _r: self.conversations.reload())
+                                   lambda _r: self.conversations.reload(),
+                                   lambda exc: self.show_error(f"Could not rename the conversation: {exc}"))
 
     def _delete(self, conversation_id: int) -> None:
         if self.conversation is not None and self.conversation.id == conversation_id:
@@ -279,7 +279,8 @@ class ChatStudio(JobPanel, StudioFiles, QWidget):
                 return
             self.new_conversation()
         self.services.store.submit(lambda lib: lib.conversations.delete(conversation_id),
-                                   lambda _r: self.conversations.reload())
+                                   lambda _r: self.conversations.reload(),
+                                   lambda exc: self.show_error(f"Could not delete the conversation: {exc}"))
 
     # -- generation -----------------------------------------------------------------------
 
@@ -298,40 +299,25 @@ class ChatStudio(JobPanel, StudioFiles, QWidget):
         edit_from, self._editing_from = self._editing_from, None
         cid = self.conversation.id if self.conversation else None
         system, studio = self.system_prompt.toPlainText().strip(), self.studio_key
-
-        def record(lib):
-            conv = lib.conversations.get(cid) if cid is not None else None
-            if conv is None:
-                conv = lib.conversations.create(studio, " ".join(text.split())[:60] or DEFAULT_TITLE)
-            if edit_from is not None:
-                lib.conversations.delete_messages_from(conv.id, edit_from)
-            lib.conversations.update(conv.id, system_prompt=system, model_path=model.path)
-            lib.conversations.add_message(conv.id, "user", text)
-            return lib.conversations.get(conv.id), lib.conversations.messages(conv.id)
-
         self.input.clear()
         self._recording = True
         self._update_buttons()
-        self.services.store.submit(record, self._launch, self._on_record_failed)
+        # One store call, one transaction: the message is saved whole or not at all.
+        self.services.store.submit(
+            lambda lib: lib.conversations.send(studio, cid, text, system_prompt=system,
+                                               model_path=model.path, replacing=edit_from),
+            self._launch, lambda exc: self._on_record_failed(exc, text, edit_from))
 
     def regenerate(self) -> None:
         if self.busy or self.conversation is None:
             return
-        messages = self.view.messages()
-        last_user = max((i for i, m in enumerate(messages) if m.role == "user"), default=None)
-        if last_user is None:
+        if not any(m.role == "user" for m in self.view.messages()):
             return
-        after = [m.id for m in messages[last_user + 1:] if m.id is not None]
         cid = self.conversation.id
-
-        def record(lib):
-            if after:
-                lib.conversations.delete_messages_from(cid, min(after))
-            return lib.conversations.get(cid), lib.conversations.messages(cid)
-
         self._recording = True
         self._update_buttons()
-        self.services.store.submit(record, self._launch, self._on_record_failed)
+        self.services.store.submit(lambda lib: lib.conversations.regenerate(cid),
+                                   self._launch, self._on_record_failed)
 
     def edit_message(self, message_id: int) -> None:
         if self.busy:
@@ -349,9 +335,13 @@ class ChatStudio(JobPanel, StudioFiles, QWidget):
             self.services.queue.cancel(self.job.id)
             self.status.setText("Stopping…")
 
-    def _on_record_failed(self, exc: BaseException) -> None:
+    def _on_record_failed(self, exc: BaseException, text: str = "", edit_from: int | None = None) -> None:
         self._recording = False
         self._update_buttons()
+        if text and not self.input.toPlainText().strip():
+            # Nothing was saved: give the message (and its edit) back rather than lose it.
+            self.input.setPlainText(text)
+            self._editing_from = edit_from
         self.show_error(f"Could not save the message to the library: {exc}")
 
     def _launch(self, recorded) -> None:
