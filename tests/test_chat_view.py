@@ -21,16 +21,98 @@ def test_streaming_into_a_long_conversation_keeps_history_intact(qtbot):
     history = [ShownMessage(i, "user" if i % 2 == 0 else "assistant", f"message {i:03d} end") for i in range(30)]
     view.set_messages(history)
     view.begin_stream()
-    start = view._stream_start
+    start = view._blocks[-1].start
     for chunk in ["Hello", " there", ", ```py\n", "x = 1\n```\n", " done"]:
         view.append_stream(chunk)
-        assert view._stream_start == start  # history is not re-laid out
+        assert view._blocks[-1].start == start  # history is not re-laid out
     text = view.toPlainText()
     assert all(text.count(f"message {i:03d} end") == 1 for i in range(30))
     assert text.count("Hello there") == 1
     view.end_stream(100)
     assert view.messages()[-1].content == "Hello there, ```py\nx = 1\n```\n done"
     assert view.toPlainText().count("Hello there") == 1
+
+
+def fresh_html(qtbot, messages) -> str:
+    fresh = ChatView()
+    qtbot.addWidget(fresh)
+    fresh.set_messages([ShownMessage(m.id, m.role, m.content, m.note) for m in messages])
+    return fresh.toHtml()
+
+
+def conversation(n):
+    return [ShownMessage(i + 1, "user" if i % 2 == 0 else "assistant",
+                         f"question {i}" if i % 2 == 0 else f"**answer** {i}\n\n```py\nx = {i}\n```")
+            for i in range(n)]
+
+
+def test_a_reply_in_a_1000_message_conversation_renders_only_the_new_messages(qtbot):
+    view = ChatView()
+    qtbot.addWidget(view)
+    history = conversation(1000)
+    view.set_messages(history)
+    earliest_change = []
+    view.document().contentsChange.connect(lambda position, _removed, _added: earliest_change.append(position))
+    before = view.render_count
+    # What the Text studio does for one reply: the saved user message, then the stream.
+    view.set_messages(history + [ShownMessage(1001, "user", "one more")])
+    previous_reply_start = view._blocks[999].start
+    view.begin_stream()
+    chunks = ["Sure", ", ", "**here**", ":\n\n```py\n", "y = 2\n", "```\n", "done"]
+    for chunk in chunks:
+        view.append_stream(chunk)
+    view.end_stream(1002, "".join(chunks))
+    # The previous reply (it loses its Regenerate link), the user message, the empty reply,
+    # each chunk, the final reply; the 999 before are untouched in the document.
+    assert view.render_count - before == 1 + 1 + 1 + len(chunks) + 1
+    assert earliest_change and min(earliest_change) >= previous_reply_start > 0
+    assert view.toHtml() == fresh_html(qtbot, view.messages())
+    assert view.code_block(1001, 0).code == "y = 2\n"
+
+
+def test_regenerate_link_moves_to_the_new_last_reply(qtbot):
+    view = ChatView()
+    qtbot.addWidget(view)
+    view.set_messages(conversation(4))
+    assert view.toPlainText().count("Regenerate") == 1
+    view.begin_stream()  # regenerating after an assistant message: it loses its link
+    view.append_stream("again")
+    assert view.toPlainText().count("Regenerate") == 0
+    view.end_stream(5)
+    assert view.toPlainText().count("Regenerate") == 1
+    assert view.toHtml() == fresh_html(qtbot, view.messages())
+
+
+def test_a_stopped_reply_reloaded_with_its_note_matches_a_fresh_render(qtbot):
+    view = ChatView()
+    qtbot.addWidget(view)
+    history = conversation(5)
+    view.set_messages(history)
+    view.begin_stream()
+    view.append_stream("partial")
+    view.end_stream(None, "")  # as the studio does on cancel, then reloads from the library
+    assert len(view.messages()) == 5
+    before = view.render_count
+    view.set_messages(history + [ShownMessage(6, "assistant", "partial", "Stopped before the end.")])
+    assert view.render_count - before == 1
+    assert "Stopped before the end." in view.toPlainText()
+    assert view.toHtml() == fresh_html(qtbot, view.messages())
+
+
+def test_editing_an_earlier_message_rerenders_from_there_and_matches_a_fresh_render(qtbot):
+    view = ChatView()
+    qtbot.addWidget(view)
+    history = conversation(10)
+    view.set_messages(history)
+    before = view.render_count
+    edited = history[:4] + [ShownMessage(11, "user", "edited question")]
+    view.set_messages(edited)
+    assert view.render_count - before == 1  # only the new message; the 4 kept are untouched
+    assert view.toHtml() == fresh_html(qtbot, edited)
+    view.set_messages([])
+    assert "Start typing" in view.toPlainText()
+    view.set_messages(edited)
+    assert view.toHtml() == fresh_html(qtbot, edited)
 
 
 def test_a_stream_that_produced_nothing_leaves_no_empty_message(qtbot):

@@ -1,5 +1,5 @@
 """A conversation rendered as rich text: Markdown, highlighted code blocks with Copy/Save,
-and per-message actions. Streaming re-renders only the message being written."""
+and per-message actions. Each update re-renders only the messages it changes."""
 
 from __future__ import annotations
 
@@ -23,6 +23,15 @@ class ShownMessage:
     note: str = ""
 
 
+@dataclass
+class _Block:
+    """One message as the document shows it: a table starting at `start`."""
+    key: tuple
+    start: int
+    html: str
+    code_blocks: list[CodeBlock]
+
+
 class ChatView(QTextBrowser):
     edit_requested = Signal(int)          # message id
     regenerate_requested = Signal()
@@ -36,9 +45,9 @@ class ChatView(QTextBrowser):
         self._renderer: MarkdownRenderer | None = None  # built on first use (start-up time)
         self._dark = False
         self._messages: list[ShownMessage] = []
-        self._cache: dict[int, tuple[str, list[CodeBlock]]] = {}  # message index -> rendered
+        self._blocks: list[_Block] = []  # what the document shows, one per message, in order
         self._streaming: ShownMessage | None = None
-        self._stream_start = -1  # document position where the streaming message begins
+        self.render_count = 0  # messages rendered so far (tests and benches read it)
         self.placeholder = "Start typing below. Ctrl+Enter sends, Esc stops."
         self.assistant_label = "Assistant"
 
@@ -54,20 +63,19 @@ class ChatView(QTextBrowser):
         if dark == self._dark and self._renderer is not None:
             return
         self._dark = dark
-        self._cache.clear()
-        self._refresh()
+        self._rebuild()
 
     def set_assistant_label(self, label: str) -> None:
         if label != self.assistant_label:
             self.assistant_label = label
-            self._cache.clear()
-            self._refresh()
+            self._rebuild()
 
     def set_messages(self, messages: list[ShownMessage]) -> None:
+        """Show these messages. Those the view already shows at the same place keep their
+        blocks: a conversation reloaded after a reply re-renders only what changed."""
         self._messages = list(messages)
-        self._cache.clear()
         self._streaming = None
-        self._refresh(scroll_to_end=True)
+        self._sync(scroll_to_end=True)
 
     def messages(self) -> list[ShownMessage]:
         return list(self._messages)
@@ -75,32 +83,13 @@ class ChatView(QTextBrowser):
     def begin_stream(self, note: str = "") -> None:
         self._streaming = ShownMessage(None, "assistant", "", note)
         self._messages.append(self._streaming)
-        self._cache.clear()  # the previous last reply loses its Regenerate link
-        self._refresh()
+        self._sync(first=len(self._messages) - 2)  # the previous last reply loses Regenerate
 
     def append_stream(self, text: str) -> None:
         if self._streaming is None or not text:
             return
         self._streaming.content += text
-        self._replace_streaming()
-
-    def _replace_streaming(self) -> None:
-        """Re-render only the message being written: re-laying out the whole conversation
-        at every update would stall the GUI once a conversation is long."""
-        if self._stream_start < 0:
-            self._refresh()
-            return
-        bar = self.verticalScrollBar()
-        at_end = bar.value() >= bar.maximum() - 4
-        position = bar.value()
-        cursor = QTextCursor(self.document())
-        cursor.setPosition(self._stream_start)
-        cursor.movePosition(QTextCursor.End, QTextCursor.KeepAnchor)
-        cursor.beginEditBlock()
-        cursor.removeSelectedText()
-        cursor.insertHtml(self._message_html(len(self._messages) - 1, self._streaming)[0])
-        cursor.endEditBlock()
-        bar.setValue(bar.maximum() if at_end else position)
+        self._sync(first=len(self._messages) - 1)
 
     def end_stream(self, message_id: int | None, final_text: str | None = None, note: str = "") -> None:
         if self._streaming is None:
@@ -113,22 +102,66 @@ class ChatView(QTextBrowser):
         if not self._streaming.content.strip() and message_id is None:
             self._messages.pop()  # nothing was produced: show nothing
         self._streaming = None
-        self._cache.clear()
-        self._refresh()
+        self._sync(first=len(self._messages) - 2)
 
     # -- rendering -----------------------------------------------------------------------
 
-    def _message_html(self, index: int, message: ShownMessage) -> tuple[str, list[CodeBlock]]:
-        cached = self._cache.get(index)
-        if cached is not None:
-            return cached
+    def _key(self, index: int, message: ShownMessage) -> tuple:
+        """Everything a message's block depends on: equal keys, identical blocks."""
+        last_reply = (message.role == "assistant" and index == len(self._messages) - 1
+                      and self._streaming is None)
+        return (message.id, message.role, message.content, message.note, last_reply,
+                message is self._streaming)
+
+    def _rebuild(self) -> None:
+        self._blocks.clear()
+        self._sync()
+
+    def _sync(self, first: int = 0, scroll_to_end: bool = False) -> None:
+        """Bring the document in line with the messages: find the first message whose block
+        differs (checking from `first`), cut the document there and render from it on.
+        Earlier blocks are untouched, so a reply costs the same in any length of conversation."""
+        bar = self.verticalScrollBar()
+        at_end = scroll_to_end or bar.value() >= bar.maximum() - 4
+        position = bar.value()
+        if not self._messages:
+            self._blocks.clear()
+            self.setHtml(f'<p style="color:gray"><i>{html.escape(self.placeholder)}</i></p>')
+            return
+        if not self._blocks:
+            self.document().clear()  # the placeholder, or nothing yet
+        count = len(self._messages)
+        cut = max(0, min(first, len(self._blocks), count))
+        while cut < min(count, len(self._blocks)) and self._blocks[cut].key == self._key(cut, self._messages[cut]):
+            cut += 1
+        if cut == count == len(self._blocks):
+            return
+        cursor = QTextCursor(self.document())
+        cursor.beginEditBlock()
+        if cut < len(self._blocks):
+            cursor.setPosition(self._blocks[cut].start)
+            cursor.movePosition(QTextCursor.End, QTextCursor.KeepAnchor)
+            cursor.removeSelectedText()
+            del self._blocks[cut:]
+        else:
+            cursor.movePosition(QTextCursor.End)
+        for index in range(cut, count):
+            block = self._render(index, self._key(index, self._messages[index]), cursor.position())
+            cursor.insertHtml(block.html)
+            self._blocks.append(block)
+        cursor.endEditBlock()
+        bar.setValue(bar.maximum() if at_end else position)
+
+    def _render(self, index: int, key: tuple, start: int) -> _Block:
+        message = self._messages[index]
         rendered = self.renderer.render(message.content, str(index))
+        self.render_count += 1
         links = []
         if message.id is not None:
             links.append(f'<a href="msg:copy:{index}">Copy</a>')
             if message.role == "user":
                 links.append(f'<a href="msg:edit:{message.id}">Edit &amp; resend</a>')
-        if message.role == "assistant" and index == len(self._messages) - 1 and self._streaming is None:
+        if key[4]:  # the last reply, finished
             links.append('<a href="msg:regenerate:0">Regenerate</a>')
         label = self.assistant_label if message.role == "assistant" else ROLE_LABELS.get(message.role, message.role)
         cursor = " ▍" if message is self._streaming else ""
@@ -140,29 +173,7 @@ class ChatView(QTextBrowser):
             f' margin-bottom:6px"><tr><td><b>{label}</b>{cursor} &nbsp; <small>{" &nbsp; ".join(links)}'
             f"</small>{note}{body}</td></tr></table>"
         )
-        result = (block, rendered.code_blocks)
-        if message is not self._streaming:
-            self._cache[index] = result
-        return result
-
-    def _refresh(self, scroll_to_end: bool = False) -> None:
-        bar = self.verticalScrollBar()
-        at_end = scroll_to_end or bar.value() >= bar.maximum() - 4
-        position = bar.value()
-        if not self._messages:
-            self.setHtml(f'<p style="color:gray"><i>{html.escape(self.placeholder)}</i></p>')
-            return
-        parts = [self._message_html(i, m)[0] for i, m in enumerate(self._messages)]
-        self._stream_start = -1
-        if self._streaming is not None:
-            self.setHtml("".join(parts[:-1]) or "<p></p>")
-            self._stream_start = self.document().characterCount() - 1
-            cursor = QTextCursor(self.document())
-            cursor.movePosition(QTextCursor.End)
-            cursor.insertHtml(parts[-1])
-        else:
-            self.setHtml("".join(parts))
-        bar.setValue(bar.maximum() if at_end else position)
+        return _Block(key, start, block, rendered.code_blocks)
 
     # -- actions -------------------------------------------------------------------------
 
@@ -187,7 +198,7 @@ class ChatView(QTextBrowser):
                 self.save_code_requested.emit(block)
 
     def code_block(self, message_index: int, block_index: int) -> CodeBlock | None:
-        if not 0 <= message_index < len(self._messages):
+        if not 0 <= message_index < len(self._blocks):
             return None
-        blocks = self._message_html(message_index, self._messages[message_index])[1]
+        blocks = self._blocks[message_index].code_blocks
         return blocks[block_index] if 0 <= block_index < len(blocks) else None
