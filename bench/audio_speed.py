@@ -50,7 +50,7 @@ def raw_seconds(voice_path: Path, threads: int, out: Path) -> tuple[float, float
 
 
 def app_seconds(voice_path: Path, threads: int, data: Path) -> tuple[float, float, float]:
-    from desktop.core.audio_request import SpeechRequest
+    from desktop.core.audio.audio_request import SpeechRequest
     from desktop.core.jobs import Job
     from desktop.core.model_cache import ModelCache
     from desktop.pipeline.audio_job import load_audio_engine, run_audio_job
@@ -75,7 +75,7 @@ def gui_phase(voice_path: Path) -> bool:
     from PySide6.QtWidgets import QApplication
 
     from desktop.app import GIL_SWITCH_INTERVAL_S
-    from desktop.models.settings_model import SettingsModel
+    from desktop.viewmodels.settings_model import SettingsModel
     from desktop.services import Services
     from desktop.settings import Settings
     from desktop.ui.main_window import MainWindow

@@ -13,7 +13,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
 def default_model() -> Path:
-    from desktop.core import builtin_models
+    from desktop.core.text import builtin_models
 
     path = builtin_models.gemma_path()
     if path is None:
@@ -26,7 +26,7 @@ def bench_setup_for_voice():
     import tempfile
 
     os.environ["ATELIER_CONFIG_DIR"] = tempfile.mkdtemp(prefix="atelier-bench-cfg-")
-    from desktop.core import audio_registry
+    from desktop.core.audio import audio_registry
 
     voice = audio_registry.builtin_voice()
     if voice is None:

@@ -31,7 +31,7 @@ def plain_call(pipe, args, seed):
 
 
 def app_call(app, services, model, args, seed, previews=True):
-    from desktop.core.image_request import ImageRequest
+    from desktop.core.image.image_request import ImageRequest
     from desktop.core.jobs import Job
 
     request = ImageRequest(prompt=args.prompt, steps=args.steps, guidance=args.guidance, width=args.size,
@@ -42,7 +42,7 @@ def app_call(app, services, model, args, seed, previews=True):
 def cancel_latency(engine, args) -> tuple[float, float]:
     """Seconds from setting the cancel event to the engine returning, and the step time."""
     from desktop.core.errors import Cancelled
-    from desktop.core.image_request import ImageRequest
+    from desktop.core.image.image_request import ImageRequest
 
     cancel, marks = threading.Event(), []
 
@@ -76,8 +76,8 @@ def main() -> None:
     from PySide6.QtCore import QCoreApplication
 
     from desktop.core import hardware
-    from desktop.core.diffusion_engine import DiffusionEngine
-    from desktop.models.settings_model import SettingsModel
+    from desktop.core.image.diffusion_engine import DiffusionEngine
+    from desktop.viewmodels.settings_model import SettingsModel
     from desktop.services import Services
     from desktop.settings import Settings
 

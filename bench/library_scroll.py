@@ -51,7 +51,7 @@ def main() -> None:
     from PySide6.QtWidgets import QApplication
 
     from desktop.app import GIL_SWITCH_INTERVAL_S
-    from desktop.models.settings_model import SettingsModel
+    from desktop.viewmodels.settings_model import SettingsModel
     from desktop.services import Services
     from desktop.settings import Settings
     from desktop.ui.main_window import MainWindow

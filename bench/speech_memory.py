@@ -49,7 +49,7 @@ def main() -> None:
     args = parser.parse_args()
     voice = bench_setup_for_voice()
     from desktop.core import hardware
-    from desktop.core.audio_request import SpeechRequest
+    from desktop.core.audio.audio_request import SpeechRequest
     from desktop.core.jobs import Job
     from desktop.core.model_cache import ModelCache
     from desktop.pipeline.audio_job import load_audio_engine, run_audio_job

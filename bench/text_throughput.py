@@ -25,7 +25,7 @@ def raw_run(llm, max_tokens: int) -> tuple[int, float]:
 
 def app_run(app, services, model: Path, max_tokens: int) -> tuple[int, float]:
     from desktop.core.jobs import Job
-    from desktop.core.text_request import COMPLETION, Sampling, TextRequest
+    from desktop.core.text.text_request import COMPLETION, Sampling, TextRequest
 
     job = Job("text", TextRequest(mode=COMPLETION, prompt=PROMPT,
                                   sampling=Sampling(temperature=0, max_tokens=max_tokens)), str(model))
@@ -46,7 +46,7 @@ def main() -> None:
     from PySide6.QtCore import QCoreApplication
 
     from desktop.core import hardware
-    from desktop.models.settings_model import SettingsModel
+    from desktop.viewmodels.settings_model import SettingsModel
     from desktop.services import Services
     from desktop.settings import Settings
 

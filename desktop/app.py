@@ -30,7 +30,7 @@ def run(data_dir: Path | None = None, startup_report: bool = False) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from desktop.models.settings_model import SettingsModel
+    from desktop.viewmodels.settings_model import SettingsModel
     from desktop.ui.main_window import MainWindow
     from desktop.ui.theme import Theme
 

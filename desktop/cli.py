@@ -23,7 +23,7 @@ def global_options(top_level: bool) -> argparse.ArgumentParser:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from desktop.core.precision import PRECISIONS
+    from desktop.core.image.precision import PRECISIONS
 
     parser = argparse.ArgumentParser(prog="atelier", description=f"{APP_NAME}: a local generative studio.",
                                      parents=[global_options(top_level=True)])
@@ -114,7 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.verbose:
-        from desktop.core import llama_logs
+        from desktop.core.text import llama_logs
 
         llama_logs.echo_to_stderr = True
     if args.command is None:

@@ -11,12 +11,13 @@ from desktop.cli_library import open_library
 
 def generate_text(args) -> int:
     from desktop import settings as settings_io
-    from desktop.core import builtin_models, hardware
+    from desktop.core import hardware
+    from desktop.core.text import builtin_models
     from desktop.core.error_text import describe
     from desktop.core.errors import Cancelled
     from desktop.core.jobs import Job
     from desktop.core.model_cache import ModelCache
-    from desktop.core.text_request import CHAT, COMPLETION, ChatMessage, Sampling, TextRequest
+    from desktop.core.text.text_request import CHAT, COMPLETION, ChatMessage, Sampling, TextRequest
     from desktop.pipeline.store_access import DirectStore
     from desktop.pipeline.text_job import run_text_job
 
@@ -73,7 +74,7 @@ def generate_image(args) -> int:
     from desktop import settings as settings_io
     from desktop.core import hardware
     from desktop.core.error_text import describe
-    from desktop.core.image_request import ImageRequest
+    from desktop.core.image.image_request import ImageRequest
     from desktop.core.jobs import Job
     from desktop.pipeline.image_job import run_image_job
     from desktop.store.library import Library
@@ -108,7 +109,7 @@ def generate_image(args) -> int:
 def generate_audio(args) -> int:
     from desktop import settings as settings_io
     from desktop.core import hardware
-    from desktop.core.audio_request import MusicRequest, SpeechRequest
+    from desktop.core.audio.audio_request import MusicRequest, SpeechRequest
     from desktop.core.jobs import Job
     from desktop.pipeline.audio_job import run_audio_job
 
@@ -184,7 +185,7 @@ def _run_job(runner, job, library, settings, progress=_say_waiting):
 
 def _find_voice(voice: str, data_dirs: list) -> str | None:
     """A path as given, else a voice of that name among the built-in and the model folders."""
-    from desktop.core import audio_registry
+    from desktop.core.audio import audio_registry
     from desktop.paths import DataLayout
 
     if not voice:
@@ -198,6 +199,6 @@ def _find_voice(voice: str, data_dirs: list) -> str | None:
 
 
 def _open_image(path: Path):
-    from desktop.core.image_files import open_image
+    from desktop.core.image.image_files import open_image
 
     return open_image(path)

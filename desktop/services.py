@@ -15,10 +15,12 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 
 from desktop import playback
-from desktop.core import audio_registry, diffusion_registry, hardware, upscaler_registry
+from desktop.core import hardware
+from desktop.core.audio import audio_registry
+from desktop.core.image import diffusion_registry, upscaler_registry
 from desktop.core.jobs import Job
-from desktop.models.model_list import ModelListModel
-from desktop.models.settings_model import SettingsModel
+from desktop.viewmodels.model_list import ModelListModel
+from desktop.viewmodels.settings_model import SettingsModel
 from desktop.paths import DataLayout
 from desktop.pipeline.runners import RUNNERS
 from desktop.workers.background import Background
@@ -34,7 +36,7 @@ def _import_engines() -> None:
 
 
 def _prepare_rendering() -> None:
-    from desktop.core import markdown_html
+    from desktop.core.text import markdown_html
 
     markdown_html.warm_up()
 

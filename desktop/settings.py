@@ -1,7 +1,7 @@
 """Every setting and its default is declared once, here; values persist as JSON.
 
 Settings are plain Python (no Qt) so the CLI and the GUI share them. The GUI wraps
-them in an observable object (desktop/models/settings_model.py).
+them in an observable object (desktop/viewmodels/settings_model.py).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from desktop import paths
-from desktop.core.precision import PRECISIONS
+from desktop.core.image.precision import PRECISIONS
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 from PySide6.QtWidgets import QApplication
 
-from desktop.models.settings_model import SettingsModel
+from desktop.viewmodels.settings_model import SettingsModel
 from desktop.services import Services
 from desktop.settings import Settings
 from desktop.ui.main_window import MainWindow

@@ -53,7 +53,7 @@ def tiny_chat_gguf(models_dir) -> Path:
 
 @pytest.fixture(scope="session")
 def gemma_gguf() -> Path:
-    from desktop.core import builtin_models
+    from desktop.core.text import builtin_models
 
     path = builtin_models.gemma_path()
     if path is None:
@@ -64,7 +64,7 @@ def gemma_gguf() -> Path:
 
 @pytest.fixture(scope="session")
 def builtin_voice() -> Path:
-    from desktop.core.audio_registry import builtin_voice
+    from desktop.core.audio.audio_registry import builtin_voice
 
     path = builtin_voice()
     if path is None:
@@ -95,7 +95,7 @@ def data_dir(tmp_path) -> Path:
 @pytest.fixture
 def services(qtbot, data_dir, tiny_chat_gguf, tiny_gguf):
     """The app's real services (store writer, inference thread, queue) on a temp library."""
-    from desktop.models.settings_model import SettingsModel
+    from desktop.viewmodels.settings_model import SettingsModel
     from desktop.services import Services
     from desktop.settings import Settings
 

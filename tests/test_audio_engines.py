@@ -7,13 +7,13 @@ import numpy as np
 import pytest
 import soundfile
 
-from desktop.core.audio_files import AI_SOURCE_TYPE, AudioTags, encode_audio, read_tags
-from desktop.core.audio_request import MusicRequest, SpeechRequest
+from desktop.core.audio.audio_files import AI_SOURCE_TYPE, AudioTags, encode_audio, read_tags
+from desktop.core.audio.audio_request import MusicRequest, SpeechRequest
 from desktop.core.errors import Cancelled, ModelFileError, UserFacingError
 from desktop.core.jobs import Job
 from desktop.core.model_cache import ModelCache
-from desktop.core.sentences import MAX_SENTENCE_CHARS, split_sentences
-from desktop.core.waveform import loudness_dbfs, peaks
+from desktop.core.audio.sentences import MAX_SENTENCE_CHARS, split_sentences
+from desktop.core.audio.waveform import loudness_dbfs, peaks
 from desktop.pipeline.audio_job import load_audio_engine, run_audio_job
 from desktop.pipeline.store_access import DirectStore
 from desktop.store.library import Library
@@ -253,7 +253,7 @@ def test_an_audio_job_is_recorded_with_its_file_and_a_cancelled_one_leaves_no_fi
 def test_speech_goes_to_its_file_piece_by_piece_and_the_player_gets_no_samples(cache, tmp_path, builtin_voice):
     """Neither the engine, nor the file, nor the pieces sent on to the player hold the whole
     speech as samples: an hour of it would be ~300 MB of float32 several times over."""
-    from desktop.core.audio_files import decode_mono
+    from desktop.core.audio.audio_files import decode_mono
 
     library = Library(tmp_path / "lib")
     sent, paths = [], {}
@@ -283,8 +283,8 @@ def test_voice_and_model_configurations_of_odd_shape_are_problems_not_crashes(tm
     import json
     from pathlib import Path
 
-    from desktop.core.audio_registry import scan
-    from desktop.core.transformers_audio import model_type
+    from desktop.core.audio.audio_registry import scan
+    from desktop.core.audio.transformers_audio import model_type
 
     odd = {"list": "[1, 2]", "nested": "[" * 100_000, "string": '"phoneme_id_map audio"',
            "wrong-types": json.dumps({"phoneme_id_map": {"a": [1]}, "audio": {"sample_rate": 22050},

@@ -152,8 +152,8 @@ def test_the_library_viewer_plays_an_audio_item(qtbot, window, tmp_path):
 def test_a_long_stream_keeps_few_pieces_waiting_and_the_file_goes_on_where_they_stop(qtbot, tmp_path, monkeypatch):
     """Speech is made ~10x faster than it plays: the player keeps at most MAX_QUEUED_S of it
     waiting (not the whole text), and the finished file plays on from the first piece left out."""
-    from desktop.core.audio_files import wav_bytes
-    from desktop.core.audio_request import AudioPiece
+    from desktop.core.audio.audio_files import wav_bytes
+    from desktop.core.audio.audio_request import AudioPiece
     from desktop.ui import audio_player
     from desktop.workers.background import Background
 

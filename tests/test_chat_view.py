@@ -3,7 +3,7 @@ re-renders the message being written."""
 
 from PySide6.QtCore import QUrl
 
-from desktop.core.markdown_html import MarkdownRenderer
+from desktop.core.text.markdown_html import MarkdownRenderer
 from desktop.ui.chat_view import ChatView, ShownMessage
 
 

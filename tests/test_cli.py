@@ -54,7 +54,7 @@ def test_generate_image_writes_a_png_with_metadata_into_the_library(tmp_path, ca
     import pytest
 
     pytest.importorskip("diffusers")
-    from desktop.core.image_metadata import read_settings
+    from desktop.core.image.image_metadata import read_settings
     from tiny_models import write_tiny_sd
 
     model = write_tiny_sd(tmp_path / "tiny-sd")
@@ -117,7 +117,7 @@ def test_generate_image_from_a_single_file_checkpoint(tmp_path, capsys):
 
 
 def test_generate_speech_with_the_builtin_voice_prints_the_file(tmp_path, capsys, builtin_voice):
-    from desktop.core.audio_files import read_tags
+    from desktop.core.audio.audio_files import read_tags
 
     data = tmp_path / "data"
     assert main(["--data-dir", str(data), "generate", "speech", "Good evening. The library is open.",

@@ -8,9 +8,9 @@ import math
 import pytest
 from PySide6.QtCore import Qt
 
-from desktop.core.audio_request import MusicRequest
+from desktop.core.audio.audio_request import MusicRequest
 from desktop.core.errors import UserFacingError
-from desktop.core.image_settings import ImageSettings
+from desktop.core.image.image_settings import ImageSettings
 from desktop.core.request_checks import LLAMA_SEED_MAX, TORCH_SEED_MAX
 from desktop.ui.audio_form import MusicForm, SpeechForm
 from desktop.ui.image_form import ImageForm

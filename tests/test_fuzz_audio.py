@@ -22,7 +22,7 @@ np = pytest.importorskip("numpy")
 pytest.importorskip("soundfile")
 pytest.importorskip("mutagen")
 
-from desktop.core.audio_files import AudioTags, decode_mono, encode_audio, read_tags  # noqa: E402
+from desktop.core.audio.audio_files import AudioTags, decode_mono, encode_audio, read_tags  # noqa: E402
 
 EXAMPLES = int(os.environ.get("ATELIER_FUZZ_EXAMPLES", "0"))
 FUZZ = settings(max_examples=EXAMPLES or 40, deadline=1000, derandomize=not EXAMPLES, database=None,

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from desktop.core.errors import ModelFileError
-from desktop.core.gguf_header import parse, read_header
+from desktop.core.text.gguf_header import parse, read_header
 
 EXAMPLES = int(os.environ.get("ATELIER_FUZZ_EXAMPLES", "0"))
 FUZZ = settings(max_examples=EXAMPLES or 60, deadline=1000, derandomize=not EXAMPLES, database=None,

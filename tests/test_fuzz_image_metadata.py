@@ -26,8 +26,8 @@ from hypothesis import strategies as st
 PIL = pytest.importorskip("PIL")  # the image extra
 from PIL import Image  # noqa: E402
 
-from desktop.core import a1111_parameters, foreign_metadata  # noqa: E402
-from desktop.core.image_metadata import (ATELIER_KEY, XMP_KEY, is_marked_ai_generated,  # noqa: E402
+from desktop.core.image import a1111_parameters, foreign_metadata  # noqa: E402
+from desktop.core.image.image_metadata import (ATELIER_KEY, XMP_KEY, is_marked_ai_generated,  # noqa: E402
                                          read_settings, settings_from_texts, xmp_packet)
 
 EXAMPLES = int(os.environ.get("ATELIER_FUZZ_EXAMPLES", "0"))

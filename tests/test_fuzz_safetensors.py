@@ -19,10 +19,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from desktop.core import diffusion_registry, upscaler_registry
+from desktop.core.image import diffusion_registry, upscaler_registry
 from desktop.core.errors import ModelFileError
-from desktop.core.safetensors_header import read_header
-from desktop.core.single_file_models import describe_checkpoint
+from desktop.core.image.safetensors_header import read_header
+from desktop.core.image.single_file_models import describe_checkpoint
 
 EXAMPLES = int(os.environ.get("ATELIER_FUZZ_EXAMPLES", "0"))
 FUZZ = settings(max_examples=EXAMPLES or 60, deadline=1000, derandomize=not EXAMPLES, database=None,
@@ -86,7 +86,7 @@ def test_the_image_studio_says_what_is_wrong_and_what_to_do(tmp_path, case):
 @pytest.mark.parametrize("case", ["empty", "five bytes", "cut in the weights"])
 def test_loading_a_bad_single_file_checkpoint_says_so(tmp_path, case):
     pytest.importorskip("diffusers")
-    from desktop.core.diffusion_engine import DiffusionEngine
+    from desktop.core.image.diffusion_engine import DiffusionEngine
 
     damage, expected = BAD[case]
     path = tmp_path / "my-model.safetensors"
@@ -178,7 +178,7 @@ def test_deeply_nested_json_and_huge_lengths_allocate_nothing(tmp_path):
 
 @pytest.mark.parametrize("text", ["[1, 2]", "7", '"text"', "[" * 100_000, '{"_class_name": ["a"]}'])
 def test_model_folders_with_odd_json_are_problems_not_crashes(tmp_path, text):
-    from desktop.core.single_file_models import find_config_folder
+    from desktop.core.image.single_file_models import find_config_folder
 
     folder = tmp_path / "odd"
     for part in ("", "unet", "text_encoder"):

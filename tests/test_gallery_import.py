@@ -16,8 +16,8 @@ import pytest
 from PIL import Image
 
 from desktop.core.errors import UserFacingError
-from desktop.core.image_metadata import encode_image
-from desktop.core.image_settings import ImageSettings
+from desktop.core.image.image_metadata import encode_image
+from desktop.core.image.image_settings import ImageSettings
 from desktop.store import gallery_import, integrity
 from desktop.store.asset_files import write_atomically
 from desktop.store.gallery_export import collect, export_gallery

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from desktop.core import hardware
-from desktop.core.llama_engine import LlamaTextEngine
-from desktop.core.text_request import COMPLETION, Sampling, TextRequest
+from desktop.core.text.llama_engine import LlamaTextEngine
+from desktop.core.text.text_request import COMPLETION, Sampling, TextRequest
 
 pytestmark = pytest.mark.gemma
 PROMPT = 'def factorial(n):\n    """Return n factorial."""\n'

@@ -3,14 +3,14 @@ from pathlib import Path
 
 import pytest
 
-from desktop.core import model_registry
+from desktop.core.text import gguf_registry
 from desktop.core.errors import ModelFileError
-from desktop.core.gguf_header import read_header
+from desktop.core.text.gguf_header import read_header
 
 
 def test_reads_name_quantization_context_and_template(tiny_gguf, tiny_chat_gguf):
-    base = model_registry.inspect(tiny_gguf)
-    chat = model_registry.inspect(tiny_chat_gguf)
+    base = gguf_registry.inspect(tiny_gguf)
+    chat = gguf_registry.inspect(tiny_chat_gguf)
     assert (base.name, base.quantization, base.context_length, base.architecture) == ("Tiny Llama", "F32", 512, "llama")
     assert not base.has_chat_template and chat.has_chat_template
     assert chat.context_length == 4096
@@ -18,7 +18,7 @@ def test_reads_name_quantization_context_and_template(tiny_gguf, tiny_chat_gguf)
 
 
 def test_real_gemma_header(gemma_gguf):
-    info = model_registry.inspect(gemma_gguf)
+    info = gguf_registry.inspect(gemma_gguf)
     assert info.quantization == "Q4_K_M"
     assert info.context_length == 32768
     assert info.architecture == "gemma3"
@@ -56,7 +56,7 @@ def test_scan_lists_good_models_and_reports_bad_ones(tmp_path, tiny_gguf):
     folder.mkdir()
     (folder / "good.gguf").write_bytes(tiny_gguf.read_bytes())
     (folder / "broken.gguf").write_bytes(tiny_gguf.read_bytes()[:1000])
-    models, problems = model_registry.scan([folder], include_builtin=False, include_hf_cache=False)
+    models, problems = gguf_registry.scan([folder], include_builtin=False, include_hf_cache=False)
     assert [m.name for m in models] == ["Tiny Llama"]
     assert len(problems) == 1 and "incomplete" in problems[0].message
 
@@ -66,14 +66,14 @@ def test_scan_finds_models_in_the_hugging_face_cache(tmp_path, tiny_gguf, monkey
     snapshot.mkdir(parents=True)
     (snapshot / "tiny.Q4.gguf").symlink_to(tiny_gguf)
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
-    models, _ = model_registry.scan([], include_builtin=False)
-    assert [m.source for m in models] == [model_registry.HF_CACHE]
+    models, _ = gguf_registry.scan([], include_builtin=False)
+    assert [m.source for m in models] == [gguf_registry.HF_CACHE]
 
 
 def test_type_tables_match_the_gguf_package():
     from gguf.constants import GGML_QUANT_SIZES, LlamaFileType
 
-    from desktop.core.ggml_types import FILE_TYPES, TENSOR_TYPES
+    from desktop.core.text.ggml_types import FILE_TYPES, TENSOR_TYPES
 
     assert {k: (b, s) for k, (_n, b, s) in TENSOR_TYPES.items()} == {int(k): v for k, v in GGML_QUANT_SIZES.items()}
     assert FILE_TYPES == {int(t): t.name.replace("MOSTLY_", "").replace("ALL_", "") for t in LlamaFileType}
@@ -83,7 +83,7 @@ def test_reading_a_header_does_not_import_numpy(tmp_path, tiny_gguf):
     import subprocess
     import sys
 
-    code = ("import sys; from desktop.core.gguf_header import read_header; "
+    code = ("import sys; from desktop.core.text.gguf_header import read_header; "
             f"h = read_header({str(tiny_gguf)!r}); print(h.quantization, 'numpy' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["F32", "False"]
@@ -122,21 +122,21 @@ def test_damaged_full_size_files_are_called_damaged_not_incomplete(tmp_path, tin
     path.write_bytes(DAMAGE[damage](data))
     assert path.stat().st_size == len(data)
     with pytest.raises(ModelFileError) as raised:
-        model_registry.inspect(path)
+        gguf_registry.inspect(path)
     message = str(raised.value)
     assert "damaged.gguf is damaged or not a GGUF model" in message and "download it again" in message
     assert "incomplete" not in message
 
 
 def test_the_text_studio_and_the_model_list_tell_damaged_from_incomplete(tmp_path, tiny_gguf):
-    from desktop.core.llama_engine import LlamaTextEngine
+    from desktop.core.text.llama_engine import LlamaTextEngine
 
     folder = tmp_path / "models"
     folder.mkdir()
     data = tiny_gguf.read_bytes()
     (folder / "damaged.gguf").write_bytes(DAMAGE["key length"](data))
     (folder / "cut.gguf").write_bytes(data[: len(data) // 2])
-    _models, problems = model_registry.scan([folder], include_builtin=False, include_hf_cache=False)
+    _models, problems = gguf_registry.scan([folder], include_builtin=False, include_hf_cache=False)
     said = {Path(p.path).name: p.message for p in problems}
     assert said["damaged.gguf"].startswith("damaged.gguf is damaged or not a GGUF model")
     assert said["cut.gguf"].startswith("cut.gguf is incomplete (the file ends early)")

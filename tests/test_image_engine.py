@@ -11,11 +11,11 @@ import pytest
 pytest.importorskip("diffusers")
 from PIL import Image  # noqa: E402
 
-from desktop.core.diffusion_engine import DiffusionEngine, check_model_path  # noqa: E402
+from desktop.core.image.diffusion_engine import DiffusionEngine, check_model_path  # noqa: E402
 from desktop.core.errors import Cancelled, ModelFileError, UserFacingError  # noqa: E402
-from desktop.core.image_files import open_image  # noqa: E402
-from desktop.core.image_metadata import is_marked_ai_generated, read_settings  # noqa: E402
-from desktop.core.image_request import ImageRequest  # noqa: E402
+from desktop.core.image.image_files import open_image  # noqa: E402
+from desktop.core.image.image_metadata import is_marked_ai_generated, read_settings  # noqa: E402
+from desktop.core.image.image_request import ImageRequest  # noqa: E402
 from desktop.core.jobs import Job  # noqa: E402
 from desktop.core.model_cache import ModelCache  # noqa: E402
 from desktop.pipeline.image_job import run_image_job  # noqa: E402
@@ -199,7 +199,7 @@ def test_sdxl_text_to_image_matches_plain_diffusers_and_does_img2img(tmp_path, c
     import torch
     from diffusers import StableDiffusionXLPipeline
 
-    from desktop.core import diffusion_registry
+    from desktop.core.image import diffusion_registry
     from tiny_models import write_tiny_sdxl
 
     folder = write_tiny_sdxl(tmp_path / "tiny-sdxl")
@@ -250,7 +250,7 @@ def test_dtype_follows_the_hardware_unless_a_precision_is_chosen(cpu_precision):
     import torch
 
     from desktop.core import hardware
-    from desktop.core.diffusion_engine import pick_dtype
+    from desktop.core.image.diffusion_engine import pick_dtype
 
     assert hardware.cpu_has_native_bf16("flags : fpu sse2 avx2 avx512f amx_bf16 amx_tile")
     assert hardware.cpu_has_native_bf16("flags : fpu sse2 avx2 avx512f avx512_bf16")
@@ -269,7 +269,7 @@ def test_single_file_checkpoints_load_with_a_borrowed_configuration(tmp_path, ti
     import torch
     from diffusers import StableDiffusionPipeline
 
-    from desktop.core import diffusion_registry
+    from desktop.core.image import diffusion_registry
     from ldm_layout import write_single_file
 
     models = tmp_path / "models"
@@ -316,7 +316,7 @@ def test_single_file_families_are_told_apart_by_their_headers(tmp_path):
     import torch
     from safetensors.torch import save_file
 
-    from desktop.core.single_file_models import describe_checkpoint, find_config_folder
+    from desktop.core.image.single_file_models import describe_checkpoint, find_config_folder
 
     def checkpoint(name, **tensors):
         path = tmp_path / name
@@ -377,7 +377,7 @@ def test_a_long_prompt_is_cut_to_77_tokens_with_one_note_and_no_stderr_dump(tiny
 
 
 def test_a_preview_decoder_folder_with_odd_json_is_skipped(tmp_path):
-    from desktop.core.tiny_autoencoder import find_tiny_autoencoder
+    from desktop.core.image.tiny_autoencoder import find_tiny_autoencoder
 
     for i, text in enumerate(["[1, 2]", "[" * 100_000, "not json", '"AutoencoderTiny"']):
         folder = tmp_path / f"m{i}" / "taesd"

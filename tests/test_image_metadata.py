@@ -10,10 +10,10 @@ PIL = pytest.importorskip("PIL")  # the image extra; installed by the README's c
 from PIL import Image  # noqa: E402
 from PIL.PngImagePlugin import PngInfo  # noqa: E402
 
-from desktop.core import a1111_parameters  # noqa: E402
-from desktop.core.image_metadata import (encode_image, is_marked_ai_generated,  # noqa: E402
+from desktop.core.image import a1111_parameters  # noqa: E402
+from desktop.core.image.image_metadata import (encode_image, is_marked_ai_generated,  # noqa: E402
                                          read_settings)
-from desktop.core.image_settings import ImageSettings  # noqa: E402
+from desktop.core.image.image_settings import ImageSettings  # noqa: E402
 
 SETTINGS = ImageSettings(prompt="a lighthouse at dusk, oil painting", negative="blurry, text", steps=4,
                          guidance=1.5, seed=1234, width=64, height=48, sampler="Euler a",

@@ -12,9 +12,9 @@ from PySide6.QtGui import QDropEvent  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from app_window import open_window  # noqa: E402
-from desktop.core.image_metadata import encode_image  # noqa: E402
+from desktop.core.image.image_metadata import encode_image  # noqa: E402
 from desktop.core.errors import UserFacingError  # noqa: E402
-from desktop.core.image_settings import ImageSettings  # noqa: E402
+from desktop.core.image.image_settings import ImageSettings  # noqa: E402
 from desktop.settings import Settings  # noqa: E402
 from tiny_models import write_tiny_esrgan, write_tiny_sd  # noqa: E402
 

@@ -1,5 +1,6 @@
-"""The import rules of DESIGN.md: core and store never import Qt; workers and models
-never import QtWidgets or the ui package."""
+"""The import rules of DESIGN.md: core, store and pipeline never import Qt; workers and view
+models never import QtWidgets or the ui package; inside core, one studio's folder never
+imports another studio's folder (what studios share lives at core/'s root)."""
 
 import ast
 from pathlib import Path
@@ -30,8 +31,8 @@ def test_core_store_and_pipeline_do_not_import_qt(path):
     assert not any(m.startswith("PySide6") for m in imported_modules(path))
 
 
-@pytest.mark.parametrize("path", list(files_of("workers", "models")), ids=lambda p: p.name)
-def test_workers_and_models_do_not_import_widgets(path):
+@pytest.mark.parametrize("path", list(files_of("workers", "viewmodels")), ids=lambda p: p.name)
+def test_workers_and_view_models_do_not_import_widgets(path):
     modules = imported_modules(path)
     assert "PySide6.QtWidgets" not in modules
     assert not any(m.startswith("desktop.ui") for m in modules)
@@ -42,3 +43,21 @@ def test_only_ui_and_app_import_widgets():
                  if "PySide6.QtWidgets" in imported_modules(p)
                  and "ui" not in p.relative_to(PACKAGE).parts and p.name != "app.py"]
     assert offenders == []
+
+
+CORE_STUDIOS = sorted(p.name for p in (PACKAGE / "core").iterdir() if (p / "__init__.py").exists())
+
+
+@pytest.mark.parametrize("path", [p for s in CORE_STUDIOS for p in files_of(f"core/{s}")],
+                         ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_a_core_studio_imports_no_other_studio(path):
+    studio = path.parent.name
+    others = [f"desktop.core.{s}" for s in CORE_STUDIOS if s != studio]
+    assert not [m for m in imported_modules(path) if any(m == o or m.startswith(o + ".") for o in others)]
+
+
+def test_core_root_imports_no_studio():
+    """What every studio shares may not lean on one of them."""
+    for path in sorted((PACKAGE / "core").glob("*.py")):
+        assert not [m for m in imported_modules(path)
+                    if any(m.startswith(f"desktop.core.{s}") for s in CORE_STUDIOS)], path.name

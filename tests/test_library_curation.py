@@ -12,7 +12,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QMessageBox
 
-from desktop.models.item_mime import ITEMS_MIME, ids_from_mime
+from desktop.viewmodels.item_mime import ITEMS_MIME, ids_from_mime
 from app_window import open_window
 from desktop.store.asset_files import write_atomically
 from desktop.store.generations import AssetMeta, NewGeneration

@@ -17,10 +17,10 @@ import pytest
 from PIL import Image
 
 from desktop.cli import main
-from desktop.core.audio_files import AudioTags, encode_audio
+from desktop.core.audio.audio_files import AudioTags, encode_audio
 from desktop.core.error_text import describe
-from desktop.core.image_metadata import encode_image
-from desktop.core.image_settings import ImageSettings
+from desktop.core.image.image_metadata import encode_image
+from desktop.core.image.image_settings import ImageSettings
 from desktop.store import library as library_module
 from desktop.store.generations import NewGeneration
 from desktop.store.library import Library

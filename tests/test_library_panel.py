@@ -5,7 +5,7 @@ from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from desktop.models.library_model import ITEM_ROLE, PAGE_SIZE
+from desktop.viewmodels.library_model import ITEM_ROLE, PAGE_SIZE
 from app_window import open_window
 from desktop.store.asset_files import write_atomically
 from desktop.store.generations import AssetMeta, NewGeneration

@@ -339,7 +339,7 @@ def test_closing_during_a_generation_cancels_it_and_stops_the_thread(qtbot, text
 
 def test_status_area_shows_running_and_queued_jobs_and_removes_one(qtbot, window, tiny_chat_gguf):
     from desktop.core.jobs import Job
-    from desktop.core.text_request import COMPLETION, Sampling, TextRequest
+    from desktop.core.text.text_request import COMPLETION, Sampling, TextRequest
 
     def job(title):
         request = TextRequest(mode=COMPLETION, prompt="the cat", sampling=Sampling(max_tokens=4000))

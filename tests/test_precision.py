@@ -12,7 +12,7 @@ pytest.importorskip("diffusers")
 from PIL import Image  # noqa: E402
 
 from desktop.cli import main  # noqa: E402
-from desktop.core.image_request import ImageRequest  # noqa: E402
+from desktop.core.image.image_request import ImageRequest  # noqa: E402
 from desktop.core.jobs import Job  # noqa: E402
 from desktop.core.model_cache import ModelCache  # noqa: E402
 from desktop.pipeline.image_job import run_image_job  # noqa: E402

@@ -6,11 +6,11 @@ import math
 
 import pytest
 
-from desktop.core.audio_request import MusicRequest, SpeechRequest
+from desktop.core.audio.audio_request import MusicRequest, SpeechRequest
 from desktop.core.errors import UserFacingError
-from desktop.core.image_request import ImageRequest
+from desktop.core.image.image_request import ImageRequest
 from desktop.core.request_checks import LLAMA_SEED_MAX, TORCH_SEED_MAX
-from desktop.core.text_request import COMPLETION, ChatMessage, Sampling, TextRequest
+from desktop.core.text.text_request import COMPLETION, ChatMessage, Sampling, TextRequest
 
 NOT_FINITE = [math.nan, math.inf, -math.inf]
 # Every float a request takes: (field name in the message, a request with that value).

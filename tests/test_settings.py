@@ -36,6 +36,6 @@ def test_image_precision_is_a_setting_with_a_safe_fallback(tmp_path):
     for bad in ("fp64", 16, None):
         path.write_text(json.dumps({"values": {"image_precision": bad}}))
         assert settings_io.load(path).image_precision == "auto"
-    from desktop.core.precision import PRECISIONS
+    from desktop.core.image.precision import PRECISIONS
 
     assert PRECISIONS == ("auto", "fp32", "bf16", "fp16")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from desktop.core.jobs import Job
 from desktop.core.model_cache import ModelCache
-from desktop.core.text_request import COMPLETION, Sampling, TextRequest
+from desktop.core.text.text_request import COMPLETION, Sampling, TextRequest
 from desktop.pipeline.recording import WAITING
 from desktop.pipeline.store_access import DirectStore
 from desktop.pipeline.text_job import run_text_job

@@ -11,7 +11,7 @@ import time
 
 from desktop.core.errors import Cancelled
 from desktop.core.jobs import Job
-from desktop.models.settings_model import SettingsModel
+from desktop.viewmodels.settings_model import SettingsModel
 from desktop.pipeline.recording import call_patiently, commit_finished, run_recorded
 from desktop.services import Services
 from desktop.settings import Settings

@@ -21,7 +21,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 from test_shutdown import slow_job, slow_runner
 from desktop import app as atelier_app
-from desktop.models.settings_model import SettingsModel
+from desktop.viewmodels.settings_model import SettingsModel
 from desktop.services import Services
 from desktop.settings import Settings
 

@@ -5,8 +5,8 @@ import threading
 import pytest
 
 from desktop.core.errors import Cancelled, ModelFileError, UserFacingError
-from desktop.core.llama_engine import LlamaTextEngine
-from desktop.core.text_request import CHAT, COMPLETION, ChatMessage, Sampling, TextRequest
+from desktop.core.text.llama_engine import LlamaTextEngine
+from desktop.core.text.text_request import CHAT, COMPLETION, ChatMessage, Sampling, TextRequest
 
 
 @pytest.fixture(scope="module")
@@ -182,8 +182,8 @@ def test_memory_estimate_reads_per_layer_and_wrong_typed_counts():
     """Some architectures store head counts per layer (arrays); a foreign file may store anything."""
     from pathlib import Path
 
-    from desktop.core.gguf_header import GGUFHeader
-    from desktop.core.llama_engine import _kv_cache_bytes
+    from desktop.core.text.gguf_header import GGUFHeader
+    from desktop.core.text.llama_engine import _kv_cache_bytes
 
     meta = {"general.architecture": "x", "x.block_count": 2, "x.embedding_length": 64,
             "x.attention.head_count": [4, 4], "x.attention.head_count_kv": [1, 2]}

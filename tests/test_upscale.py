@@ -8,13 +8,13 @@ import pytest
 pytest.importorskip("torch")
 from PIL import Image  # noqa: E402
 
-from desktop.core import upscaler_registry  # noqa: E402
+from desktop.core.image import upscaler_registry  # noqa: E402
 from desktop.core.errors import Cancelled, ModelFileError, UserFacingError  # noqa: E402
-from desktop.core.image_metadata import encode_image, read_settings  # noqa: E402
-from desktop.core.image_settings import ImageSettings  # noqa: E402
+from desktop.core.image.image_metadata import encode_image, read_settings  # noqa: E402
+from desktop.core.image.image_settings import ImageSettings  # noqa: E402
 from desktop.core.jobs import Job  # noqa: E402
 from desktop.core.model_cache import ModelCache  # noqa: E402
-from desktop.core.upscale_engine import UpscaleEngine, UpscaleRequest  # noqa: E402
+from desktop.core.image.upscale_engine import UpscaleEngine, UpscaleRequest  # noqa: E402
 from desktop.pipeline.store_access import DirectStore  # noqa: E402
 from desktop.pipeline.upscale_job import run_upscale_job  # noqa: E402
 from desktop.store.library import Library  # noqa: E402

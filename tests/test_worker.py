@@ -9,8 +9,8 @@ import pytest
 from desktop.core.errors import Cancelled, UserFacingError
 from desktop.core.jobs import Job, Progress
 from desktop.core.model_cache import ModelCache
-from desktop.core.text_request import CHAT, COMPLETION, ChatMessage, Sampling, TextRequest
-from desktop.models.settings_model import SettingsModel
+from desktop.core.text.text_request import CHAT, COMPLETION, ChatMessage, Sampling, TextRequest
+from desktop.viewmodels.settings_model import SettingsModel
 from desktop.services import Services
 from desktop.settings import Settings
 

@@ -190,7 +190,7 @@ def write_tiny_esrgan(path: Path, scale: int = 4, seed: int = 0) -> Path:
     import torch
     from safetensors.torch import save_file
 
-    from desktop.core.esrgan import rrdbnet_class
+    from desktop.core.image.esrgan import rrdbnet_class
 
     torch.manual_seed(seed)
     model = rrdbnet_class()(scale, features=8, blocks=1, growth=4)

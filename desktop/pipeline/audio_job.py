@@ -10,14 +10,14 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from desktop.core.audio_files import AudioFileWriter, AudioTags, encode_audio, wav_bytes
-from desktop.core.audio_request import AUDIO_FORMATS, GeneratedAudio, MusicRequest, SpeechRequest
+from desktop.core.audio.audio_files import AudioFileWriter, AudioTags, encode_audio, wav_bytes
+from desktop.core.audio.audio_request import AUDIO_FORMATS, GeneratedAudio, MusicRequest, SpeechRequest
 from desktop.core.engine import ProgressCallback
 from desktop.core.errors import ModelFileError, UserFacingError
 from desktop.core.jobs import Job
 from desktop.core.model_cache import ModelCache
-from desktop.core.piper_engine import PiperEngine
-from desktop.core.transformers_audio import MUSIC_TYPES, MusicEngine, VitsEngine, model_type
+from desktop.core.audio.piper_engine import PiperEngine
+from desktop.core.audio.transformers_audio import MUSIC_TYPES, MusicEngine, VitsEngine, model_type
 from desktop.pipeline.fingerprint import folder_fingerprint
 from desktop.pipeline.recording import call_patiently, commit_finished, run_recorded
 from desktop.pipeline.store_access import StoreAccess

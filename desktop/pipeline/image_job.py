@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from desktop import __version__
-from desktop.core import diffusion_registry
-from desktop.core.diffusion_engine import DiffusionEngine
+from desktop.core.image import diffusion_registry
+from desktop.core.image.diffusion_engine import DiffusionEngine
 from desktop.core.engine import ProgressCallback
 from desktop.core.errors import Cancelled
-from desktop.core.image_metadata import encode_image
-from desktop.core.image_request import FILE_FORMATS, ImageRequest
-from desktop.core.image_settings import ImageSettings
+from desktop.core.image.image_metadata import encode_image
+from desktop.core.image.image_request import FILE_FORMATS, ImageRequest
+from desktop.core.image.image_settings import ImageSettings
 from desktop.core.jobs import Job, Progress
 from desktop.core.model_cache import ModelCache
 from desktop.pipeline.fingerprint import folder_fingerprint

@@ -10,9 +10,9 @@ from pathlib import Path
 from desktop.core.engine import ProgressCallback
 from desktop.core.errors import Cancelled
 from desktop.core.jobs import Job
-from desktop.core.llama_engine import LlamaTextEngine
+from desktop.core.text.llama_engine import LlamaTextEngine
 from desktop.core.model_cache import ModelCache
-from desktop.core.text_request import TextRequest, TextResult
+from desktop.core.text.text_request import TextRequest, TextResult
 from desktop.pipeline.recording import call_patiently, commit_finished, run_recorded
 from desktop.pipeline.store_access import StoreAccess
 from desktop.store.asset_files import sha256_of_file

@@ -6,12 +6,12 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from desktop.core.image_files import open_image
-from desktop.core.image_metadata import encode_image, read_settings
-from desktop.core.image_settings import ImageSettings
+from desktop.core.image.image_files import open_image
+from desktop.core.image.image_metadata import encode_image, read_settings
+from desktop.core.image.image_settings import ImageSettings
 from desktop.core.jobs import Job
 from desktop.core.model_cache import ModelCache
-from desktop.core.upscale_engine import UpscaleEngine, UpscaleRequest
+from desktop.core.image.upscale_engine import UpscaleEngine, UpscaleRequest
 from desktop.pipeline.image_job import ImageItem, ImageOutcome, _versions
 from desktop.pipeline.recording import call_patiently, commit_finished, run_recorded
 from desktop.pipeline.store_access import StoreAccess

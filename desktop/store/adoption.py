@@ -61,8 +61,8 @@ def adopt_all(library, files: list[Path]) -> int:
 
 
 def _image_generation(path: Path) -> NewGeneration:
-    from desktop.core.image_metadata import read_settings
-    from desktop.core.image_settings import ImageSettings
+    from desktop.core.image.image_metadata import read_settings
+    from desktop.core.image.image_settings import ImageSettings
 
     found = read_settings(path) or ImageSettings()
     params = {"steps": found.steps, "guidance": found.guidance, "width": found.width, "height": found.height,
@@ -74,7 +74,7 @@ def _image_generation(path: Path) -> NewGeneration:
 
 
 def _audio_generation(path: Path) -> NewGeneration:
-    from desktop.core.audio_files import read_tags
+    from desktop.core.audio.audio_files import read_tags
 
     tags = read_tags(path)
     settings = tags.get("settings") if isinstance(tags.get("settings"), dict) else {}

@@ -7,7 +7,7 @@ import math
 
 from PySide6.QtWidgets import QDoubleSpinBox, QFormLayout, QSpinBox, QWidget
 
-from desktop.core.audio_request import MusicRequest, SpeechRequest
+from desktop.core.audio.audio_request import MusicRequest, SpeechRequest
 from desktop.core.request_checks import TORCH_SEED_MAX
 from desktop.ui.seed_box import SeedBox
 

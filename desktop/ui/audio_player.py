@@ -20,8 +20,8 @@ MAX_QUEUED_S = 120.0
 
 
 def _load_waveform(path: str):
-    from desktop.core.audio_files import decode_mono
-    from desktop.core.waveform import peaks
+    from desktop.core.audio.audio_files import decode_mono
+    from desktop.core.audio.waveform import peaks
 
     samples, rate = decode_mono(path)
     return peaks(samples, PEAK_COLUMNS), len(samples) / rate

@@ -10,7 +10,7 @@ from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QGuiApplication, QTextCursor
 from PySide6.QtWidgets import QTextBrowser
 
-from desktop.core.markdown_html import CodeBlock, MarkdownRenderer
+from desktop.core.text.markdown_html import CodeBlock, MarkdownRenderer
 
 ROLE_LABELS = {"user": "You", "assistant": "Assistant", "system": "System"}
 

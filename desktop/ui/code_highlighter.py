@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtGui import QColor, QFont, QSyntaxHighlighter, QTextCharFormat
 
-from desktop.core.markdown_html import DARK_STYLE, LIGHT_STYLE
+from desktop.core.text.markdown_html import DARK_STYLE, LIGHT_STYLE
 
 
 def make_lexer(language: str):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QInputDialog, QListWidget, QListWidgetItem, QMenu, QMessageBox
 
-from desktop.models.item_mime import ITEMS_MIME, ids_from_mime
+from desktop.viewmodels.item_mime import ITEMS_MIME, ids_from_mime
 
 EVERYTHING, TRASH = "everything", "trash"
 KEY_ROLE, NAME_ROLE = Qt.UserRole + 1, Qt.UserRole + 2

@@ -6,7 +6,7 @@ from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
 from PySide6.QtWidgets import (QHBoxLayout, QInputDialog, QLineEdit, QListView, QMenu,
                                QMessageBox, QPushButton, QVBoxLayout, QWidget)
 
-from desktop.models.conversation_list import CONVERSATION_ROLE, ConversationListModel
+from desktop.viewmodels.conversation_list import CONVERSATION_ROLE, ConversationListModel
 from desktop.store.records import Conversation
 
 

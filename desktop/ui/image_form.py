@@ -7,9 +7,9 @@ import math
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel,
                                QPlainTextEdit, QSpinBox, QWidget)
 
-from desktop.core.diffusion_engine import SCHEDULERS
-from desktop.core.image_request import FILE_FORMATS, MAX_BATCH, MAX_GUIDANCE, MAX_SIDE, MAX_STEPS, MIN_SIDE
-from desktop.core.image_settings import ImageSettings
+from desktop.core.image.diffusion_engine import SCHEDULERS
+from desktop.core.image.image_request import FILE_FORMATS, MAX_BATCH, MAX_GUIDANCE, MAX_SIDE, MAX_STEPS, MIN_SIDE
+from desktop.core.image.image_settings import ImageSettings
 from desktop.core.request_checks import TORCH_SEED_MAX
 from desktop.ui.layouts import as_widget
 from desktop.ui.seed_box import SeedBox

@@ -23,7 +23,7 @@ def _decode(path: str) -> QImage:
 
 
 def _render_text(details: ItemDetails, dark: bool) -> str:
-    from desktop.core.markdown_html import MarkdownRenderer
+    from desktop.core.text.markdown_html import MarkdownRenderer
 
     g = details.generation
     renderer = MarkdownRenderer(dark)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox
 
-from desktop.core.model_registry import ModelInfo
-from desktop.models.model_list import INFO_ROLE, ModelListModel
+from desktop.core.text.gguf_registry import ModelInfo
+from desktop.viewmodels.model_list import INFO_ROLE, ModelListModel
 
 
 class ModelPicker(QComboBox):

@@ -7,7 +7,7 @@ import math
 from PySide6.QtWidgets import QDoubleSpinBox, QFormLayout, QLineEdit, QSpinBox, QWidget
 
 from desktop.core.request_checks import LLAMA_SEED_MAX
-from desktop.core.text_request import Sampling
+from desktop.core.text.text_request import Sampling
 from desktop.ui.seed_box import SeedBox
 
 STOP_SEPARATOR = "|"

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog
                                QSpinBox, QVBoxLayout)
 
 from desktop.core import hardware
-from desktop.core.precision import PRECISIONS
+from desktop.core.image.precision import PRECISIONS
 from desktop.settings import THEMES
 from desktop.ui.layouts import as_widget
 

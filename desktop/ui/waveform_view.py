@@ -7,7 +7,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QPainter, QPalette
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from desktop.models.waveform_drawing import draw_peaks, peak_lines
+from desktop.viewmodels.waveform_drawing import draw_peaks, peak_lines
 
 PEAK_COLUMNS = 1200   # enough for a wide window; the view resamples to its width
 

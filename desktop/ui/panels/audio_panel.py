@@ -11,7 +11,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QGroupBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
                                QPlainTextEdit, QPushButton, QSplitter, QStackedWidget, QVBoxLayout, QWidget)
 
-from desktop.core.audio_request import AUDIO_FORMATS
+from desktop.core.audio.audio_request import AUDIO_FORMATS
 from desktop.ui.audio_form import MusicForm, SpeechForm
 from desktop.ui.audio_player import AudioPlayer
 from desktop.ui.model_picker import ModelPicker

@@ -10,9 +10,9 @@ from PySide6.QtWidgets import (QComboBox, QGroupBox, QHBoxLayout, QLabel,
                                QPlainTextEdit, QPushButton, QSplitter, QVBoxLayout, QWidget)
 
 from desktop.core.jobs import Job
-from desktop.core.presets import Preset
-from desktop.core.text_request import CHAT, COMPLETION, ChatMessage, TextRequest
-from desktop.models.conversation_list import ConversationListModel
+from desktop.core.text.presets import Preset
+from desktop.core.text.text_request import CHAT, COMPLETION, ChatMessage, TextRequest
+from desktop.viewmodels.conversation_list import ConversationListModel
 from desktop.ui.chat_view import ChatView, ShownMessage
 from desktop.ui.conversation_sidebar import ConversationSidebar
 from desktop.ui.model_picker import ModelPicker

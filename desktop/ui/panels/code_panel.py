@@ -10,8 +10,8 @@ from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QPlainTextEdit, Q
                                QSplitter, QVBoxLayout, QWidget)
 
 from desktop.core.jobs import Job
-from desktop.core.presets import CODE_LANGUAGES, CODE_PRESETS, fence_name
-from desktop.core.text_request import COMPLETION, TextRequest
+from desktop.core.text.presets import CODE_LANGUAGES, CODE_PRESETS, fence_name
+from desktop.core.text.text_request import COMPLETION, TextRequest
 from desktop.ui.code_highlighter import PygmentsHighlighter
 from desktop.ui.panels.chat_studio import ChatStudio
 

@@ -25,8 +25,8 @@ MODEL_SETTING = "last_image_model"
 
 def _load_dropped(path: str):
     """Off the GUI thread: decode the image, read any settings it carries, make a QImage."""
-    from desktop.core.image_files import open_image
-    from desktop.core.image_metadata import read_settings
+    from desktop.core.image.image_files import open_image
+    from desktop.core.image.image_metadata import read_settings
 
     image = open_image(path)
     try:
@@ -228,7 +228,7 @@ class ImagePanel(JobPanel, QWidget):
             self.show_error("The clipboard holds no image.")
 
     def _use_qimage(self, qimage: QImage) -> None:
-        from desktop.core.image_files import MAX_PIXELS
+        from desktop.core.image.image_files import MAX_PIXELS
 
         if qimage.isNull():
             self.show_error("That is not an image Atelier can read.")
@@ -274,7 +274,7 @@ class ImagePanel(JobPanel, QWidget):
 
     def reuse(self, generation) -> None:
         """“Use these settings” from the Library: the form takes the item's prompt and settings."""
-        from desktop.core.image_settings import ImageSettings
+        from desktop.core.image.image_settings import ImageSettings
 
         self.found_settings = ImageSettings.from_generation(generation.prompt, generation.negative, generation.seed,
                                                             generation.params, generation.model_name)
@@ -283,7 +283,7 @@ class ImagePanel(JobPanel, QWidget):
     # -- generation -----------------------------------------------------------------------
 
     def build_request(self):
-        from desktop.core.image_request import ImageRequest
+        from desktop.core.image.image_request import ImageRequest
 
         form = self.form
         request = ImageRequest(
@@ -307,7 +307,7 @@ class ImagePanel(JobPanel, QWidget):
 
     def upscale_selected(self, factor: int) -> None:
         """Upscale the selected result (or the newest) with the chosen GAN upscaler."""
-        from desktop.core.upscale_engine import UpscaleRequest
+        from desktop.core.image.upscale_engine import UpscaleRequest
 
         item = self.results.currentItem() or self.results.item(0)
         upscaler = self.upscaler.current()

@@ -13,8 +13,8 @@ from PySide6.QtGui import QDesktopServices, QGuiApplication, QKeySequence, QShor
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QLabel, QLineEdit, QListView,
                                QMenu, QPushButton, QSplitter, QTextBrowser, QToolButton, QVBoxLayout, QWidget)
 
-from desktop.models.library_model import ITEM_ROLE, LibraryModel
-from desktop.models.thumbnails import THUMB_SIDE
+from desktop.viewmodels.library_model import ITEM_ROLE, LibraryModel
+from desktop.viewmodels.thumbnails import THUMB_SIDE
 from desktop.ui.collection_list import CollectionList
 from desktop.ui.gallery_transfer import GalleryTransfer
 from desktop.ui.item_details import details_html

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog
 
-from desktop.core.conversation_export import to_markdown
+from desktop.core.text.conversation_export import to_markdown
 
 
 class StudioFiles:

@@ -1,6 +1,6 @@
 """The Text studio: conversations, writing presets, Markdown replies."""
 
-from desktop.core.presets import TEXT_PRESETS
+from desktop.core.text.presets import TEXT_PRESETS
 from desktop.ui.panels.chat_studio import ChatStudio
 
 

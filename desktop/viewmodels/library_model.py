@@ -8,8 +8,8 @@ from dataclasses import replace
 from PySide6.QtCore import QAbstractListModel, QMimeData, QModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
 
-from desktop.models.item_mime import ITEMS_MIME, items_mime
-from desktop.models.thumbnails import ThumbnailCache, placeholder
+from desktop.viewmodels.item_mime import ITEMS_MIME, items_mime
+from desktop.viewmodels.thumbnails import ThumbnailCache, placeholder
 from desktop.store.library_items import LibraryItem, LibraryQuery
 
 ITEM_ROLE = Qt.UserRole + 1

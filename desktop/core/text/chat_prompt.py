@@ -3,7 +3,7 @@ one, otherwise a plain transcript that base models continue sensibly."""
 
 from __future__ import annotations
 
-from desktop.core.text_request import ChatMessage
+from desktop.core.text.text_request import ChatMessage
 
 FALLBACK_STOPS = ["\nUser:", "\nuser:"]
 

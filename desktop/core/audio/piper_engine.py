@@ -10,13 +10,13 @@ import threading
 import time
 from pathlib import Path
 
-from desktop.core.audio_request import GeneratedAudio, SpeechRequest
+from desktop.core.audio.audio_request import GeneratedAudio, SpeechRequest
 from desktop.core.engine import ProgressCallback
 from desktop.core.errors import ModelFileError, UserFacingError
 from desktop.core.json_files import read_object, section
-from desktop.core.speakable_text import (LATIN_FAMILIES, describe_foreign, drop_pictographs, dropped_note,
+from desktop.core.audio.speakable_text import (LATIN_FAMILIES, describe_foreign, drop_pictographs, dropped_note,
                                          foreign_letters, latin)
-from desktop.core.speech_pieces import pieces_of, speak_pieces
+from desktop.core.audio.speech_pieces import pieces_of, speak_pieces
 
 
 def config_for(model_path: Path) -> Path:

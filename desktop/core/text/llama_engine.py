@@ -15,13 +15,13 @@ import threading
 import time
 from pathlib import Path
 
-from desktop.core import chat_prompt
+from desktop.core.text import chat_prompt
 from desktop.core.engine import ProgressCallback
 from desktop.core.errors import Cancelled, ModelFileError, UserFacingError
 from desktop.core.json_files import count
-from desktop.core.gguf_header import GGUFHeader, read_header
+from desktop.core.text.gguf_header import GGUFHeader, read_header
 from desktop.core.jobs import Progress
-from desktop.core.text_request import COMPLETION, TextRequest, TextResult
+from desktop.core.text.text_request import COMPLETION, TextRequest, TextResult
 
 # Markup tokens that some GGUFs mark "user-defined" rather than "control" (Gemma's
 # <start_of_image>, <unusedN>), so llama.cpp prints them even with special tokens off.
@@ -241,7 +241,7 @@ def _kv_cache_bytes(header: GGUFHeader, n_ctx: int) -> int:
 def _load_llama(path: str, header: GGUFHeader, **options):
     import llama_cpp
 
-    from desktop.core import llama_logs
+    from desktop.core.text import llama_logs
 
     llama_logs.route()
     try:

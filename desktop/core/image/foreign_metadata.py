@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import json
 
-from desktop.core.image_settings import ImageSettings
-from desktop.core.image_settings import as_float as _float
-from desktop.core.image_settings import as_int as _int
+from desktop.core.image.image_settings import ImageSettings
+from desktop.core.image.image_settings import as_float as _float
+from desktop.core.image.image_settings import as_int as _int
 
 _TEXT_NODES = ("CLIPTextEncode", "CLIPTextEncodeSDXL")
 

@@ -9,13 +9,13 @@ import threading
 import time
 from pathlib import Path
 
-from desktop.core.audio_request import GeneratedAudio, MusicRequest, SpeechRequest
+from desktop.core.audio.audio_request import GeneratedAudio, MusicRequest, SpeechRequest
 from desktop.core.engine import ProgressCallback
 from desktop.core.errors import Cancelled, ModelFileError, UserFacingError
 from desktop.core.jobs import Progress
 from desktop.core.json_files import read_object
-from desktop.core.speakable_text import describe_foreign, drop_pictographs, dropped_note, foreign_letters
-from desktop.core.speech_pieces import pieces_of, speak_pieces
+from desktop.core.audio.speakable_text import describe_foreign, drop_pictographs, dropped_note, foreign_letters
+from desktop.core.audio.speech_pieces import pieces_of, speak_pieces
 
 SPEECH_TYPES, MUSIC_TYPES = {"vits"}, {"musicgen"}
 

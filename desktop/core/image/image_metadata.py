@@ -18,8 +18,8 @@ import json
 import warnings
 from pathlib import Path
 
-from desktop.core import a1111_parameters, foreign_metadata, png_text
-from desktop.core.image_settings import ImageSettings, as_float, as_int
+from desktop.core.image import a1111_parameters, foreign_metadata, png_text
+from desktop.core.image.image_settings import ImageSettings, as_float, as_int
 
 ATELIER_KEY = "atelier"
 XMP_KEY = "XML:com.adobe.xmp"

@@ -6,8 +6,9 @@ import os
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, Qt, Signal
 
-from desktop.core import model_registry
-from desktop.core.model_registry import ModelInfo, ModelProblem
+from desktop.core.model_registry import ModelProblem
+from desktop.core.text import gguf_registry
+from desktop.core.text.gguf_registry import ModelInfo
 
 INFO_ROLE = Qt.UserRole + 1
 PATH_ROLE = Qt.UserRole + 2
@@ -25,8 +26,8 @@ class ModelListModel(QAbstractListModel):
         super().__init__(parent)
         self._background = background
         self._folders_fn, self._files_fn = folders_fn, files_fn
-        self._scan = scan_fn or model_registry.scan
-        self._inspect = inspect_fn or model_registry.inspect
+        self._scan = scan_fn or gguf_registry.scan
+        self._inspect = inspect_fn or gguf_registry.inspect
         self._models: list[ModelInfo] = []
         self.scanning = False
 

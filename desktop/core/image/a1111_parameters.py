@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 
-from desktop.core.image_settings import ImageSettings
-from desktop.core.image_settings import as_float as _float
-from desktop.core.image_settings import as_int as _int
+from desktop.core.image.image_settings import ImageSettings
+from desktop.core.image.image_settings import as_float as _float
+from desktop.core.image.image_settings import as_int as _int
 
 NEGATIVE_PREFIX = "Negative prompt:"
 # The end of the text before a colon that can be a key (read on the reversed text, so the

@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from desktop.core.diffusion_engine import PICKLE_SUFFIXES
+from desktop.core.image.diffusion_engine import PICKLE_SUFFIXES
 from desktop.core.engine import ProgressCallback
 from desktop.core.errors import Cancelled, ModelFileError, UserFacingError
 from desktop.core.jobs import Progress
@@ -32,7 +32,7 @@ class UpscaleEngine:
         import torch
         from safetensors.torch import load_file
 
-        from desktop.core.esrgan import build_from_state_dict
+        from desktop.core.image.esrgan import build_from_state_dict
 
         path = Path(model_path)
         if path.suffix.lower() in PICKLE_SUFFIXES:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from desktop.core.errors import ModelFileError
-from desktop.core.ggml_types import FILE_TYPES, TENSOR_TYPES
+from desktop.core.text.ggml_types import FILE_TYPES, TENSOR_TYPES
 
 GGUF_MAGIC = b"GGUF"
 DEFAULT_ALIGNMENT = 32

@@ -41,7 +41,7 @@ def builtin_text_models(prepare: bool = True) -> list[Path]:
     return [path] if path else []
 
 
-if __name__ == "__main__":  # `python -m desktop.core.builtin_models` prepares them at install time
+if __name__ == "__main__":  # `python -m desktop.core.text.builtin_models` prepares them at install time
     logging.basicConfig(level=logging.INFO)
     for model in builtin_text_models():
         print(model)

@@ -10,8 +10,8 @@ from pathlib import Path
 from desktop.core.model_registry import BUILTIN, FOLDER, ModelProblem, find_files, human_size
 from desktop.core.errors import ModelFileError
 from desktop.core.json_files import count, read_object
-from desktop.core.piper_engine import config_for, read_voice_config, voice_language
-from desktop.core.transformers_audio import MUSIC_TYPES, SPEECH_TYPES, model_type
+from desktop.core.audio.piper_engine import config_for, read_voice_config, voice_language
+from desktop.core.audio.transformers_audio import MUSIC_TYPES, SPEECH_TYPES, model_type
 
 PIPER, VITS, MUSICGEN = "piper", "vits", "musicgen"
 

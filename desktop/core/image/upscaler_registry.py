@@ -9,7 +9,7 @@ from pathlib import Path
 
 from desktop.core.errors import ModelFileError
 from desktop.core.model_registry import FOLDER, ModelProblem, find_files, human_size
-from desktop.core.safetensors_header import read_header, shape_dim
+from desktop.core.image.safetensors_header import read_header, shape_dim
 
 REQUIRED_KEYS = ("conv_first.weight", "body.0.rdb1.conv1.weight", "conv_last.weight")
 

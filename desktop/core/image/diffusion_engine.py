@@ -13,10 +13,10 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from desktop.core import precision as precisions
+from desktop.core.image import precision as precisions
 from desktop.core.engine import ProgressCallback
 from desktop.core.errors import Cancelled, ModelFileError, UserFacingError
-from desktop.core.image_request import GeneratedImage, ImageRequest
+from desktop.core.image.image_request import GeneratedImage, ImageRequest
 from desktop.core.jobs import Progress
 
 PICKLE_SUFFIXES = (".ckpt", ".bin", ".pt", ".pth", ".pkl")
@@ -24,7 +24,7 @@ SMALL_GPU_BYTES = 8 * 1024**3
 
 
 def pick_dtype(device: str, choice: str = precisions.AUTO):
-    """The torch dtype for a precision choice on `device` (see core/precision.py)."""
+    """The torch dtype for a precision choice on `device` (see core/image/precision.py)."""
     return precisions.torch_dtype(precisions.resolve(choice, device))
 
 
@@ -137,7 +137,7 @@ class DiffusionEngine:
     def _load_single_file(self, path: Path, candidates: list[Path]):
         import diffusers
 
-        from desktop.core.single_file_models import find_config_folder
+        from desktop.core.image.single_file_models import find_config_folder
 
         config, pipeline_class = find_config_folder(path, candidates)
         return getattr(diffusers, pipeline_class).from_single_file(
@@ -154,7 +154,7 @@ class DiffusionEngine:
             self.base.to(self.device)
 
     def _preview_decoder(self, folders: list[Path]):
-        from desktop.core.tiny_autoencoder import TinyPreviewDecoder, find_tiny_autoencoder
+        from desktop.core.image.tiny_autoencoder import TinyPreviewDecoder, find_tiny_autoencoder
 
         folder = find_tiny_autoencoder(folders, self.is_sdxl)
         return TinyPreviewDecoder(folder) if folder is not None else None
@@ -162,7 +162,7 @@ class DiffusionEngine:
     def preview(self, latents):
         if self.preview_decoder is not None:
             return self.preview_decoder.decode(latents)
-        from desktop.core.latent_preview import latents_to_preview
+        from desktop.core.image.latent_preview import latents_to_preview
 
         return latents_to_preview(latents, self.is_sdxl)
 

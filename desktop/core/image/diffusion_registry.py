@@ -47,7 +47,7 @@ def inspect(folder: str | Path, source: str = FOLDER) -> ImageModelInfo:
 
 
 def _inspect_single_file(path: Path, source: str) -> ImageModelInfo:
-    from desktop.core.single_file_models import describe_checkpoint
+    from desktop.core.image.single_file_models import describe_checkpoint
 
     info = describe_checkpoint(path)
     if info is None:

@@ -9,11 +9,11 @@ from __future__ import annotations
 import threading
 from typing import Callable
 
-from desktop.core.audio_request import AudioPiece
+from desktop.core.audio.audio_request import AudioPiece
 from desktop.core.engine import ProgressCallback
 from desktop.core.errors import Cancelled, UserFacingError
 from desktop.core.jobs import Progress
-from desktop.core.sentences import MAX_SENTENCE_CHARS, split_sentences
+from desktop.core.audio.sentences import MAX_SENTENCE_CHARS, split_sentences
 
 
 def pieces_of(text: str, length_scale: float | None = None) -> list[str]:

@@ -35,9 +35,9 @@ def _make_text_tile(text: str, color: QColor) -> QImage:
 
 
 def _make_waveform_tile(path: str, color: QColor) -> QImage:
-    from desktop.core.audio_files import decode_mono
-    from desktop.core.waveform import peaks
-    from desktop.models.waveform_drawing import waveform_image
+    from desktop.core.audio.audio_files import decode_mono
+    from desktop.core.audio.waveform import peaks
+    from desktop.viewmodels.waveform_drawing import waveform_image
 
     samples, _rate = decode_mono(path)
     return waveform_image(peaks(samples, THUMB_SIDE), THUMB_SIDE, THUMB_SIDE, color, QColor(255, 255, 255))
