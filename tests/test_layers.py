@@ -1,6 +1,7 @@
 """The import rules of DESIGN.md: core, store and pipeline never import Qt; workers and view
-models never import QtWidgets or the ui package; inside core, one studio's folder never
-imports another studio's folder (what studios share lives at core/'s root)."""
+models never import QtWidgets or the ui package; inside core and ui, one studio's folder
+never imports another studio's folder (what studios share lives at core/'s root and in
+ui/widgets/; ui/shell brings the studios together)."""
 
 import ast
 from pathlib import Path
@@ -61,3 +62,16 @@ def test_core_root_imports_no_studio():
     for path in sorted((PACKAGE / "core").glob("*.py")):
         assert not [m for m in imported_modules(path)
                     if any(m.startswith(f"desktop.core.{s}") for s in CORE_STUDIOS)], path.name
+
+
+UI_STUDIOS = ("text", "image", "audio", "library")
+
+
+@pytest.mark.parametrize("path", [p for s in (*UI_STUDIOS, "widgets") for p in files_of(f"ui/{s}")],
+                         ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_a_ui_studio_imports_only_itself_and_the_shared_widgets(path):
+    """The window (ui/shell) brings the studios together; a studio, and the shared widgets,
+    never reach into another studio or the shell."""
+    here = path.parent.name
+    others = [f"desktop.ui.{s}" for s in (*UI_STUDIOS, "shell") if s != here]
+    assert not [m for m in imported_modules(path) if any(m == o or m.startswith(o + ".") for o in others)]

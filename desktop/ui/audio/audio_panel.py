@@ -12,11 +12,11 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QGroupBox, QHBoxLayout, QLa
                                QPlainTextEdit, QPushButton, QSplitter, QStackedWidget, QVBoxLayout, QWidget)
 
 from desktop.core.audio.audio_request import AUDIO_FORMATS
-from desktop.ui.audio_form import MusicForm, SpeechForm
-from desktop.ui.audio_player import AudioPlayer
-from desktop.ui.model_picker import ModelPicker
-from desktop.ui.panels.job_panel import JobPanel
-from desktop.ui.prompt_history import PromptHistory
+from desktop.ui.audio.audio_form import MusicForm, SpeechForm
+from desktop.ui.widgets.audio_player import AudioPlayer
+from desktop.ui.widgets.model_picker import ModelPicker
+from desktop.ui.widgets.job_panel import JobPanel
+from desktop.ui.widgets.prompt_history import PromptHistory
 
 MODEL_SETTING = "last_audio_model"
 SPEECH_HINT = "Text to speak… long texts are read sentence by sentence (Ctrl+Enter)"

@@ -12,7 +12,7 @@ from PySide6.QtCore import QBuffer, QByteArray, Qt, QTimer, QUrl, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
 
 from desktop import playback
-from desktop.ui.waveform_view import PEAK_COLUMNS, WaveformView
+from desktop.ui.widgets.waveform_view import PEAK_COLUMNS, WaveformView
 
 # Pieces waiting to play, at most (speech is made ~10x faster than it plays: a long text
 # would otherwise sit in memory whole). Later ones are heard from the finished file.

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog
 from desktop.core import hardware
 from desktop.core.image.precision import PRECISIONS
 from desktop.settings import THEMES
-from desktop.ui.layouts import as_widget
+from desktop.ui.widgets.layouts import as_widget
 
 
 class SettingsDialog(QDialog):

@@ -11,8 +11,8 @@ from desktop.core.image.diffusion_engine import SCHEDULERS
 from desktop.core.image.image_request import FILE_FORMATS, MAX_BATCH, MAX_GUIDANCE, MAX_SIDE, MAX_STEPS, MIN_SIDE
 from desktop.core.image.image_settings import ImageSettings
 from desktop.core.request_checks import TORCH_SEED_MAX
-from desktop.ui.layouts import as_widget
-from desktop.ui.seed_box import SeedBox
+from desktop.ui.widgets.layouts import as_widget
+from desktop.ui.widgets.seed_box import SeedBox
 
 DEFAULT_SCHEDULER = "Model default"
 # Names other tools use for the same samplers (A1111 and ComfyUI).

@@ -1,11 +1,11 @@
 """The studios shown in the sidebar, in order. Listed explicitly (not discovered) so a
 frozen build stays simple; later modalities add a line here."""
 
-from desktop.ui.panels.audio_panel import AudioPanel
-from desktop.ui.panels.code_panel import CodePanel
-from desktop.ui.panels.image_panel import ImagePanel
-from desktop.ui.panels.library_panel import LibraryPanel
-from desktop.ui.panels.text_panel import TextPanel
+from desktop.ui.audio.audio_panel import AudioPanel
+from desktop.ui.text.code_panel import CodePanel
+from desktop.ui.image.image_panel import ImagePanel
+from desktop.ui.library.library_panel import LibraryPanel
+from desktop.ui.text.text_panel import TextPanel
 
 # (key, label, panel class)
 PANELS = [

@@ -11,8 +11,8 @@ from PySide6.QtWidgets import (QDialog, QHBoxLayout, QLabel, QPushButton, QSplit
 
 from desktop.store.library_items import ItemDetails
 from desktop.store.trash import stored_at
-from desktop.ui.image_view import ImageView
-from desktop.ui.item_details import details_html, differences
+from desktop.ui.widgets.image_view import ImageView
+from desktop.ui.library.item_details import details_html, differences
 
 
 def _decode(path: str) -> QImage:
@@ -74,7 +74,7 @@ class ItemPane(QWidget):
     def _show_audio(self, path: str) -> None:
         """Audio plays here, with its waveform; what was spoken is in the details beside it."""
         if self.audio is None:
-            from desktop.ui.audio_player import AudioPlayer
+            from desktop.ui.widgets.audio_player import AudioPlayer
 
             self.audio = AudioPlayer(self._background)
             self.stack.addWidget(self.audio)

@@ -61,8 +61,8 @@ class MainWindow(QMainWindow):
     def attach(self, services) -> None:
         from PySide6.QtCore import Qt
 
-        from desktop.ui.jobs_bar import JobsBar
-        from desktop.ui.panels import PANELS
+        from desktop.ui.shell.jobs_bar import JobsBar
+        from desktop.ui.shell.studios import PANELS
 
         self.services = services
         for key, label, panel_class in PANELS:
@@ -82,8 +82,8 @@ class MainWindow(QMainWindow):
         services.models.model_added.connect(self._on_model_added)
         services.models.add_refused.connect(self._on_model_refused)
         services.models.problems_found.connect(self._on_model_problems)
-        from desktop.ui.integrity_prompt import IntegrityPrompt
-        from desktop.ui.library_state_prompt import LibraryStatePrompt
+        from desktop.ui.shell.integrity_prompt import IntegrityPrompt
+        from desktop.ui.shell.library_state_prompt import LibraryStatePrompt
 
         self.library_state = LibraryStatePrompt(services, self)
         self.integrity = IntegrityPrompt(services, self)
@@ -175,7 +175,7 @@ class MainWindow(QMainWindow):
     # -- settings and geometry --------------------------------------------------------------
 
     def open_settings(self) -> None:
-        from desktop.ui.settings_dialog import SettingsDialog
+        from desktop.ui.shell.settings_dialog import SettingsDialog
 
         dialog = SettingsDialog(self.services.settings, str(self.services.layout.root), self)
         if dialog.exec():

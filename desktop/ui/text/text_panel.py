@@ -1,7 +1,7 @@
 """The Text studio: conversations, writing presets, Markdown replies."""
 
 from desktop.core.text.presets import TEXT_PRESETS
-from desktop.ui.panels.chat_studio import ChatStudio
+from desktop.ui.text.chat_studio import ChatStudio
 
 
 class TextPanel(ChatStudio):

@@ -12,8 +12,8 @@ from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QPlainTextEdit, Q
 from desktop.core.jobs import Job
 from desktop.core.text.presets import CODE_LANGUAGES, CODE_PRESETS, fence_name
 from desktop.core.text.text_request import COMPLETION, TextRequest
-from desktop.ui.code_highlighter import PygmentsHighlighter
-from desktop.ui.panels.chat_studio import ChatStudio
+from desktop.ui.text.code_highlighter import PygmentsHighlighter
+from desktop.ui.text.chat_studio import ChatStudio
 
 ACTIONS = {"Explain this": 1, "Fix this": 2, "Write tests": 3}  # index into CODE_PRESETS
 

@@ -12,13 +12,13 @@ from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QFrame, QGroupBox, QHBox
                                QPushButton, QRadioButton, QSlider, QSplitter, QVBoxLayout, QWidget)
 
 from desktop.core.jobs import Job
-from desktop.ui.image_form import ImageForm
-from desktop.ui.image_results import ImageResults
-from desktop.ui.mask_canvas import MaskCanvas
-from desktop.ui.panels.job_panel import JobPanel
-from desktop.ui.model_picker import ModelPicker
-from desktop.ui.pil_qt import pil_to_qimage, qimage_to_pil
-from desktop.ui.prompt_history import PromptHistory
+from desktop.ui.image.image_form import ImageForm
+from desktop.ui.image.image_results import ImageResults
+from desktop.ui.image.mask_canvas import MaskCanvas
+from desktop.ui.widgets.job_panel import JobPanel
+from desktop.ui.widgets.model_picker import ModelPicker
+from desktop.ui.widgets.pil_qt import pil_to_qimage, qimage_to_pil
+from desktop.ui.widgets.prompt_history import PromptHistory
 
 MODEL_SETTING = "last_image_model"
 

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QDoubleSpinBox, QFormLayout, QSpinBox, QWidget
 
 from desktop.core.audio.audio_request import MusicRequest, SpeechRequest
 from desktop.core.request_checks import TORCH_SEED_MAX
-from desktop.ui.seed_box import SeedBox
+from desktop.ui.widgets.seed_box import SeedBox
 
 
 def _double(low: float, high: float, step: float, value: float, tip: str) -> QDoubleSpinBox:

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QDoubleSpinBox, QFormLayout, QLineEdit, QSpinBox, 
 
 from desktop.core.request_checks import LLAMA_SEED_MAX
 from desktop.core.text.text_request import Sampling
-from desktop.ui.seed_box import SeedBox
+from desktop.ui.widgets.seed_box import SeedBox
 
 STOP_SEPARATOR = "|"
 

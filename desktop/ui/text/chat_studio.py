@@ -13,13 +13,13 @@ from desktop.core.jobs import Job
 from desktop.core.text.presets import Preset
 from desktop.core.text.text_request import CHAT, COMPLETION, ChatMessage, TextRequest
 from desktop.viewmodels.conversation_list import ConversationListModel
-from desktop.ui.chat_view import ChatView, ShownMessage
-from desktop.ui.conversation_sidebar import ConversationSidebar
-from desktop.ui.model_picker import ModelPicker
-from desktop.ui.panels.job_panel import JobPanel
-from desktop.ui.panels.studio_files import StudioFiles
-from desktop.ui.prompt_history import PromptHistory
-from desktop.ui.sampling_form import SamplingForm
+from desktop.ui.text.chat_view import ChatView, ShownMessage
+from desktop.ui.text.conversation_sidebar import ConversationSidebar
+from desktop.ui.widgets.model_picker import ModelPicker
+from desktop.ui.widgets.job_panel import JobPanel
+from desktop.ui.widgets.studio_files import StudioFiles
+from desktop.ui.widgets.prompt_history import PromptHistory
+from desktop.ui.text.sampling_form import SamplingForm
 
 MODE_LABELS = {CHAT: "Chat", COMPLETION: "Complete text"}
 BASE_MODEL_NOTE = ("{name} has no chat template: it is a base model that continues text rather "

@@ -15,11 +15,11 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QLabel
 
 from desktop.viewmodels.library_model import ITEM_ROLE, LibraryModel
 from desktop.viewmodels.thumbnails import THUMB_SIDE
-from desktop.ui.collection_list import CollectionList
-from desktop.ui.gallery_transfer import GalleryTransfer
-from desktop.ui.item_details import details_html
-from desktop.ui.library_filters import LibraryFilters
-from desktop.ui.panels.library_actions import LibraryActions
+from desktop.ui.library.collection_list import CollectionList
+from desktop.ui.library.gallery_transfer import GalleryTransfer
+from desktop.ui.library.item_details import details_html
+from desktop.ui.library.library_filters import LibraryFilters
+from desktop.ui.library.library_actions import LibraryActions
 
 RATING_LABELS = ["No rating", "★", "★★", "★★★", "★★★★", "★★★★★"]
 
@@ -335,7 +335,7 @@ class LibraryPanel(LibraryActions, QWidget):
     # -- looking at items ------------------------------------------------------------------------
 
     def open_viewer(self) -> None:
-        from desktop.ui.item_viewer import ItemViewer
+        from desktop.ui.library.item_viewer import ItemViewer
 
         if self.details is None:
             return
@@ -357,7 +357,7 @@ class LibraryPanel(LibraryActions, QWidget):
                                        lambda details: [v.show_item(details) for v in viewers if details])
 
     def compare_selected(self) -> None:
-        from desktop.ui.item_viewer import CompareViewer
+        from desktop.ui.library.item_viewer import CompareViewer
 
         ids = self.selected_ids()
         if len(ids) != 2:

@@ -1,0 +1,1 @@
+"""The Audio studio: panel and its form (the player is shared: widgets/)."""

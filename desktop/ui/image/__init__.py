@@ -1,0 +1,1 @@
+"""The Image studio: panel, form, mask painting, results strip."""

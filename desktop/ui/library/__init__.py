@@ -1,0 +1,1 @@
+"""The Library: panel, actions, filters, collections, details, viewer, gallery transfer."""
