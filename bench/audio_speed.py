@@ -78,8 +78,8 @@ def gui_phase(voice_path: Path) -> bool:
     from desktop.viewmodels.settings_model import SettingsModel
     from desktop.services import Services
     from desktop.settings import Settings
-    from desktop.ui.main_window import MainWindow
-    from desktop.ui.theme import Theme
+    from desktop.ui.shell.main_window import MainWindow
+    from desktop.ui.shell.theme import Theme
     from gui_stall import Heartbeat, report
 
     sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)

@@ -23,7 +23,7 @@ TOKENS = ["Sure", ",", " here", " is", " a", " *quick*", " sketch", ":\n\n", "``
 
 
 def history(n: int):
-    from desktop.ui.chat_view import ShownMessage
+    from desktop.ui.text.chat_view import ShownMessage
 
     return [ShownMessage(i + 1, "user" if i % 2 == 0 else "assistant",
                          f"Question {i}?" if i % 2 == 0 else SAMPLE) for i in range(n)]
@@ -31,7 +31,7 @@ def history(n: int):
 
 def one_reply(app, view, messages, tokens: int) -> float:
     """One reply as chat_studio drives the view; returns GUI-thread seconds."""
-    from desktop.ui.chat_view import ShownMessage
+    from desktop.ui.text.chat_view import ShownMessage
 
     next_id = len(messages) + 1
     recorded = [ShownMessage(m.id, m.role, m.content, m.note) for m in messages]
@@ -60,7 +60,7 @@ def main() -> None:
 
     from PySide6.QtWidgets import QApplication
 
-    from desktop.ui.chat_view import ChatView
+    from desktop.ui.text.chat_view import ChatView
 
     app = QApplication.instance() or QApplication([])
     costs = {}

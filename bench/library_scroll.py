@@ -54,8 +54,8 @@ def main() -> None:
     from desktop.viewmodels.settings_model import SettingsModel
     from desktop.services import Services
     from desktop.settings import Settings
-    from desktop.ui.main_window import MainWindow
-    from desktop.ui.theme import Theme
+    from desktop.ui.shell.main_window import MainWindow
+    from desktop.ui.shell.theme import Theme
 
     sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
     app = QApplication.instance() or QApplication([])

@@ -31,8 +31,8 @@ def run(data_dir: Path | None = None, startup_report: bool = False) -> int:
     from PySide6.QtWidgets import QApplication
 
     from desktop.viewmodels.settings_model import SettingsModel
-    from desktop.ui.main_window import MainWindow
-    from desktop.ui.theme import Theme
+    from desktop.ui.shell.main_window import MainWindow
+    from desktop.ui.shell.theme import Theme
 
     # Worker threads run Python between native calls; a short switch interval bounds how
     # long the GUI thread waits for the GIL each time Qt calls into Python (default 5 ms).

@@ -5,8 +5,8 @@ from PySide6.QtWidgets import QApplication
 from desktop.viewmodels.settings_model import SettingsModel
 from desktop.services import Services
 from desktop.settings import Settings
-from desktop.ui.main_window import MainWindow
-from desktop.ui.theme import Theme
+from desktop.ui.shell.main_window import MainWindow
+from desktop.ui.shell.theme import Theme
 
 
 def open_window(qtbot, data_dir, settings: Settings | None = None, panel: str = ""):

@@ -154,7 +154,7 @@ def test_a_long_stream_keeps_few_pieces_waiting_and_the_file_goes_on_where_they_
     waiting (not the whole text), and the finished file plays on from the first piece left out."""
     from desktop.core.audio.audio_files import wav_bytes
     from desktop.core.audio.audio_request import AudioPiece
-    from desktop.ui import audio_player
+    from desktop.ui.widgets import audio_player
     from desktop.workers.background import Background
 
     monkeypatch.setattr(audio_player, "MAX_QUEUED_S", 1.0)

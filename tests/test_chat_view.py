@@ -4,7 +4,7 @@ re-renders the message being written."""
 from PySide6.QtCore import QUrl
 
 from desktop.core.text.markdown_html import MarkdownRenderer
-from desktop.ui.chat_view import ChatView, ShownMessage
+from desktop.ui.text.chat_view import ChatView, ShownMessage
 
 
 def test_markdown_renders_and_raw_html_is_escaped():

@@ -12,9 +12,9 @@ from desktop.core.audio.audio_request import MusicRequest
 from desktop.core.errors import UserFacingError
 from desktop.core.image.image_settings import ImageSettings
 from desktop.core.request_checks import LLAMA_SEED_MAX, TORCH_SEED_MAX
-from desktop.ui.audio_form import MusicForm, SpeechForm
-from desktop.ui.image_form import ImageForm
-from desktop.ui.sampling_form import SamplingForm
+from desktop.ui.audio.audio_form import MusicForm, SpeechForm
+from desktop.ui.image.image_form import ImageForm
+from desktop.ui.text.sampling_form import SamplingForm
 
 
 @pytest.mark.parametrize("make, maximum", [

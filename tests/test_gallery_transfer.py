@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from desktop.store.gallery_export import collect, export_gallery
 from desktop.store.library import Library
-from desktop.ui.gallery_transfer import GalleryTransfer
+from desktop.ui.library.gallery_transfer import GalleryTransfer
 from desktop.workers.store_writer import StoreWriter
 from test_gallery_import import make_items
 

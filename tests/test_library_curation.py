@@ -17,7 +17,7 @@ from app_window import open_window
 from desktop.store.asset_files import write_atomically
 from desktop.store.generations import AssetMeta, NewGeneration
 from desktop.store.library import Library
-from desktop.ui.prompt_history import PromptHistoryDialog
+from desktop.ui.widgets.prompt_history import PromptHistoryDialog
 
 IMAGES, TEXTS = 6, 6
 

@@ -12,9 +12,9 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QPalette
 from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
 
-from desktop.ui.main_window import MainWindow
-from desktop.ui.settings_dialog import SettingsDialog
-from desktop.ui.theme import Theme
+from desktop.ui.shell.main_window import MainWindow
+from desktop.ui.shell.settings_dialog import SettingsDialog
+from desktop.ui.shell.theme import Theme
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -202,7 +202,7 @@ def test_code_actions_code_blocks_copy_and_save(qtbot, window, tiny_chat_gguf, t
 
 
 def test_model_text_is_escaped_not_rendered_as_html(qtbot, text_panel):
-    from desktop.ui.chat_view import ShownMessage
+    from desktop.ui.text.chat_view import ShownMessage
 
     text_panel.view.set_messages([ShownMessage(1, "assistant", "<b>bold?</b> <img src=x onerror=alert(1)>")])
     assert "<img" not in text_panel.view.toHtml() and "&lt;b&gt;bold?" in text_panel.view.toHtml()

@@ -102,7 +102,7 @@ def test_cli_precision_defaults_to_the_setting_and_fp16_on_a_cpu_is_refused(tmp_
 
 
 def test_the_settings_dialog_sets_the_precision_that_jobs_use(qtbot, services):
-    from desktop.ui.settings_dialog import SettingsDialog
+    from desktop.ui.shell.settings_dialog import SettingsDialog
 
     assert services.job_options()["precision"] == "auto"
     dialog = SettingsDialog(services.settings, "/tmp/data")
@@ -116,7 +116,7 @@ def test_the_settings_dialog_sets_the_precision_that_jobs_use(qtbot, services):
 
 
 def test_the_automatic_label_names_this_cpus_choice(qtbot, services, cpu_precision):
-    from desktop.ui.settings_dialog import SettingsDialog
+    from desktop.ui.shell.settings_dialog import SettingsDialog
 
     dialog = SettingsDialog(services.settings, "/tmp/data")
     qtbot.addWidget(dialog)
