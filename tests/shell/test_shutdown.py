@@ -2,7 +2,7 @@
 
 A fake runner whose model load sleeps stands in for a load inside C code: like llama.cpp
 or torch reading weights, it cannot see cancel until the load returns. The end to end
-exit (window, event loop, process) runs in a subprocess: tests/test_shutdown_app.py.
+exit (window, event loop, process) runs in a subprocess: tests/shell/test_shutdown_app.py.
 """
 
 import sqlite3

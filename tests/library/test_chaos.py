@@ -23,7 +23,7 @@ from desktop.store.asset_files import write_atomically
 from desktop.store.generations import AssetMeta, NewGeneration
 from desktop.store.library import Library
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 KILLS = int(os.environ.get("ATELIER_CHAOS_KILLS", "10"))
 SEED = int(os.environ.get("ATELIER_CHAOS_SEED", str(random.randrange(1 << 30))))
 LONG_TEXT = " ".join(f"Sentence number {i} is spoken slowly and clearly." for i in range(60))

@@ -26,7 +26,7 @@ from desktop.store.generations import NewGeneration
 from desktop.store.library import Library
 from desktop.store.rebuild import DamagedLibraryError
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def library_with_files(data: Path) -> None:

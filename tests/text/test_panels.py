@@ -16,7 +16,7 @@ from desktop.ui.shell.main_window import MainWindow
 from desktop.ui.shell.settings_dialog import SettingsDialog
 from desktop.ui.shell.theme import Theme
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import pytest
 
 from desktop.cli import main
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def generation_rows(data: Path) -> int:

@@ -22,7 +22,7 @@ from desktop.pipeline.text_job import run_text_job
 from desktop.store import integrity
 from desktop.store.library import Library
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 HOLDER = textwrap.dedent("""
     import sqlite3, sys
     conn = sqlite3.connect(sys.argv[1], isolation_level=None)

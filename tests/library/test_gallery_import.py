@@ -26,7 +26,7 @@ from desktop.store.gallery_manifest import ManifestError
 from desktop.store.generations import AssetMeta, NewGeneration
 from desktop.store.library import Library
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def make_items(library, count: int, tint: int = 0) -> list[int]:

@@ -1,7 +1,7 @@
 """Closing the window while a model loads, end to end in a subprocess: the event loop ends at
 once, then the process waits for the load (bounded) or leaves without it — and never dies
 of a QThread destroyed while running. The app's exit path (desktop/app.py) is reproduced
-around a plain window, with the slow fake runner of tests/test_shutdown.py."""
+around a plain window, with the slow fake runner of tests/shell/test_shutdown.py."""
 
 import json
 import os
@@ -52,7 +52,7 @@ def run_app(tmp_path, load_s, wait_s):
     script = SCRIPT.format(tests=str(TESTS), data=str(tmp_path / "data"), load_s=load_s, wait_s=wait_s)
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env,
-                          timeout=120, cwd=TESTS.parent)
+                          timeout=120, cwd=TESTS.parents[1])
     ended = time.monotonic()
     assert "Destroyed while thread" not in proc.stderr, proc.stderr
     assert proc.returncode == 0, proc.stderr

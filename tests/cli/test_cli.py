@@ -7,7 +7,7 @@ from pathlib import Path
 from desktop import __version__
 from desktop.cli import main
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_cli(*args, tmp_path):

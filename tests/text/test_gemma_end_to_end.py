@@ -17,7 +17,7 @@ from desktop.core.text.text_request import COMPLETION, Sampling, TextRequest
 
 pytestmark = pytest.mark.gemma
 PROMPT = 'def factorial(n):\n    """Return n factorial."""\n'
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

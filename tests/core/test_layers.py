@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parent.parent / "desktop"
+PACKAGE = Path(__file__).resolve().parents[2] / "desktop"
 
 
 def imported_modules(path: Path) -> set[str]:
