@@ -20,8 +20,7 @@ from desktop.ui.library.gallery_transfer import GalleryTransfer
 from desktop.ui.library.item_details import details_html
 from desktop.ui.library.library_filters import LibraryFilters
 from desktop.ui.library.library_actions import LibraryActions
-
-RATING_LABELS = ["No rating", "★", "★★", "★★★", "★★★★", "★★★★★"]
+from desktop.ui.library.library_menu import RATING_LABELS, show_item_menu
 
 
 class LibraryPanel(LibraryActions, QWidget):
@@ -295,42 +294,8 @@ class LibraryPanel(LibraryActions, QWidget):
         return next((a for a in self.details.generation.assets if a["mime"].startswith("image/")), None)
 
     def _context_menu(self, position) -> None:
-        if not self.selected_ids():
-            return
-        menu = QMenu(self)
-        in_trash = self.collections.in_trash()
-        menu.addAction("Open", self.open_viewer)
-        if len(self.selected_ids()) == 2:
-            menu.addAction("Compare side by side", self.compare_selected)
-        if in_trash:
-            menu.addAction("Restore", self.restore_selected)
-            menu.addAction("Delete for good…", self.delete_selected)
-            menu.exec(self.grid.viewport().mapToGlobal(position))
-            return
-        menu.addAction("Use these settings", self._reuse)
-        if self._image_asset() is not None:
-            menu.addAction("Use as image prompt", self._use_as_image_prompt)
-        menu.addSeparator()
-        menu.addAction("Favourite", lambda: self.set_favorite(True))
-        menu.addAction("Not a favourite", lambda: self.set_favorite(False))
-        rate = menu.addMenu("Rate")
-        for stars, label in enumerate(RATING_LABELS):
-            rate.addAction(label, lambda stars=stars: self.set_rating(stars))
-        menu.addAction("Add tag…", self.ask_tag)
-        if self.details is not None and self.details.tags:
-            untag = menu.addMenu("Remove tag")
-            for tag in self.details.tags:
-                untag.addAction(tag, lambda tag=tag: self.remove_tag(tag))
-        collect = menu.addMenu("Add to collection")
-        for cid, name in self.collections.collection_names().items():
-            collect.addAction(name, lambda cid=cid: self.add_to_collection(cid))
-        collect.addAction("New collection…", self.add_to_new_collection)
-        if self.collections.collection_id() is not None:
-            menu.addAction("Remove from this collection", self.remove_from_collection)
-        menu.addSeparator()
-        menu.addAction("Save as gallery…", lambda: self.transfer.ask_export(ids=self.selected_ids()))
-        menu.addAction("Delete…", self.delete_selected)
-        menu.exec(self.grid.viewport().mapToGlobal(position))
+        if self.selected_ids():
+            show_item_menu(self, self.grid.viewport().mapToGlobal(position))
 
     # -- looking at items ------------------------------------------------------------------------
 

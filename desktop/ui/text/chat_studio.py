@@ -6,28 +6,23 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (QComboBox, QGroupBox, QHBoxLayout, QLabel,
-                               QPlainTextEdit, QPushButton, QSplitter, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QWidget
 
 from desktop.core.jobs import Job
 from desktop.core.text.presets import Preset
 from desktop.core.text.text_request import CHAT, COMPLETION, ChatMessage, TextRequest
-from desktop.viewmodels.conversation_list import ConversationListModel
-from desktop.ui.text.chat_view import ChatView, ShownMessage
-from desktop.ui.text.conversation_sidebar import ConversationSidebar
-from desktop.ui.widgets.model_picker import ModelPicker
+from desktop.ui.text.chat_layout import ChatLayout
+from desktop.ui.text.chat_view import ShownMessage
 from desktop.ui.widgets.job_panel import JobPanel
 from desktop.ui.widgets.studio_files import StudioFiles
 from desktop.ui.widgets.prompt_history import PromptHistory
-from desktop.ui.text.sampling_form import SamplingForm
 
-MODE_LABELS = {CHAT: "Chat", COMPLETION: "Complete text"}
 BASE_MODEL_NOTE = ("{name} has no chat template: it is a base model that continues text rather "
                    "than answering. This studio is in “Complete text” mode; load an instruct/chat "
                    "GGUF to converse.")
 
 
-class ChatStudio(JobPanel, StudioFiles, QWidget):
+class ChatStudio(ChatLayout, JobPanel, StudioFiles, QWidget):
     studio_key = "text"
     title = "Text"
     presets: list[Preset] = []
@@ -45,94 +40,6 @@ class ChatStudio(JobPanel, StudioFiles, QWidget):
         self._connect()
         self.conversations.reload()
         self.view.set_messages([])
-
-    # -- layout --------------------------------------------------------------------------
-
-    def _build(self) -> None:
-        self.conversations = ConversationListModel(self.services.store, self.studio_key, self)
-        self.sidebar = ConversationSidebar(self.conversations)
-        self.picker = ModelPicker(self.services.models, self.services.settings.get(self.model_setting))
-        self.mode = QComboBox()
-        for key, label in MODE_LABELS.items():
-            self.mode.addItem(label, key)
-        self.mode.setToolTip("Chat: the model answers your messages. Complete text: it continues what you write.")
-        self.banner = QLabel()
-        self.banner.setWordWrap(True)
-        self.banner.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        self.banner.hide()
-        self.error = QLabel()
-        self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #d9534f")
-        self.error.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        self.error.hide()
-        self.view = ChatView()
-        self.view.set_dark(self.theme.dark)
-        self.preset = QComboBox()
-        self.preset.addItem("Presets…")
-        for preset in self.presets:
-            self.preset.addItem(preset.name)
-        self.input = QPlainTextEdit()
-        self.input.setPlaceholderText("Message the model… (Ctrl+Enter to send)")
-        self.input.setMaximumHeight(130)
-        self.send_button = QPushButton("Send")
-        self.send_button.setToolTip("Ctrl+Enter")
-        self.send_button.setDefault(True)
-        self.stop_button = QPushButton("Stop")
-        self.stop_button.setToolTip("Esc")
-        self.regenerate_button = QPushButton("Regenerate")
-        self.export_button = QPushButton("Export…")
-        self.export_button.setToolTip("Save this conversation as a Markdown file")
-        self.status = QLabel()
-        self.status.setTextInteractionFlags(Qt.TextSelectableByMouse)
-
-        header = QHBoxLayout()
-        header.addWidget(QLabel("Model"))
-        header.addWidget(self.picker, 1)
-        header.addWidget(self.mode)
-        actions = QHBoxLayout()
-        actions.addWidget(self.preset)
-        actions.addWidget(self.status, 1)
-        for button in (self.export_button, self.regenerate_button, self.stop_button, self.send_button):
-            actions.addWidget(button)
-        center = QWidget()
-        column = QVBoxLayout(center)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.addLayout(header)
-        column.addWidget(self.banner)
-        column.addWidget(self.error)
-        column.addWidget(self._center_widget(), 1)
-        column.addWidget(self.input)
-        column.addLayout(actions)
-
-        self.system_prompt = QPlainTextEdit()
-        self.system_prompt.setPlaceholderText("System prompt: how the assistant should behave")
-        self.system_prompt.setMaximumHeight(120)
-        self.sampling = SamplingForm()
-        side = QWidget()
-        side_column = QVBoxLayout(side)
-        side_column.setContentsMargins(0, 0, 0, 0)
-        for title, widget in self._side_sections():
-            box = QGroupBox(title)
-            QVBoxLayout(box).addWidget(widget)
-            side_column.addWidget(box)
-        side_column.addStretch(1)
-
-        splitter = QSplitter(Qt.Horizontal)
-        splitter.addWidget(self.sidebar)
-        splitter.addWidget(center)
-        splitter.addWidget(side)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([200, 640, 260])
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(6, 6, 6, 6)
-        outer.addWidget(splitter)
-        self._update_buttons()
-
-    def _center_widget(self) -> QWidget:
-        return self.view
-
-    def _side_sections(self) -> list[tuple[str, QWidget]]:
-        return [("System prompt", self.system_prompt), ("Sampling", self.sampling)]
 
     def _connect(self) -> None:
         self.history = PromptHistory(self.services.store, self.input, "text", [self.studio_key])
