@@ -31,6 +31,15 @@ class ModelCache:
         self._evict_for(0, keep=key)
         return engine
 
+    def get_only(self, model: tuple, settings: tuple, load: Callable[[], Engine], expected_bytes: int = 0) -> Engine:
+        """The engine for `model` (e.g. ("text", path)) loaded with `settings` (threads, context,
+        precision...). A copy of the same model loaded with other settings is unloaded first:
+        a model is never in memory twice."""
+        key = (*model, *settings)
+        for stale in [k for k in self._engines if k[:len(model)] == model and k != key]:
+            self.unload(stale)
+        return self.get(key, load, expected_bytes)
+
     def set_budget(self, budget_bytes: int) -> None:
         """Apply a new budget now: idle models over it are unloaded, oldest first."""
         self.budget_bytes = budget_bytes

@@ -37,16 +37,14 @@ def load_audio_engine(cache: ModelCache, model_path: str, n_threads: int):
     path = Path(model_path).resolve()
     if not path.exists():
         raise ModelFileError(f"{model_path} does not exist. Was it moved or deleted?")
-    key = ("audio", str(path), n_threads)
-    for stale in [k for k in cache.keys() if k[:2] == key[:2] and k != key]:
-        cache.unload(stale)
+    model, settings = ("audio", str(path)), (n_threads,)
     if path.is_file():
         if path.suffix.lower() != ".onnx":
             raise ModelFileError(f"{path.name} is not a voice Atelier can load (a Piper .onnx voice, or a "
                                  "VITS / MusicGen folder).")
-        return cache.get(key, lambda: PiperEngine(path, n_threads))
+        return cache.get_only(model, settings, lambda: PiperEngine(path, n_threads))
     engine = MusicEngine if model_type(path) in MUSIC_TYPES else VitsEngine
-    return cache.get(key, lambda: engine(path, n_threads))
+    return cache.get_only(model, settings, lambda: engine(path, n_threads))
 
 
 def run_audio_job(job: Job, cache: ModelCache, store: StoreAccess, progress: ProgressCallback) -> AudioOutcome:

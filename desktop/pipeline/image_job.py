@@ -46,16 +46,13 @@ class ImageOutcome:
 def load_image_engine(cache: ModelCache, model_path: str, n_threads: int,
                       model_dirs: list[Path] = (), precision: str = "auto") -> DiffusionEngine:
     resolved = str(Path(model_path).resolve())
-    key = ("image", resolved, n_threads, precision)
-    for stale in [k for k in cache.keys() if k[:2] == key[:2] and k != key]:
-        cache.unload(stale)
 
     def load() -> DiffusionEngine:
         candidates = diffusion_registry.config_folders(list(model_dirs)) if Path(resolved).is_file() else []
         return DiffusionEngine(resolved, n_threads=n_threads, preview_folders=list(model_dirs),
                                config_candidates=candidates, precision=precision)
 
-    return cache.get(key, load)
+    return cache.get_only(("image", resolved), (n_threads, precision), load)
 
 
 def run_image_job(job: Job, cache: ModelCache, store: StoreAccess, progress: ProgressCallback) -> ImageOutcome:

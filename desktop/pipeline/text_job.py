@@ -30,13 +30,9 @@ class TextOutcome:
 
 def load_text_engine(cache: ModelCache, model_path: str, n_ctx: int, n_threads: int) -> LlamaTextEngine:
     resolved = str(Path(model_path).resolve())
-    key = ("text", resolved, n_ctx, n_threads)
-    # The same file loaded with other settings (context, threads) is replaced, not kept twice.
-    for stale in [k for k in cache.keys() if k[:2] == key[:2] and k != key]:
-        cache.unload(stale)
     size = Path(model_path).stat().st_size if Path(model_path).exists() else 0
-    return cache.get(key, lambda: LlamaTextEngine(model_path, n_ctx=n_ctx, n_threads=n_threads),
-                     expected_bytes=size)
+    return cache.get_only(("text", resolved), (n_ctx, n_threads),
+                          lambda: LlamaTextEngine(model_path, n_ctx=n_ctx, n_threads=n_threads), expected_bytes=size)
 
 
 def model_hash(store: StoreAccess, model_path: str) -> str:

@@ -216,3 +216,13 @@ def test_a_lower_budget_unloads_the_least_recently_used_models_at_once():
     assert b.closed and not a.closed and cache.keys() == [("a",)]
     cache.set_budget(10)  # idle, so even the last one goes: nothing runs that needs it
     assert a.closed and cache.keys() == []
+
+
+def test_a_model_loaded_with_other_settings_replaces_its_earlier_copy():
+    cache = ModelCache(1 << 30)
+    two = cache.get_only(("text", "/m.gguf"), (4096, 2), lambda: FakeEngine("m", 10), 10)
+    other = cache.get_only(("text", "/other.gguf"), (4096, 2), lambda: FakeEngine("o", 10), 10)
+    four = cache.get_only(("text", "/m.gguf"), (4096, 4), lambda: FakeEngine("m4", 10), 10)
+    assert cache.keys() == [("text", "/other.gguf", 4096, 2), ("text", "/m.gguf", 4096, 4)]
+    assert two.closed and not other.closed and not four.closed
+    assert cache.get_only(("text", "/m.gguf"), (4096, 4), lambda: pytest.fail("reloaded")) is four
