@@ -9,16 +9,13 @@ from pathlib import Path
 
 from desktop.cli_library import open_library
 
+
 def generate_text(args) -> int:
     from desktop import settings as settings_io
     from desktop.core import hardware
     from desktop.core.text import builtin_models
-    from desktop.core.error_text import describe
-    from desktop.core.errors import Cancelled
     from desktop.core.jobs import Job
-    from desktop.core.model_cache import ModelCache
     from desktop.core.text.text_request import CHAT, COMPLETION, ChatMessage, Sampling, TextRequest
-    from desktop.pipeline.store_access import DirectStore
     from desktop.pipeline.text_job import run_text_job
 
     settings = settings_io.load()
@@ -41,9 +38,6 @@ def generate_text(args) -> int:
     job = Job("text", request, str(model), title="cli", context={
         "kind": "cli", "n_threads": hardware.threads_from_setting(args.threads or settings.cpu_threads),
         "n_ctx": args.ctx or settings.context_length})
-    # Ctrl+C cancels like the Stop button: the engine stops at the next token.
-    previous_handler = signal.signal(signal.SIGINT, lambda *_: job.cancel.set())
-    cache = ModelCache(hardware.memory_budget_bytes(settings.memory_budget_mib))
 
     def stream(progress) -> None:
         _say_waiting(progress)
@@ -51,18 +45,9 @@ def generate_text(args) -> int:
             sys.stdout.write(progress.text)
             sys.stdout.flush()
 
-    try:
-        outcome = run_text_job(job, cache, DirectStore(library), stream)
-    except Cancelled:
-        print("\n[cancelled]", file=sys.stderr)
-        return 130
-    except Exception as exc:  # noqa: BLE001 - every failure becomes a message
-        print(f"\n{describe(exc)}", file=sys.stderr)
-        return 1
-    finally:
-        signal.signal(signal.SIGINT, previous_handler)
-        cache.clear()
-        library.close()
+    outcome, code = _run_job(run_text_job, job, library, settings, stream, streamed=True)
+    if outcome is None:
+        return code
     sys.stdout.write("\n")
     result = outcome.result
     print(f"[generation {outcome.generation_id} · {result.completion_tokens} tokens · "
@@ -154,9 +139,11 @@ def _say_waiting(progress) -> None:
         print(f"[{progress.message}]", file=sys.stderr, flush=True)
 
 
-def _run_job(runner, job, library, settings, progress=_say_waiting):
-    """Run a job headless: Ctrl+C cancels it, failures become messages, and the model and
-    library are closed after. Returns (outcome, 0), or (None, exit code)."""
+def _run_job(runner, job, library, settings, progress=_say_waiting, streamed: bool = False):
+    """The one way a command runs a job: Ctrl+C cancels it (like the Stop button: at the next
+    token, step or sentence), failures become messages, and the model and library are closed
+    after. `streamed`: text went to stdout, so a message starts on a new line. Returns
+    (outcome, 0), or (None, exit code)."""
     from desktop.core import hardware
     from desktop.core.error_text import describe
     from desktop.core.errors import Cancelled
@@ -172,10 +159,11 @@ def _run_job(runner, job, library, settings, progress=_say_waiting):
         kept = getattr(stopped.kept, "items", None) or []
         for item in kept:
             print(item.path)
-        print(f"[cancelled; {len(kept)} finished kept]" if kept else "[cancelled]", file=sys.stderr)
+        message = f"[cancelled; {len(kept)} finished kept]" if kept else "[cancelled]"
+        print(f"\n{message}" if streamed else message, file=sys.stderr)
         return None, 130
     except Exception as exc:  # noqa: BLE001 - every failure becomes a message
-        print(describe(exc), file=sys.stderr)
+        print(f"\n{describe(exc)}" if streamed else describe(exc), file=sys.stderr)
         return None, 1
     finally:
         signal.signal(signal.SIGINT, previous_handler)

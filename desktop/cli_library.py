@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 
+
 def open_library(data_dir, rebuild_if_damaged: bool = False):
     """The library for a command, after the same recovery as the window's start (only what
     dead processes left is touched), or None after saying why it cannot be opened. With
