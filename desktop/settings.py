@@ -21,31 +21,53 @@ SCHEMA_VERSION = 1
 THEMES = ("system", "light", "dark")
 
 
+def setting(default, label: str = "", help: str = "", minimum: int | None = None, maximum: int | None = None,
+            step: int = 1, unit: str = "", choices: dict | None = None, zero_means: str = "", folder: bool = False):
+    """One setting's declaration: its default and, for those a person edits in Settings, the
+    label, help, range and step (ints, clamped on load), choices with their labels (anything
+    else falls back to the default), what 0 means where it asks for an automatic value, and
+    whether a text is a folder. {cores}, {half_ram_mib} and {cpu_precision} in texts are facts
+    about this machine that the dialog fills in. Settings without a label are the app's state."""
+    meta = {"label": label, "help": help, "minimum": minimum, "maximum": maximum, "step": step, "unit": unit,
+            "choices": dict(choices or {}), "zero_means": zero_means, "folder": folder}
+    if isinstance(default, list):
+        return field(default_factory=list, metadata=meta)
+    return field(default=default, metadata=meta)
+
+
 @dataclass
 class Settings:
-    # Empty means the platform's standard data folder (paths.default_data_dir()).
-    data_dir: str = ""
-    # Extra folders scanned for models, besides <data>/models and the built-in ones.
-    model_dirs: list[str] = field(default_factory=list)
+    data_dir: str = setting("", "Data folder", "Library and outputs; empty means the platform's standard data "
+                            "folder. Takes effect after a restart.", folder=True)
+    model_dirs: list[str] = setting([], "Model folders", "Folders scanned for models, besides <data>/models, "
+                                    "the built-in models and the Hugging Face cache.")
     # Single model files the person added (by dialog or drop); used in place, never copied.
-    model_files: list[str] = field(default_factory=list)
+    model_files: list[str] = setting([])
     # 0 means "the number of physical cores" (llama.cpp's own default is half the logical CPUs).
-    cpu_threads: int = 0
-    # Loaded models are kept under this many MiB; 0 means half the machine's RAM.
-    memory_budget_mib: int = 0
-    theme: str = "system"
-    # Number format of image models: "auto" (fp16 on CUDA; bf16 on CPUs with native bf16;
-    # else fp32), "fp32", "bf16" or "fp16" (CUDA). The same seed gives the same pixels only
-    # with the same precision and device, so images record the one they ran in.
-    image_precision: str = "auto"
-    context_length: int = 4096
-    last_text_model: str = ""
-    last_code_model: str = ""
-    last_image_model: str = ""
-    last_upscaler: str = ""
-    last_audio_model: str = ""
-    window_geometry: str = ""  # base64 of QMainWindow.saveGeometry()
-    window_state: str = ""
+    cpu_threads: int = setting(0, "CPU threads", "Threads for every engine.", 0, 256,
+                               zero_means="Automatic ({cores} physical cores)")
+    context_length: int = setting(4096, "Context length", "Tokens the model sees at once; capped at what the "
+                                  "model was trained for.", 512, 262144, step=1024)
+    memory_budget_mib: int = setting(0, "Memory for loaded models", "Loaded models are kept under this budget.",
+                                     0, 1024 * 1024, step=512, unit=" MiB",
+                                     zero_means="Automatic (half the RAM, {half_ram_mib:,} MiB)")
+    # "auto" is fp16 on CUDA, bf16 on CPUs with native bf16, else fp32: the same seed gives the
+    # same pixels only with the same precision and device, so images record the one they ran in.
+    image_precision: str = setting("auto", "Image precision", "The same seed gives the same pixels only with the "
+                                   "same precision and device; every image records the one it ran in.",
+                                   choices={"auto": "Automatic (fp16 on a CUDA GPU; {cpu_precision} on this CPU)",
+                                            "fp32": "fp32 (full precision; the reference)",
+                                            "bf16": "bf16 (half the memory; fast only on CPUs with native bf16)",
+                                            "fp16": "fp16 (CUDA GPUs only)"})
+    theme: str = setting("system", "Theme", choices={"system": "Follow the system", "light": "Light", "dark": "Dark"})
+    # The model each studio used last, by the studio's key (text, code, image, upscaler, audio).
+    last_text_model: str = setting("")
+    last_code_model: str = setting("")
+    last_image_model: str = setting("")
+    last_upscaler: str = setting("")
+    last_audio_model: str = setting("")
+    window_geometry: str = setting("")  # base64 of QMainWindow.saveGeometry()
+    window_state: str = setting("")
 
     def resolved_data_dir(self) -> Path:
         return Path(self.data_dir).expanduser() if self.data_dir else paths.default_data_dir()
@@ -68,15 +90,29 @@ def load(path: Path | None = None) -> Settings:
     known = {f.name for f in fields(Settings)}
     values = {k: v for k, v in raw.get("values", {}).items() if k in known}
     settings = Settings()
-    for key, value in values.items():
-        default = getattr(settings, key)
-        if isinstance(default, bool) or type(value) is type(default):
-            setattr(settings, key, value)
-    if settings.theme not in THEMES:
-        settings.theme = "system"
-    if settings.image_precision not in PRECISIONS:
-        settings.image_precision = "auto"
+    for declared in fields(Settings):
+        if declared.name in values:
+            setattr(settings, declared.name, _checked(declared, values[declared.name], getattr(settings, declared.name)))
     return settings
+
+
+def declared() -> list:
+    """The settings a person edits in Settings, in order (dataclass fields with a label)."""
+    return [f for f in fields(Settings) if f.metadata.get("label")]
+
+
+def _checked(declared, value, default):
+    """A stored value as its declaration allows: of the default's type (lists of strings),
+    ints clamped to their range, choices one of them; otherwise the default."""
+    meta = declared.metadata
+    if type(value) is not type(default) or (isinstance(value, list) and not all(isinstance(v, str) for v in value)):
+        return default
+    if isinstance(value, int):
+        low, high = meta.get("minimum"), meta.get("maximum")
+        return max(low if low is not None else value, min(high if high is not None else value, value))
+    if meta.get("choices") and value not in meta["choices"]:
+        return default
+    return value
 
 
 def save(settings: Settings, path: Path | None = None) -> None:

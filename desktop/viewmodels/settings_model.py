@@ -21,6 +21,9 @@ class SettingsModel(QObject):
         self._names = {f.name for f in fields(settings_io.Settings)}
 
     def get(self, name: str):
+        """A setting's value; a name that is not declared is a KeyError, never a silent None."""
+        if name not in self._names:
+            raise KeyError(name)
         return copy.deepcopy(getattr(self._values, name))
 
     def set(self, name: str, value) -> None:

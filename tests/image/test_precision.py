@@ -107,9 +107,10 @@ def test_the_settings_dialog_sets_the_precision_that_jobs_use(qtbot, services):
     assert services.job_options()["precision"] == "auto"
     dialog = SettingsDialog(services.settings, "/tmp/data")
     qtbot.addWidget(dialog)
-    assert [dialog.precision.itemData(i) for i in range(dialog.precision.count())] == ["auto", "fp32", "bf16", "fp16"]
-    assert "CUDA" in dialog.precision.itemText(3)
-    dialog.precision.setCurrentIndex(dialog.precision.findData("bf16"))
+    choice = dialog.editor("image_precision")
+    assert [choice.itemData(i) for i in range(choice.count())] == ["auto", "fp32", "bf16", "fp16"]
+    assert "CUDA" in choice.itemText(3)
+    choice.setCurrentIndex(choice.findData("bf16"))
     dialog.apply()
     assert services.settings.get("image_precision") == "bf16"
     assert services.job_options()["precision"] == "bf16"
@@ -120,4 +121,4 @@ def test_the_automatic_label_names_this_cpus_choice(qtbot, services, cpu_precisi
 
     dialog = SettingsDialog(services.settings, "/tmp/data")
     qtbot.addWidget(dialog)
-    assert f"{cpu_precision} on this CPU" in dialog.precision.itemText(0)
+    assert f"{cpu_precision} on this CPU" in dialog.editor("image_precision").itemText(0)

@@ -1,5 +1,7 @@
 import json
 
+import pytest
+
 from desktop import settings as settings_io
 from desktop.paths import default_data_dir
 
@@ -39,3 +41,34 @@ def test_image_precision_is_a_setting_with_a_safe_fallback(tmp_path):
     from desktop.core.image.precision import PRECISIONS
 
     assert PRECISIONS == ("auto", "fp32", "bf16", "fp16")
+
+
+def test_settings_are_declared_once_and_clamped_on_load(tmp_path):
+    import json
+
+    from desktop.core.image.precision import PRECISIONS
+    from desktop.settings import THEMES, Settings, declared, load
+
+    edited = {f.name: f.metadata for f in declared()}
+    assert list(edited) == ["data_dir", "model_dirs", "cpu_threads", "context_length", "memory_budget_mib",
+                            "image_precision", "theme"]
+    assert all(meta["label"] and (meta["help"] or meta["choices"]) for meta in edited.values())
+    assert tuple(edited["image_precision"]["choices"]) == PRECISIONS and tuple(edited["theme"]["choices"]) == THEMES
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"values": {"cpu_threads": 100000, "context_length": -5, "memory_budget_mib": 2**40,
+                                           "theme": "neon", "image_precision": "int4", "model_dirs": ["a", 3],
+                                           "data_dir": 7, "last_text_model": "/m.gguf"}}))
+    loaded = load(path)
+    assert (loaded.cpu_threads, loaded.context_length, loaded.memory_budget_mib) == (256, 512, 1024 * 1024)
+    assert (loaded.theme, loaded.image_precision, loaded.model_dirs, loaded.data_dir) == ("system", "auto", [], "")
+    assert loaded.last_text_model == "/m.gguf" and Settings().cpu_threads == 0
+
+
+def test_reading_a_setting_that_is_not_declared_is_an_error():
+    from desktop.settings import Settings
+    from desktop.viewmodels.settings_model import SettingsModel
+
+    model = SettingsModel(Settings())
+    with pytest.raises(KeyError):
+        model.get("last_model_text")
+    assert model.get("last_text_model") == ""

@@ -237,9 +237,9 @@ def test_dropping_a_good_gguf_adds_it(qtbot, window, tmp_path, tiny_gguf):
 def test_settings_dialog_applies_threads_context_and_theme(qtbot, window):
     dialog = SettingsDialog(window.services.settings, "/tmp/data", window)
     qtbot.addWidget(dialog)
-    dialog.threads.setValue(3)
-    dialog.context.setValue(2048)
-    dialog.theme.setCurrentIndex(dialog.theme.findData("dark"))
+    dialog.editor("cpu_threads").setValue(3)
+    dialog.editor("context_length").setValue(2048)
+    dialog.editor("theme").setCurrentIndex(dialog.editor("theme").findData("dark"))
     dialog.apply()
     options = window.services.job_options()
     assert (options["n_threads"], options["n_ctx"]) == (3, 2048)
