@@ -60,9 +60,10 @@ def check(store) -> IntegrityReport:
         rows = conn.execute("SELECT a.generation_id, a.path, g.trashed_at IS NOT NULL FROM assets a"
                             " JOIN generations g ON g.id = a.generation_id").fetchall()
         ok = conn.execute("PRAGMA quick_check").fetchone()[0] == "ok"
-        return ok, [tuple(r) for r in rows], library.layout, recovery.find(library)
+        return ok, [tuple(r) for r in rows], library.layout, recovery.find_recorded(library)
 
     database_ok, rows, layout, leftovers = store.call(read)
+    leftovers.temp_files = recovery.find_temp_files(layout, leftovers.live)  # the folder walk, here
     root = layout.root
     # Files a commit journal names are somebody's finished work on its way in, not strays.
     claimed, missing = pending_commits.claimed_paths(root), []

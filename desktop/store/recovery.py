@@ -63,18 +63,32 @@ class RecoveryReport:
 
 
 def find(library) -> Leftovers:
+    found = find_recorded(library)
+    found.temp_files = find_temp_files(library.layout, found.live)
+    return found
+
+
+def find_recorded(library) -> Leftovers:
+    """What the database, the leases and the journals say (quick: runs where the connection
+    lives); everything but the partly written files, which need a walk of the folders."""
     layout = library.layout
     live = leases.live_tokens(layout.leases)
     live.add(library.lease.token)  # our own lease, even where the file lock cannot be tried
     journals = sorted((layout.root / pending_commits.FOLDER).glob("*.json"))
     rows = library.conn.execute("SELECT id, owner FROM generations WHERE status='running'").fetchall()
+    return Leftovers(live=live, journals=[p for p in journals if _journal_owner(p) not in live],
+                     running_rows=[gid for gid, owner in rows if owner not in live],
+                     staging=staging.orphaned(library, live))
+
+
+def find_temp_files(layout, live: set[str]) -> list[Path]:
+    """Partly written files and scratch entries whose writer is gone (a walk of assets/: the
+    window's check does it on the thread pool, not on the library's writer)."""
     temp_files = [path for folder in (layout.assets, layout.root / pending_commits.FOLDER, layout.temp)
                   for path in leftover_temp_files(folder, live)]
     temp_files += [path for path in (layout.temp.iterdir() if layout.temp.exists() else [])
                    if leases.token_of(path.name) not in live and path not in temp_files]
-    return Leftovers(live=live, journals=[p for p in journals if _journal_owner(p) not in live],
-                     running_rows=[gid for gid, owner in rows if owner not in live],
-                     temp_files=temp_files, staging=staging.orphaned(library, live))
+    return temp_files
 
 
 def clean(library, leftovers: Leftovers) -> RecoveryReport:
