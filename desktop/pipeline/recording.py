@@ -14,11 +14,10 @@ from desktop.core.jobs import Progress
 from desktop.pipeline.store_access import StoreAccess
 from desktop.store import pending_commits
 from desktop.store.asset_files import move_into_place, remove_path, write_atomically
-from desktop.store.patience import call_when_free
+from desktop.store.patience import WAITING, call_when_free
 from desktop.store.pending_commits import FinishedWork
 
 T = TypeVar("T")
-WAITING = "Waiting for the library, which another Atelier process is using…"
 
 
 def call_patiently(store: StoreAccess, fn: Callable, progress: Callable[[Progress], None] | None = None):

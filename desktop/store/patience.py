@@ -12,6 +12,7 @@ from typing import Callable, TypeVar
 from desktop.store.database import is_busy
 
 T = TypeVar("T")
+WAITING = "Waiting for the library, which another Atelier process is using…"
 RETRY_PAUSE_S = 0.25  # between attempts; each attempt itself waits out SQLite's busy timeout
 
 

@@ -10,10 +10,10 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 
 from desktop.store.library import Library
-from desktop.store.patience import call_when_free
+from desktop.store.patience import WAITING, call_when_free
 from desktop.workers.relay import CallbackRelay
 
 log = logging.getLogger(__name__)
@@ -24,6 +24,8 @@ PATIENCE_S = 120.0
 
 
 class StoreWriter(QObject):
+    waiting = Signal(str)  # a person's edit waits for a library another process holds; "" when it is over
+
     def __init__(self, data_dir: Path, parent: QObject | None = None):
         super().__init__(parent)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="atelier-store")
@@ -75,8 +77,22 @@ class StoreWriter(QObject):
         """Run fn(library) on the writer; on_done(result) / on_error(exc) run on the caller's
         (GUI) thread. After close (late signals during shutdown) nothing runs. A database
         held by another Atelier process is waited for (up to PATIENCE_S), not failed at once."""
-        on_this_thread = SimpleNamespace(call=self._run)
-        return self._submit(lambda: call_when_free(on_this_thread, fn, give_up_after_s=PATIENCE_S), on_done, on_error)
+        return self._submit(lambda: self._run_when_free(fn), on_done, on_error)
+
+    def _run_when_free(self, fn: Callable[[Library], Any]) -> Any:
+        """On the writer: wait for a library another process holds, and let the window say so
+        while it lasts (`waiting` carries the message, then "")."""
+        told = []
+
+        def tell() -> None:
+            told.append(True)
+            self._relay.post(self.waiting.emit, WAITING)
+
+        try:
+            return call_when_free(SimpleNamespace(call=self._run), fn, tell, give_up_after_s=PATIENCE_S)
+        finally:
+            if told:
+                self._relay.post(self.waiting.emit, "")
 
     def _submit(self, work: Callable[[], Any], on_done, on_error) -> Future:
         if self._closed:

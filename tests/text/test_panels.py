@@ -457,3 +457,21 @@ def test_a_message_that_could_not_be_saved_is_given_back_and_nothing_is_kept(qtb
     assert text_panel.input.toPlainText() == "a first message" and text_panel.send_button.isEnabled()
     assert db_rows(data_dir, "SELECT count(*) FROM conversations") == [(0,)]
     assert text_panel.job is None
+
+
+def test_a_message_waiting_for_a_library_held_elsewhere_is_said_in_the_status_bar(qtbot, window, text_panel,
+                                                                                  data_dir):
+    from desktop.pipeline.recording import WAITING
+
+    other = sqlite3.connect(data_dir / "library.sqlite3", isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")  # held before the message is saved: saving it has to wait
+    try:
+        text_panel.services.store.call(lambda lib: lib.conn.execute("PRAGMA busy_timeout=200"))
+        send_without_waiting(qtbot, text_panel, "hello while held")
+        qtbot.waitUntil(lambda: window.statusBar().currentMessage() == WAITING, timeout=20000)
+    finally:
+        other.execute("COMMIT")
+        other.close()
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage() == "", timeout=20000)
+    qtbot.waitUntil(lambda: db_rows(data_dir, "SELECT status, prompt FROM generations")
+                    == [("done", "hello while held")], timeout=30000)

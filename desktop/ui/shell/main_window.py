@@ -77,6 +77,7 @@ class MainWindow(QMainWindow):
         self.sidebar.setCurrentRow(0)
         self.jobs_bar = JobsBar(services.queue)
         self.statusBar().addPermanentWidget(self.jobs_bar)
+        services.store.waiting.connect(self._show_library_waiting)
         self.statusBar().clearMessage()
         self._build_menus()
         services.models.model_added.connect(self._on_model_added)
@@ -171,6 +172,13 @@ class MainWindow(QMainWindow):
             log.warning("Model skipped: %s: %s", problem.path, problem.message)
         names = ", ".join(Path(p.path).name for p in problems[:3])
         self.statusBar().showMessage(f"Skipped {len(problems)} unusable model file(s): {names} (details in the log)", 15000)
+
+    def _show_library_waiting(self, message: str) -> None:
+        """A person's edit waits for a library another process holds: said until it is over."""
+        if message:
+            self.statusBar().showMessage(message)
+        elif self.statusBar().currentMessage().startswith("Waiting for the library"):
+            self.statusBar().clearMessage()
 
     # -- settings and geometry --------------------------------------------------------------
 
