@@ -1,5 +1,6 @@
 """A conversation rendered as rich text: Markdown, highlighted code blocks with Copy/Save,
-and per-message actions. Each update re-renders only the messages it changes."""
+and per-message actions. Each update re-renders only the messages it changes, and a streamed
+update rewrites only the inside of the reply being written (see _redraw_streaming)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from PySide6.QtGui import QGuiApplication, QTextCursor
 from PySide6.QtWidgets import QTextBrowser
 
 from desktop.core.text.markdown_html import CodeBlock, MarkdownRenderer
+from desktop.ui.text.live_markdown import LiveMarkdownRenderer
 
 ROLE_LABELS = {"user": "You", "assistant": "Assistant", "system": "System"}
 
@@ -25,11 +27,17 @@ class ShownMessage:
 
 @dataclass
 class _Block:
-    """One message as the document shows it: a table starting at `start`."""
+    """One message as the document shows it: a one-cell table starting at `start`."""
     key: tuple
     start: int
-    html: str
+    cell_html: str
+    shade: str
     code_blocks: list[CodeBlock]
+
+    @property
+    def html(self) -> str:
+        return (f'<table width="100%" cellspacing="0" cellpadding="8" style="background:{self.shade};'
+                f' margin-bottom:6px"><tr><td>{self.cell_html}</td></tr></table>')
 
 
 class ChatView(QTextBrowser):
@@ -43,6 +51,7 @@ class ChatView(QTextBrowser):
         self.setOpenExternalLinks(False)
         self.anchorClicked.connect(self._on_anchor)
         self._renderer: MarkdownRenderer | None = None  # built on first use (start-up time)
+        self._live_renderer: LiveMarkdownRenderer | None = None  # for the reply being written
         self._dark = False
         self._messages: list[ShownMessage] = []
         self._blocks: list[_Block] = []  # what the document shows, one per message, in order
@@ -58,6 +67,12 @@ class ChatView(QTextBrowser):
         if self._renderer is None or self._renderer.dark != self._dark:
             self._renderer = MarkdownRenderer(self._dark)
         return self._renderer
+
+    @property
+    def live_renderer(self) -> LiveMarkdownRenderer:
+        if self._live_renderer is None or self._live_renderer.dark != self._dark:
+            self._live_renderer = LiveMarkdownRenderer(self._dark)
+        return self._live_renderer
 
     def set_dark(self, dark: bool) -> None:
         if dark == self._dark and self._renderer is not None:
@@ -89,7 +104,7 @@ class ChatView(QTextBrowser):
         if self._streaming is None or not text:
             return
         self._streaming.content += text
-        self._sync(first=len(self._messages) - 1)
+        self._redraw_streaming()
 
     def end_stream(self, message_id: int | None, final_text: str | None = None, note: str = "") -> None:
         if self._streaming is None:
@@ -121,9 +136,7 @@ class ChatView(QTextBrowser):
         """Bring the document in line with the messages: find the first message whose block
         differs (checking from `first`), cut the document there and render from it on.
         Earlier blocks are untouched, so a reply costs the same in any length of conversation."""
-        bar = self.verticalScrollBar()
-        at_end = scroll_to_end or bar.value() >= bar.maximum() - 4
-        position = bar.value()
+        follow = self._scroll_follower(scroll_to_end)
         if not self._messages:
             self._blocks.clear()
             self.setHtml(f'<p style="color:gray"><i>{html.escape(self.placeholder)}</i></p>')
@@ -150,11 +163,43 @@ class ChatView(QTextBrowser):
             cursor.insertHtml(block.html)
             self._blocks.append(block)
         cursor.endEditBlock()
-        bar.setValue(bar.maximum() if at_end else position)
+        follow()
+
+    def _redraw_streaming(self) -> None:
+        """Rewrite the inside of the streaming reply's cell, keeping its table. Replacing the
+        table itself would insert and remove a frame per update, and Qt answers each of those
+        by rescanning the whole document; the reply renders without frames inside
+        (LiveMarkdownRenderer), so an update costs the same in any length of conversation."""
+        index = len(self._messages) - 1
+        if len(self._blocks) != len(self._messages) or not self._blocks[index].key[5]:
+            self._sync(first=index)  # the reply is not drawn as streaming yet
+            return
+        follow = self._scroll_follower()
+        block = self._render(index, self._key(index, self._streaming), self._blocks[index].start)
+        cursor = QTextCursor(self.document())
+        cursor.setPosition(block.start + 1)  # just inside the reply's table (see _sync)
+        cell = cursor.currentTable().cellAt(0, 0)
+        cursor.setPosition(cell.firstCursorPosition().position())
+        cursor.setPosition(cell.lastCursorPosition().position(), QTextCursor.KeepAnchor)
+        cursor.beginEditBlock()
+        cursor.removeSelectedText()
+        cursor.insertHtml(block.cell_html)
+        cursor.endEditBlock()
+        self._blocks[index] = block
+        follow()
+
+    def _scroll_follower(self, to_end: bool = False):
+        """Call before an edit; the function it returns, called after, keeps the view at the
+        end if it was there (a reply being read as it streams), else where it was."""
+        bar = self.verticalScrollBar()
+        at_end = to_end or bar.value() >= bar.maximum() - 4
+        position = bar.value()
+        return lambda: bar.setValue(bar.maximum() if at_end else position)
 
     def _render(self, index: int, key: tuple, start: int) -> _Block:
         message = self._messages[index]
-        rendered = self.renderer.render(message.content, str(index))
+        renderer = self.live_renderer if message is self._streaming else self.renderer
+        rendered = renderer.render(message.content, str(index))
         self.render_count += 1
         links = []
         if message.id is not None:
@@ -168,12 +213,8 @@ class ChatView(QTextBrowser):
         note = f'<p><i><small>{html.escape(message.note)}</small></i></p>' if message.note else ""
         shade = "rgba(127,127,127,0.12)" if message.role == "user" else "transparent"
         body = rendered.html or "<p>…</p>"
-        block = (
-            f'<table width="100%" cellspacing="0" cellpadding="8" style="background:{shade};'
-            f' margin-bottom:6px"><tr><td><b>{label}</b>{cursor} &nbsp; <small>{" &nbsp; ".join(links)}'
-            f"</small>{note}{body}</td></tr></table>"
-        )
-        return _Block(key, start, block, rendered.code_blocks)
+        cell = f'<b>{label}</b>{cursor} &nbsp; <small>{" &nbsp; ".join(links)}</small>{note}{body}'
+        return _Block(key, start, cell, shade, rendered.code_blocks)
 
     # -- actions -------------------------------------------------------------------------
 
