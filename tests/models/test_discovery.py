@@ -162,11 +162,15 @@ def test_environment_and_settings_move_the_places(tmp_path):
     build_jan(tmp_path / "jan-data", tmp_path / "i.gguf")
     write_json(home / ".config" / "Jan" / "settings.json", {"data_folder": str(tmp_path / "jan-data")})
     build_ollama(tmp_path / "root" / "usr/share/ollama/.ollama/models")
+    build_lm_studio(home / ".cache/lm-studio/models")  # before LM Studio 0.3
+    write_gguf(home / "jan/models/tinyllama/tinyllama.gguf")  # before Jan 0.5
     environ = {"HF_HOME": "~/../hf-home", "OLLAMA_MODELS": str(tmp_path / "ollama-elsewhere")}
     roots = {(r.app, r.path) for r in standard_locations(home, environ, "linux", system_root=tmp_path / "root")}
     assert roots == {("Hugging Face cache", home / "../hf-home/hub"), ("Ollama", tmp_path / "ollama-elsewhere"),
                      ("LM Studio", tmp_path / "lms-models"), ("Jan", tmp_path / "jan-data"),
-                     ("Ollama", tmp_path / "root/usr/share/ollama/.ollama/models")}
+                     ("Ollama", tmp_path / "root/usr/share/ollama/.ollama/models"),
+                     ("LM Studio", home / ".cache/lm-studio/models"), ("Jan", home / "jan/models")}
+    assert [m.name for m in scan(AppRoot("Jan", home / "jan/models", JAN_LAYOUT))] == ["tinyllama/tinyllama"]
     build_hf_cache(tmp_path / "pinned")
     pinned = standard_locations(home, {"HF_HUB_CACHE": str(tmp_path / "pinned"), "HF_HOME": "x"}, "linux")
     assert ("Hugging Face cache", tmp_path / "pinned") in {(r.app, r.path) for r in pinned}
@@ -299,8 +303,9 @@ def test_limits_cut_a_scan_short_and_say_so(tmp_path):
         deep = deep / f"d{level}"
     write_gguf(deep / "deep.gguf")
     write_gguf(tmp_path / "top.gguf")
+    write_gguf(tmp_path / "z" / "after-the-deep-one.gguf")
     result = scan_detailed(AppRoot("Folder", tmp_path, FOLDER_LAYOUT), ScanLimits(max_depth=5))
-    assert [m.name for m in result.models] == ["top"] and result.truncated
+    assert [m.name for m in result.models] == ["top", "z/after-the-deep-one"] and result.truncated
     wide = tmp_path / "wide"
     for index in range(50):
         write_gguf(wide / f"m{index}.gguf")
@@ -311,7 +316,8 @@ def test_limits_cut_a_scan_short_and_say_so(tmp_path):
 
 def test_discovery_writes_nothing_in_the_trees_it_reads(tmp_path):
     fake_machine(tmp_path / "home", "linux")
-    os.mkfifo(tmp_path / "home" / "ComfyUI" / "models" / "checkpoints" / "fifo.safetensors")
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(tmp_path / "home" / "ComfyUI" / "models" / "checkpoints" / "fifo.safetensors")
     before = listing(tmp_path)
     result = discover(tmp_path / "home", {}, "linux", system_root=tmp_path / "root")
     assert len(result.models) > 20
@@ -342,7 +348,7 @@ def test_a_large_tree_is_scanned_quickly(tmp_path):
         base = tmp_path / f"publisher{folder // 50}" / f"repo{folder}"
         base.mkdir(parents=True)
         for index in range(100):
-            (base / f"file{index}.txt").write_bytes(b"")
+            os.close(os.open(base / f"file{index}.txt", os.O_CREAT | os.O_WRONLY, 0o644))
         if folder % 10 == 0:
             write_gguf(base / "model.gguf")
     started = time.perf_counter()

@@ -64,7 +64,8 @@ def scan_tree(root: Path, source: str, budget: Budget, *, studio: str = "", pref
             found += _ggufs(folder.path, rel, names, files, source, studio or TEXT, prefix, budget)
         if "config.json" in files and any(n.endswith(".safetensors") for n in files):
             folder.dirs.clear()
-            model = _configured_folder(folder.path, rel, source, studio, prefix, budget)
+            wanted = kinds & {TRANSFORMERS, DIFFUSERS_PART}
+            model = _configured_folder(folder.path, rel, source, studio, prefix, budget) if wanted else None
             if model is not None and model.kind in kinds:
                 found.append(model)
             continue

@@ -33,22 +33,28 @@ class ScanLimits:
 
 @dataclass
 class Budget:
-    """One scan's allowance, shared by every walk in it; `truncated` says a limit was met."""
+    """One scan's allowance, shared by every walk in it. `exhausted`: entries or time ran
+    out and the scan stops; `too_deep`: some folders were not entered (the scan goes on)."""
     limits: ScanLimits = field(default_factory=ScanLimits)
     entries: int = 0
-    truncated: bool = False
+    exhausted: bool = False
+    too_deep: bool = False
     problems: list[ModelProblem] = field(default_factory=list)
     deadline: float = 0.0
 
     def __post_init__(self) -> None:
         self.deadline = time.monotonic() + self.limits.max_seconds
 
+    @property
+    def truncated(self) -> bool:
+        return self.exhausted or self.too_deep
+
     def spend(self, count: int = 1) -> bool:
         """False once the scan must stop."""
         self.entries += count
         if self.entries > self.limits.max_entries or time.monotonic() > self.deadline:
-            self.truncated = True
-        return not self.truncated
+            self.exhausted = True
+        return not self.exhausted
 
     def problem(self, path: Path | str, message: str) -> None:
         self.problems.append(ModelProblem(str(path), message))
@@ -79,7 +85,7 @@ def walk(root: Path, budget: Budget, max_depth: int | None = None) -> Iterator[F
         return
     seen.add((top.st_dev, top.st_ino))
     stack = [(Path(root), 0)]
-    while stack and not budget.truncated:
+    while stack and not budget.exhausted:
         path, depth = stack.pop()
         folder = _read_folder(path, depth, budget, seen)
         if folder is None:
@@ -88,7 +94,7 @@ def walk(root: Path, budget: Budget, max_depth: int | None = None) -> Iterator[F
         if depth < max_depth:
             stack += [(path / name, depth + 1) for name in sorted(folder.dirs, reverse=True)]
         elif folder.dirs:
-            budget.truncated = True
+            budget.too_deep = True
 
 
 def _read_folder(path: Path, depth: int, budget: Budget, seen: set) -> Folder | None:
