@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import http.server
 import json
+import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -90,10 +91,10 @@ class FakeHub:
         self._sha: dict[tuple[str, str], str] = {}
         self._lock = threading.Lock()
         self.stopping = threading.Event()
-        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.daemon_threads = True
         self._server.hub = self
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
         self._thread.start()
 
     @property
@@ -160,6 +161,13 @@ class FakeHub:
         repo = self.repos[repo_id]
         where = f"/_cdn/{self._sha[(repo_id, path)]}" if path in repo.lfs else f"/resolve/{repo.commit}/{path}"
         return [r for r in self.requests if r.method == "GET" and r.path.endswith(where)]
+
+
+class _Server(http.server.ThreadingHTTPServer):
+    def handle_error(self, request, client_address) -> None:
+        """A client that drops the connection (a pause, a cancel, a kill) is expected here."""
+        if not isinstance(sys.exc_info()[1], OSError):
+            super().handle_error(request, client_address)
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
