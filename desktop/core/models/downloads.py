@@ -158,10 +158,14 @@ class _Run:
         known = manifests.read_manifest(folder)
         if known is not None and known.repo != snapshot.repo:
             known = None
-        pending = [r for r in snapshot.files if not self._already_there(r, folder / r.path, known, snapshot.commit)]
+        self.meter.total, pending = snapshot.total_size, []
+        for remote in snapshot.files:
+            if self._already_there(remote, folder / remote.path, known, snapshot.commit):
+                self.meter.done += remote.size
+            else:
+                pending.append(remote)
         resumable = sum(self.partial(r).resumable_bytes(r) for r in pending)
-        self.meter.total = snapshot.total_size
-        self.meter.done = snapshot.total_size - sum(r.size for r in pending) + resumable
+        self.meter.done += resumable
         self._check_space(snapshot.repo, sum(r.size for r in pending) - resumable)
         session = new_session()
         try:
