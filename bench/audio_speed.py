@@ -51,7 +51,7 @@ def raw_seconds(voice_path: Path, threads: int, out: Path) -> tuple[float, float
 
 def app_seconds(voice_path: Path, threads: int, data: Path) -> tuple[float, float, float]:
     from desktop.core.audio.audio_request import SpeechRequest
-    from desktop.core.jobs import Job
+    from desktop.core.jobs import EngineOptions, Job, JobKind, JobOrigin, Studio
     from desktop.core.model_cache import ModelCache
     from desktop.pipeline.audio_job import load_audio_engine, run_audio_job
     from desktop.pipeline.store_access import DirectStore
@@ -63,7 +63,8 @@ def app_seconds(voice_path: Path, threads: int, data: Path) -> tuple[float, floa
     engine.generate(SpeechRequest("Warm up."), lambda p: None, threading.Event())
     first = []
     started = time.perf_counter()
-    job = Job("audio", SpeechRequest(TEXT), str(voice_path), context={"n_threads": threads})
+    job = Job(JobKind.AUDIO, SpeechRequest(TEXT), str(voice_path),
+              JobOrigin(Studio.AUDIO), EngineOptions(n_threads=threads))
     outcome = run_audio_job(job, cache, DirectStore(library), lambda p: first or first.append(time.perf_counter()))
     elapsed = time.perf_counter() - started
     library.close()

@@ -53,7 +53,7 @@ def run_and_wait(app, services, job):
     services.queue.job_finished.connect(finished)
     services.queue.job_failed.connect(failed)
     started = time.perf_counter()
-    services.submit(job)
+    services.queue.submit(job)
     while not done:
         app.processEvents()
         time.sleep(0.0005)

@@ -32,11 +32,12 @@ def plain_call(pipe, args, seed):
 
 def app_call(app, services, model, args, seed, previews=True):
     from desktop.core.image.image_request import ImageRequest
-    from desktop.core.jobs import Job
+    from desktop.core.jobs import Job, JobKind, JobOrigin, Studio
 
     request = ImageRequest(prompt=args.prompt, steps=args.steps, guidance=args.guidance, width=args.size,
                            height=args.size, seed=seed, previews=previews)
-    return run_and_wait(app, services, Job("image", request, str(model)))[0]
+    return run_and_wait(app, services, Job(JobKind.IMAGE, request, str(model),
+                                           JobOrigin(Studio.IMAGE), services.engine_options()))[0]
 
 
 def cancel_latency(engine, args) -> tuple[float, float]:

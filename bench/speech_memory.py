@@ -50,7 +50,7 @@ def main() -> None:
     voice = bench_setup_for_voice()
     from desktop.core import hardware
     from desktop.core.audio.audio_request import SpeechRequest
-    from desktop.core.jobs import Job
+    from desktop.core.jobs import EngineOptions, Job, JobKind, JobOrigin, Studio
     from desktop.core.model_cache import ModelCache
     from desktop.pipeline.audio_job import load_audio_engine, run_audio_job
     from desktop.pipeline.store_access import DirectStore
@@ -61,7 +61,8 @@ def main() -> None:
     cache = ModelCache(2**33)
     library = Library(Path(tempfile.mkdtemp(prefix="atelier-bench-")) / "data")
     store = DirectStore(library)
-    warm = Job("audio", SpeechRequest("Warm up, the voice speaks once."), str(voice), context={"n_threads": threads})
+    warm = Job(JobKind.AUDIO, SpeechRequest("Warm up, the voice speaks once."), str(voice),
+               JobOrigin(Studio.AUDIO), EngineOptions(n_threads=threads))
     run_audio_job(warm, cache, store, lambda p: None)
     load_audio_engine(cache, str(voice), threads)
     pieces = []
@@ -74,7 +75,8 @@ def main() -> None:
 
     peak = PeakRss()
     started = time.perf_counter()
-    job = Job("audio", SpeechRequest(text, file_format=args.format), str(voice), context={"n_threads": threads})
+    job = Job(JobKind.AUDIO, SpeechRequest(text, file_format=args.format), str(voice),
+              JobOrigin(Studio.AUDIO), EngineOptions(n_threads=threads))
     outcome = run_audio_job(job, cache, store, progress)
     elapsed = time.perf_counter() - started
     growth = peak.stop()

@@ -24,11 +24,12 @@ def raw_run(llm, max_tokens: int) -> tuple[int, float]:
 
 
 def app_run(app, services, model: Path, max_tokens: int) -> tuple[int, float]:
-    from desktop.core.jobs import Job
+    from desktop.core.jobs import Job, JobKind, JobOrigin, Studio
     from desktop.core.text.text_request import COMPLETION, Sampling, TextRequest
 
-    job = Job("text", TextRequest(mode=COMPLETION, prompt=PROMPT,
-                                  sampling=Sampling(temperature=0, max_tokens=max_tokens)), str(model))
+    job = Job(JobKind.TEXT, TextRequest(mode=COMPLETION, prompt=PROMPT,
+                                  sampling=Sampling(temperature=0, max_tokens=max_tokens)), str(model),
+              JobOrigin(Studio.TEXT), services.engine_options())
     seconds, outcome = run_and_wait(app, services, job)
     return outcome.result.completion_tokens, seconds
 

@@ -8,13 +8,12 @@ import sys
 from pathlib import Path
 
 from desktop.cli_library import open_library
+from desktop.core.jobs import JobKind, Studio
 
 
 def generate_text(args) -> int:
     from desktop import settings as settings_io
-    from desktop.core import hardware
     from desktop.core.text import builtin_models
-    from desktop.core.jobs import Job
     from desktop.core.text.text_request import CHAT, COMPLETION, ChatMessage, Sampling, TextRequest
     from desktop.pipeline.text_job import run_text_job
 
@@ -35,9 +34,7 @@ def generate_text(args) -> int:
         request = TextRequest(mode=CHAT, messages=messages, sampling=sampling)
     else:
         request = TextRequest(mode=COMPLETION, prompt=args.prompt, sampling=sampling)
-    job = Job("text", request, str(model), title="cli", context={
-        "kind": "cli", "n_threads": hardware.threads_from_setting(args.threads or settings.cpu_threads),
-        "n_ctx": args.ctx or settings.context_length})
+    job = _job(JobKind.TEXT, request, model, Studio.TEXT, settings, library, threads=args.threads, context=args.ctx)
 
     def stream(progress) -> None:
         _say_waiting(progress)
@@ -57,28 +54,25 @@ def generate_text(args) -> int:
 
 def generate_image(args) -> int:
     from desktop import settings as settings_io
-    from desktop.core import hardware
     from desktop.core.error_text import describe
     from desktop.core.image.image_request import ImageRequest
-    from desktop.core.jobs import Job
     from desktop.pipeline.image_job import run_image_job
-    from desktop.store.library import Library
 
     settings = settings_io.load()
     try:
         init = _open_image(args.init_image) if args.init_image else None
-        library = Library(args.data_dir or settings.resolved_data_dir())
-    except Exception as exc:  # noqa: BLE001 - a bad init image or library gets a message
+    except Exception as exc:  # noqa: BLE001 - a bad init image gets a message
         print(describe(exc), file=sys.stderr)
+        return 1
+    library = open_library(args.data_dir)
+    if library is None:
         return 1
     request = ImageRequest(prompt=args.prompt, negative=args.negative, steps=args.steps,
                            guidance=args.guidance, width=args.width, height=args.height, seed=args.seed,
                            batch=args.batch, scheduler=args.scheduler, init_image=init,
                            strength=args.strength, previews=False)
-    model_dirs = [str(library.layout.models), *settings.model_dirs]  # configs for single-file models
-    job = Job("image", request, str(args.model), title="cli", context={
-        "n_threads": hardware.threads_from_setting(args.threads or settings.cpu_threads), "model_dirs": model_dirs,
-        "precision": args.precision or settings.image_precision})
+    job = _job(JobKind.IMAGE, request, args.model, Studio.IMAGE, settings, library, threads=args.threads,
+               precision=args.precision)
     outcome, code = _run_job(run_image_job, job, library, settings)
     if outcome is None:
         return code
@@ -93,9 +87,7 @@ def generate_image(args) -> int:
 
 def generate_audio(args) -> int:
     from desktop import settings as settings_io
-    from desktop.core import hardware
     from desktop.core.audio.audio_request import MusicRequest, SpeechRequest
-    from desktop.core.jobs import Job
     from desktop.pipeline.audio_job import run_audio_job
 
     settings = settings_io.load()
@@ -114,8 +106,7 @@ def generate_audio(args) -> int:
     library = open_library(args.data_dir)
     if library is None:
         return 1
-    job = Job("audio", request, model, title="cli",
-              context={"n_threads": hardware.threads_from_setting(args.threads or settings.cpu_threads)})
+    job = _job(JobKind.AUDIO, request, model, Studio.AUDIO, settings, library, threads=args.threads)
 
     def report(progress) -> None:
         _say_waiting(progress)
@@ -134,6 +125,17 @@ def generate_audio(args) -> int:
     return 0
 
 
+def _job(kind, request, model, studio, settings, library, **overrides):
+    """A job as the window would queue it: its items show in the studio it stands for, and
+    its engine options come from the same function (a flag overrides its setting)."""
+    from desktop.core.jobs import Job, JobOrigin
+    from desktop.job_options import engine_options
+
+    options = engine_options(settings, library.layout.models, **overrides)
+    return Job(kind, request, str(model), JobOrigin(studio), options,
+               title=f"{studio.value} (command line)")
+
+
 def _say_waiting(progress) -> None:
     if progress.unit == "waiting":
         print(f"[{progress.message}]", file=sys.stderr, flush=True)
@@ -147,14 +149,19 @@ def _run_job(runner, job, library, settings, progress=_say_waiting, streamed: bo
     from desktop.core import hardware
     from desktop.core.error_text import describe
     from desktop.core.errors import Cancelled
+    from desktop.core.jobs import JobState
     from desktop.core.model_cache import ModelCache
     from desktop.pipeline.store_access import DirectStore
 
     previous_handler = signal.signal(signal.SIGINT, lambda *_: job.cancel.set())
     cache = ModelCache(hardware.memory_budget_bytes(settings.memory_budget_mib))
+    job.state = JobState.RUNNING
     try:
-        return runner(job, cache, DirectStore(library), progress), 0
+        outcome = runner(job, cache, DirectStore(library), progress)
+        job.state = JobState.FINISHED
+        return outcome, 0
     except Cancelled as stopped:
+        job.state = JobState.CANCELLED
         # A stopped batch keeps the images it finished: their paths go to stdout as usual.
         kept = getattr(stopped.kept, "items", None) or []
         for item in kept:
@@ -163,7 +170,8 @@ def _run_job(runner, job, library, settings, progress=_say_waiting, streamed: bo
         print(f"\n{message}" if streamed else message, file=sys.stderr)
         return None, 130
     except Exception as exc:  # noqa: BLE001 - every failure becomes a message
-        print(f"\n{describe(exc)}" if streamed else describe(exc), file=sys.stderr)
+        job.state, job.error = JobState.FAILED, describe(exc)
+        print(f"\n{job.error}" if streamed else job.error, file=sys.stderr)
         return None, 1
     finally:
         signal.signal(signal.SIGINT, previous_handler)

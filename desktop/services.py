@@ -18,7 +18,9 @@ from desktop import playback
 from desktop.core import hardware
 from desktop.core.audio import audio_registry
 from desktop.core.image import diffusion_registry, upscaler_registry
-from desktop.core.jobs import Job
+from desktop.core.jobs import EngineOptions, Studio
+from desktop.job_options import engine_options, model_folders
+from desktop.viewmodels.job_session import JobSession
 from desktop.viewmodels.model_list import ModelListModel
 from desktop.viewmodels.settings_model import SettingsModel
 from desktop.paths import DataLayout
@@ -72,6 +74,7 @@ class Services(QObject):
         log_hint = str(self.layout.logs / "atelier.log")
         self.inference = InferenceThread(self.store, runners or RUNNERS, budget, log_hint, self)
         self.queue = JobQueue(self.inference.worker, self)
+        self.queue.library_changed.connect(self.store.announce)  # one broadcast: store.changed
         self.models = ModelListModel(self.background, self._model_folders, self._model_files, self)
         self.image_models = ModelListModel(
             self.background, self._model_folders, lambda: [], self,
@@ -91,7 +94,7 @@ class Services(QObject):
         self._closed = False
 
     def _model_folders(self) -> list[Path]:
-        return [self.layout.models] + [Path(p).expanduser() for p in self.settings.get("model_dirs")]
+        return model_folders(self.settings.snapshot(), self.layout.models)
 
     def _model_files(self) -> list[Path]:
         return [Path(p) for p in self.settings.get("model_files")]
@@ -113,19 +116,14 @@ class Services(QObject):
         it on the GUI thread (queued ahead of any job on the inference thread)."""
         self._warm_up.emit(list(WARM_UP_TASKS))
 
-    def job_options(self) -> dict:
-        """Per-job engine options from settings, fixed when the job is queued."""
-        return {
-            "n_threads": hardware.threads_from_setting(self.settings.get("cpu_threads")),
-            "n_ctx": self.settings.get("context_length"),
-            "model_dirs": [str(p) for p in self._model_folders()],
-            "precision": self.settings.get("image_precision"),
-        }
+    def engine_options(self) -> EngineOptions:
+        """A job's engine options from the settings as they are when it is queued (the CLI
+        builds them with the same function)."""
+        return engine_options(self.settings.snapshot(), self.layout.models)
 
-    def submit(self, job: Job) -> Job:
-        for key, value in self.job_options().items():
-            job.context.setdefault(key, value)
-        return self.queue.submit(job)
+    def job_session(self, studio: Studio, parent=None) -> JobSession:
+        """An observable job session for one studio's panel."""
+        return JobSession(self.queue, self.engine_options, studio, parent)
 
     def begin_shutdown(self) -> None:
         """The GUI thread's part of quitting (aboutToQuit); returns at once. Jobs are cancelled

@@ -32,6 +32,10 @@ class AudioOutcome:
     path: Path
     audio: GeneratedAudio
 
+    @property
+    def generation_ids(self) -> tuple[int, ...]:
+        return (self.generation_id,)
+
 
 def load_audio_engine(cache: ModelCache, model_path: str, n_threads: int):
     path = Path(model_path).resolve()
@@ -51,7 +55,7 @@ def run_audio_job(job: Job, cache: ModelCache, store: StoreAccess, progress: Pro
     request: SpeechRequest | MusicRequest = job.request
     music = isinstance(request, MusicRequest)
     request.validate()
-    engine = load_audio_engine(cache, job.model_path, job.context.get("n_threads", 1))
+    engine = load_audio_engine(cache, job.model_path, job.options.n_threads)
     if music != isinstance(engine, MusicEngine):
         raise UserFacingError(f"{engine.name} makes {'music' if not music else 'speech'}; choose a "
                               f"{'MusicGen model' if music else 'voice'} for {'music' if music else 'speech'}.")

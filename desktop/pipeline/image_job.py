@@ -42,6 +42,10 @@ class ImageItem:
 class ImageOutcome:
     items: list[ImageItem] = field(default_factory=list)
 
+    @property
+    def generation_ids(self) -> tuple[int, ...]:
+        return tuple(item.generation_id for item in self.items)
+
 
 def load_image_engine(cache: ModelCache, model_path: str, n_threads: int,
                       model_dirs: list[Path] = (), precision: str = "auto") -> DiffusionEngine:
@@ -71,9 +75,8 @@ def _run_batch(job: Job, cache: ModelCache, store: StoreAccess, progress: Progre
     """Each finished image joins `outcome` once its file and row are committed."""
     request: ImageRequest = job.request
     request.validate()
-    engine = load_image_engine(cache, job.model_path, job.context.get("n_threads", 1),
-                               [Path(p) for p in job.context.get("model_dirs", [])],
-                               job.context.get("precision", "auto"))
+    engine = load_image_engine(cache, job.model_path, job.options.n_threads,
+                               [Path(p) for p in job.options.model_dirs], job.options.precision)
     model_name = Path(engine.model_path).name
     model_hash = folder_fingerprint(Path(engine.model_path))
     base_seed = request.seed if request.seed >= 0 else random.randrange(2**31)

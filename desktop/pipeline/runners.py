@@ -1,13 +1,14 @@
-"""Which function runs a job of each modality. Later modalities add a line here."""
+"""Which function runs a job of each kind. Later kinds add a line here."""
 
+from desktop.core.jobs import JobKind
 from desktop.pipeline.audio_job import run_audio_job
 from desktop.pipeline.image_job import run_image_job
 from desktop.pipeline.text_job import run_text_job
 from desktop.pipeline.upscale_job import run_upscale_job
 
 RUNNERS = {
-    "text": run_text_job,
-    "image": run_image_job,
-    "upscale": run_upscale_job,
-    "audio": run_audio_job,
+    JobKind.TEXT: run_text_job,
+    JobKind.IMAGE: run_image_job,
+    JobKind.UPSCALE: run_upscale_job,
+    JobKind.AUDIO: run_audio_job,
 }

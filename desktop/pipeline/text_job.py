@@ -27,6 +27,10 @@ class TextOutcome:
     result: TextResult
     message: Message | None = None  # the assistant message, when the job belongs to a conversation
 
+    @property
+    def generation_ids(self) -> tuple[int, ...]:
+        return (self.generation_id,)
+
 
 def load_text_engine(cache: ModelCache, model_path: str, n_ctx: int, n_threads: int) -> LlamaTextEngine:
     resolved = str(Path(model_path).resolve())
@@ -48,11 +52,10 @@ def model_hash(store: StoreAccess, model_path: str) -> str:
 def run_text_job(job: Job, cache: ModelCache, store: StoreAccess, progress: ProgressCallback) -> TextOutcome:
     request: TextRequest = job.request
     request.validate()  # before the model loads or a row is written
-    options = job.context
-    conversation_id = options.get("conversation_id")
-    engine = load_text_engine(cache, job.model_path, options.get("n_ctx", 4096), options.get("n_threads", 1))
+    conversation_id = job.origin.conversation_id
+    engine = load_text_engine(cache, job.model_path, job.options.n_ctx, job.options.n_threads)
     new = NewGeneration(
-        modality="text", kind=options.get("kind", request.mode), prompt=request.display_prompt(),
+        modality="text", kind=job.origin.record_kind, prompt=request.display_prompt(),
         params={"mode": request.mode, **request.sampling.as_params(), "n_ctx": engine.n_ctx,
                 "n_threads": engine.n_threads},
         model_name=engine.header.name, model_path=engine.model_path,

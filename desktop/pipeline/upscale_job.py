@@ -22,7 +22,7 @@ from desktop.store.pending_commits import FinishedWork
 
 def run_upscale_job(job: Job, cache: ModelCache, store: StoreAccess, progress) -> ImageOutcome:
     request: UpscaleRequest = job.request
-    threads = job.context.get("n_threads", 1)
+    threads = job.options.n_threads
     engine = cache.get_only(("upscale", str(Path(job.model_path).resolve())), (threads,),
                             lambda: UpscaleEngine(job.model_path, n_threads=threads))
     source = open_image(request.source_path)

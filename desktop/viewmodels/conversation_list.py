@@ -1,9 +1,11 @@
-"""Conversations of one studio, most recent first, loaded through the store writer."""
+"""Conversations of one studio, most recent first, loaded through the store writer and
+loaded again whenever the library says conversations changed."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, Qt, Signal
 
+from desktop.store.changes import CONVERSATIONS
 from desktop.store.records import Conversation
 
 CONVERSATION_ROLE = Qt.UserRole + 1
@@ -18,6 +20,7 @@ class ConversationListModel(QAbstractListModel):
         self._items: list[Conversation] = []
         self._search = ""
         self._generation = 0  # drops stale search results that arrive late
+        store.changed.connect(self._on_library_changed)
 
     def rowCount(self, parent=QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._items)
@@ -45,6 +48,10 @@ class ConversationListModel(QAbstractListModel):
         ticket, studio, text = self._generation, self.studio, self._search
         self._store.submit(lambda lib: lib.conversations.list(studio, text),
                            lambda items: self._apply(ticket, items))
+
+    def _on_library_changed(self, what) -> None:
+        if CONVERSATIONS in what:
+            self.reload()
 
     def _apply(self, ticket: int, items: list[Conversation]) -> None:
         if ticket != self._generation:

@@ -48,13 +48,13 @@ class InferenceWorker(QObject):
         self.job_started.emit(job.id)
         throttle = _ProgressThrottle(job.id, self.job_progress.emit)
         try:
-            runner = self.runners[job.modality]
+            runner = self.runners[job.kind]
             outcome = runner(job, self.cache, self.store, throttle)
         except Cancelled as stopped:
             throttle.flush()
             self.job_cancelled.emit(job.id, stopped.outcome)
         except BaseException as exc:  # every failure becomes a message; none escapes the thread
-            log.error("Job %s (%s) failed", job.id, job.modality, exc_info=exc)
+            log.error("Job %s (%s) failed", job.id, job.kind.value, exc_info=exc)
             self.job_failed.emit(job.id, describe(exc, self.log_hint))
         else:
             throttle.flush()

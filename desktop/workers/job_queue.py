@@ -1,6 +1,9 @@
 """The job queue: lives on the GUI thread and hands one job at a time to the inference
 worker through a queued signal. Queued jobs can be removed; the running one is cancelled
-by setting its event directly (the worker is busy and would not see a queued slot)."""
+by setting its event directly (the worker is busy and would not see a queued slot).
+
+The queue alone moves a job's state (queued, running, then finished, failed or cancelled)
+before it tells anyone, and says after each job that ran what it changed in the library."""
 
 from __future__ import annotations
 
@@ -8,7 +11,8 @@ from collections import deque
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from desktop.core.jobs import Job, Progress
+from desktop.core.jobs import Job, JobState, Progress
+from desktop.store.changes import after_job
 from desktop.workers.inference_worker import InferenceWorker
 
 
@@ -19,6 +23,7 @@ class JobQueue(QObject):
     job_finished = Signal(object, object)   # Job, outcome
     job_failed = Signal(object, str)        # Job, message
     job_cancelled = Signal(object, object)  # Job, kept items' outcome, else partial text
+    library_changed = Signal(object)        # LibraryChange after a job that ran (store.announce)
     _dispatch = Signal(object)
 
     def __init__(self, worker: InferenceWorker, parent: QObject | None = None):
@@ -39,8 +44,10 @@ class JobQueue(QObject):
     def submit(self, job: Job) -> Job:
         if self._closed:  # quitting: the worker is stopping and would never run it
             job.cancel.set()
+            job.state = JobState.CANCELLED
             self.job_cancelled.emit(job, "")
             return job
+        job.state = JobState.QUEUED
         self._pending.append(job)
         self.changed.emit()
         self._next()
@@ -58,6 +65,7 @@ class JobQueue(QObject):
             if job.id == job_id:
                 self._pending.remove(job)
                 job.cancel.set()
+                job.state = JobState.CANCELLED
                 self.changed.emit()
                 self.job_cancelled.emit(job, "")
                 return True
@@ -98,6 +106,7 @@ class JobQueue(QObject):
     def _on_started(self, job_id: int) -> None:
         job = self._dispatched.get(job_id)
         if job is not None:
+            job.state = JobState.RUNNING
             self.job_started.emit(job)
 
     @Slot(int, object)
@@ -108,24 +117,30 @@ class JobQueue(QObject):
 
     @Slot(int, object)
     def _on_finished(self, job_id: int, outcome) -> None:
-        job = self._end(job_id)
+        job = self._end(job_id, JobState.FINISHED)
         if job is not None:
             self.job_finished.emit(job, outcome)
+            self.library_changed.emit(after_job(job, outcome))
 
     @Slot(int, str)
     def _on_failed(self, job_id: int, message: str) -> None:
-        job = self._end(job_id)
+        job = self._end(job_id, JobState.FAILED)
         if job is not None:
+            job.error = message
             self.job_failed.emit(job, message)
+            self.library_changed.emit(after_job(job, None))
 
     @Slot(int, object)
     def _on_cancelled(self, job_id: int, partial) -> None:
-        job = self._end(job_id)
+        job = self._end(job_id, JobState.CANCELLED)
         if job is not None:
             self.job_cancelled.emit(job, partial or "")
+            self.library_changed.emit(after_job(job, partial))
 
-    def _end(self, job_id: int) -> Job | None:
+    def _end(self, job_id: int, state: JobState) -> Job | None:
         job = self._dispatched.pop(job_id, None)
+        if job is not None:
+            job.state = state
         if self._running is not None and self._running.id == job_id:
             self._running = None
         self.changed.emit()

@@ -1,5 +1,10 @@
 """The library's single writer: one thread owns the database connection and runs every
-read and write in order, so the GUI thread never touches SQLite (the Anki pattern)."""
+read and write in order, so the GUI thread never touches SQLite (the Anki pattern).
+
+It is also where the library says what changed: a write submitted with a `LibraryChange`
+broadcasts it on `changed` once done, and so do the job queue's ended jobs (`announce`), so
+views reload from one signal. A failure nobody handles reaches the person (`unhandled_error`,
+shown in the status bar), never only the log."""
 
 from __future__ import annotations
 
@@ -12,6 +17,8 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Signal
 
+from desktop.core.error_text import describe
+from desktop.store.changes import CHOICES, CONVERSATIONS, ITEMS, LibraryChange, change
 from desktop.store.library import Library
 from desktop.store.patience import WAITING, call_when_free
 from desktop.workers.relay import CallbackRelay
@@ -25,6 +32,8 @@ PATIENCE_S = 120.0
 
 class StoreWriter(QObject):
     waiting = Signal(str)  # a person's edit waits for a library another process holds; "" when it is over
+    changed = Signal(object)       # LibraryChange, on the GUI thread, after the write that made it
+    unhandled_error = Signal(str)  # a failed call that came with no on_error: a message for a person
 
     def __init__(self, data_dir: Path, parent: QObject | None = None):
         super().__init__(parent)
@@ -59,7 +68,7 @@ class StoreWriter(QObject):
 
             self._library, report = set_aside_and_rebuild(self._data_dir)
             return report
-        return self._submit(run, on_done, on_error)
+        return self._submit(run, on_done, on_error, change(ITEMS, CHOICES, CONVERSATIONS, source=self))
 
     def _run(self, fn: Callable[[Library], Any]) -> Any:
         if self._library is None:
@@ -73,11 +82,17 @@ class StoreWriter(QObject):
         return self._executor.submit(self._run, fn).result()
 
     def submit(self, fn: Callable[[Library], Any], on_done: Callable[[Any], None] | None = None,
-               on_error: Callable[[BaseException], None] | None = None) -> Future:
+               on_error: Callable[[BaseException], None] | None = None, changes: LibraryChange | None = None) -> Future:
         """Run fn(library) on the writer; on_done(result) / on_error(exc) run on the caller's
-        (GUI) thread. After close (late signals during shutdown) nothing runs. A database
-        held by another Atelier process is waited for (up to PATIENCE_S), not failed at once."""
-        return self._submit(lambda: self._run_when_free(fn), on_done, on_error)
+        (GUI) thread, then `changes` is broadcast when it succeeded. After close (late signals
+        during shutdown) nothing runs. A database held by another Atelier process is waited
+        for (up to PATIENCE_S), not failed at once."""
+        return self._submit(lambda: self._run_when_free(fn), on_done, on_error, changes)
+
+    def announce(self, what: LibraryChange) -> None:
+        """Broadcast a change made elsewhere (a job's pipeline wrote through `call`)."""
+        if not self._closed:
+            self.changed.emit(what)
 
     def _run_when_free(self, fn: Callable[[Library], Any]) -> Any:
         """On the writer: wait for a library another process holds, and let the window say so
@@ -94,7 +109,7 @@ class StoreWriter(QObject):
             if told:
                 self._relay.post(self.waiting.emit, "")
 
-    def _submit(self, work: Callable[[], Any], on_done, on_error) -> Future:
+    def _submit(self, work: Callable[[], Any], on_done, on_error, changes: LibraryChange | None = None) -> Future:
         if self._closed:
             log.debug("Library closed; dropped a late request")
             future: Future = Future()
@@ -106,12 +121,17 @@ class StoreWriter(QObject):
             exc = f.exception()
             if exc is None:
                 self._relay.post(on_done, f.result())
+                if changes is not None:
+                    self._relay.post(self.announce, changes)
             else:
                 log.error("Library operation failed", exc_info=exc)
-                self._relay.post(on_error, exc)
+                self._relay.post(on_error or self._say_failed, exc)
 
         future.add_done_callback(finished)
         return future
+
+    def _say_failed(self, exc: BaseException) -> None:
+        self.unhandled_error.emit(f"A change to the library failed: {describe(exc)}")
 
     def close(self) -> None:
         self._closed = True

@@ -10,7 +10,7 @@ import soundfile
 from desktop.core.audio.audio_files import AI_SOURCE_TYPE, AudioTags, encode_audio, read_tags
 from desktop.core.audio.audio_request import MusicRequest, SpeechRequest
 from desktop.core.errors import Cancelled, ModelFileError, UserFacingError
-from desktop.core.jobs import Job
+from desktop.core.jobs import EngineOptions, Job, JobKind, JobOrigin, Studio
 from desktop.core.model_cache import ModelCache
 from desktop.core.audio.sentences import MAX_SENTENCE_CHARS, split_sentences
 from desktop.core.audio.waveform import loudness_dbfs, peaks
@@ -234,14 +234,16 @@ def test_files_carry_text_model_seed_and_the_ai_mark(tmp_path, fmt):
 def test_an_audio_job_is_recorded_with_its_file_and_a_cancelled_one_leaves_no_file(cache, tmp_path, builtin_voice):
     library = Library(tmp_path / "lib")
     store = DirectStore(library)
-    job = Job("audio", SpeechRequest(SENTENCE, file_format="flac"), str(builtin_voice), context={"n_threads": 2})
+    job = Job(JobKind.AUDIO, SpeechRequest(SENTENCE, file_format="flac"), str(builtin_voice),
+              JobOrigin(Studio.AUDIO), EngineOptions(n_threads=2))
     outcome = run_audio_job(job, cache, store, lambda p: None)
     g = library.generations.get(outcome.generation_id)
     assert g.status == "done" and g.modality == "audio" and g.kind == "speech" and g.prompt == SENTENCE
     assert g.assets[0]["mime"] == "audio/flac" and outcome.path.exists()
     assert g.stats["real_time_factor"] < 1 and g.stats["audio_seconds"] > 2
     assert [i.id for i in library.items.page(LibraryQuery(text="atelier speak")).items] == [g.id]  # searchable
-    stopped = Job("audio", SpeechRequest(LONG), str(builtin_voice), context={"n_threads": 2})
+    stopped = Job(JobKind.AUDIO, SpeechRequest(LONG), str(builtin_voice),
+                  JobOrigin(Studio.AUDIO), EngineOptions(n_threads=2))
     with pytest.raises(Cancelled):
         run_audio_job(stopped, cache, store, lambda p: stopped.cancel.set())
     rows = library.generations.recent(5)
@@ -258,8 +260,8 @@ def test_speech_goes_to_its_file_piece_by_piece_and_the_player_gets_no_samples(c
     library = Library(tmp_path / "lib")
     sent, paths = [], {}
     for fmt in ("wav", "ogg"):
-        job = Job("audio", SpeechRequest(LONG, noise_scale=0.0, noise_w=0.0, file_format=fmt), str(builtin_voice),
-                  context={"n_threads": 2})
+        job = Job(JobKind.AUDIO, SpeechRequest(LONG, noise_scale=0.0, noise_w=0.0, file_format=fmt), str(builtin_voice),
+                  JobOrigin(Studio.AUDIO), EngineOptions(n_threads=2))
         outcome = run_audio_job(job, cache, DirectStore(library), sent.append)
         assert outcome.audio.samples is None and read_tags(outcome.path)["text"] == LONG
         assert soundfile.info(outcome.path).frames == outcome.audio.frames

@@ -26,7 +26,7 @@ def window(qtbot, tmp_path, tiny_vits, tiny_musicgen, builtin_voice):
 
 
 def finished(panel):
-    return panel.job is None and panel.results.count() > 0
+    return not panel.session.busy and panel.results.count() > 0
 
 
 def test_speaking_plays_sentences_as_they_come_then_the_kept_file(qtbot, window, builtin_voice):
@@ -88,17 +88,17 @@ def test_bad_text_and_cancel_get_clear_messages_and_keep_nothing(qtbot, window):
     panel = window.panel("audio")
     panel.text.setPlainText("   ")
     panel.generate_button.click()
-    assert "no text to speak" in panel.error.text() and panel.job is None
+    assert "no text to speak" in panel.error.text() and not panel.session.busy
     panel.text.setPlainText("你好")
     panel.generate_button.click()
-    qtbot.waitUntil(lambda: panel.job is None and panel.error.isVisible() and "你" in panel.error.text(),
+    qtbot.waitUntil(lambda: not panel.session.busy and panel.error.isVisible() and "你" in panel.error.text(),
                     timeout=30000)
     panel.text.setPlainText(LONG)
     panel.play_early.setChecked(False)
     panel.generate_button.click()
     qtbot.waitUntil(lambda: "Sentence" in panel.status.text(), timeout=30000)
     panel.cancel_button.click()
-    qtbot.waitUntil(lambda: panel.job is None, timeout=30000)
+    qtbot.waitUntil(lambda: not panel.session.busy, timeout=30000)
     assert panel.status.text() == "Cancelled: nothing was kept." and panel.results.count() == 0
     root = window.services.layout.root
     assert not list((root / "assets").rglob("*.wav"))

@@ -57,7 +57,7 @@ def test_speaking_without_libpulse_saves_draws_and_says_so_once(qtbot, tmp_path,
         panel.text.setPlainText("Good morning. The coffee is ready. " * 3)
         panel.generate_button.click()
         # pytest-qt fails the test on any exception raised in a slot of the event loop
-        qtbot.waitUntil(lambda: panel.job is None and panel.results.count() == 1, timeout=60000)
+        qtbot.waitUntil(lambda: not panel.session.busy and panel.results.count() == 1, timeout=60000)
         path = panel.results.item(0).data(Qt.UserRole)
         assert soundfile.info(path).duration > 3 and "s of audio" in panel.status.text()
         qtbot.waitUntil(lambda: panel.player.path == path and panel.player.waveform.peaks is not None, timeout=10000)

@@ -36,7 +36,7 @@ def test_generate_text_matches_raw_greedy_and_is_recorded(tmp_path, tiny_chat_gg
     conn = sqlite3.connect(tmp_path / "data" / "library.sqlite3")
     row = conn.execute("SELECT status, prompt, seed, kind FROM generations").fetchone()
     conn.close()
-    assert row == ("done", "the cat", 9, "cli")
+    assert row == ("done", "the cat", 9, "text")  # filed as the Text studio's, like the window's
 
 
 def test_generate_text_with_a_broken_model_says_why(tmp_path, capsys):

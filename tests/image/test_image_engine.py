@@ -16,7 +16,7 @@ from desktop.core.errors import Cancelled, ModelFileError, UserFacingError  # no
 from desktop.core.image.image_files import open_image  # noqa: E402
 from desktop.core.image.image_metadata import is_marked_ai_generated, read_settings  # noqa: E402
 from desktop.core.image.image_request import ImageRequest  # noqa: E402
-from desktop.core.jobs import Job  # noqa: E402
+from desktop.core.jobs import EngineOptions, Job, JobKind, JobOrigin, Studio
 from desktop.core.model_cache import ModelCache  # noqa: E402
 from desktop.pipeline.image_job import run_image_job  # noqa: E402
 from desktop.pipeline.store_access import DirectStore  # noqa: E402
@@ -141,7 +141,8 @@ def test_pickle_weights_are_refused_never_loaded(tmp_path, tiny_sd):
 
 def test_a_batch_is_stored_image_by_image_with_metadata(tmp_path, tiny_sd):
     library = Library(tmp_path / "lib")
-    job = Job("image", request(batch=2, seed=100), str(tiny_sd), context={"n_threads": 2})
+    job = Job(JobKind.IMAGE, request(batch=2, seed=100), str(tiny_sd),
+              JobOrigin(Studio.IMAGE), EngineOptions(n_threads=2))
     outcome = run_image_job(job, ModelCache(2**34), DirectStore(library), lambda p: None)
     assert [i.seed for i in outcome.items] == [100, 101]
     for item in outcome.items:
@@ -156,7 +157,8 @@ def test_a_batch_is_stored_image_by_image_with_metadata(tmp_path, tiny_sd):
 
 def test_cancel_in_a_batch_keeps_finished_images_and_leaves_no_partial_file(tmp_path, tiny_sd):
     library = Library(tmp_path / "lib")
-    job = Job("image", request(batch=3, seed=7, steps=4), str(tiny_sd), context={"n_threads": 2})
+    job = Job(JobKind.IMAGE, request(batch=3, seed=7, steps=4), str(tiny_sd),
+              JobOrigin(Studio.IMAGE), EngineOptions(n_threads=2))
 
     def progress(p):
         if p.done == 6:  # the middle of the second image
@@ -220,7 +222,8 @@ def test_sdxl_text_to_image_matches_plain_diffusers_and_does_img2img(tmp_path, c
 @pytest.mark.parametrize("fmt, mime", [("JPEG", "image/jpeg"), ("WEBP", "image/webp")])
 def test_jpeg_and_webp_outputs_keep_their_settings(tmp_path, tiny_sd, fmt, mime):
     library = Library(tmp_path / "lib")
-    job = Job("image", request(seed=31, file_format=fmt), str(tiny_sd), context={"n_threads": 2})
+    job = Job(JobKind.IMAGE, request(seed=31, file_format=fmt), str(tiny_sd),
+              JobOrigin(Studio.IMAGE), EngineOptions(n_threads=2))
     item = run_image_job(job, ModelCache(2**34), DirectStore(library), lambda p: None).items[0]
     assert library.generations.get(item.generation_id).assets[0]["mime"] == mime
     settings = read_settings(item.path)
@@ -305,7 +308,8 @@ def test_a_single_file_job_through_the_library(tmp_path, tiny_sd):
     checkpoint = write_single_file(StableDiffusionPipeline.from_pretrained(tiny_sd, dtype=torch.float32),
                                    tmp_path / "elsewhere.safetensors")
     library = Library(tmp_path / "lib")
-    job = Job("image", request(seed=4), str(checkpoint), context={"n_threads": 2, "model_dirs": [str(models)]})
+    job = Job(JobKind.IMAGE, request(seed=4), str(checkpoint),
+              JobOrigin(Studio.IMAGE), EngineOptions(n_threads=2, model_dirs=(str(models),)))
     item = run_image_job(job, ModelCache(2**34), DirectStore(library), lambda p: None).items[0]
     row = library.generations.get(item.generation_id)
     assert (row.status, row.model_name) == ("done", "elsewhere.safetensors")

@@ -76,14 +76,14 @@ def test_missing_model_and_missing_prompt_get_their_own_messages(qtbot, tmp_path
     window, services = open_window(qtbot, tmp_path / "data", panel="image")  # no image model anywhere
     image_panel = window.panel("image")
     image_panel.generate()
-    assert "Choose an image model first" in image_panel.error.text() and image_panel.job is None
+    assert "Choose an image model first" in image_panel.error.text() and not image_panel.session.busy
     services.shutdown()
 
 
 def test_an_empty_prompt_is_asked_for_by_the_request(qtbot, panel):
     panel.form.prompt.setPlainText("  ")
     panel.generate()
-    assert panel.error.text() == "Describe the image first." and panel.job is None
+    assert panel.error.text() == "Describe the image first." and not panel.session.busy
     with pytest.raises(UserFacingError, match="^Describe the image first.$"):  # the request's own message
         panel.build_request().validate()
 
@@ -93,7 +93,7 @@ def test_an_absurd_size_is_refused_before_queueing(qtbot, panel):
     panel.form.width_box.setValue(100)
     panel.generate()
     assert panel.error.isVisible() and "multiple of 8" in panel.error.text()
-    assert panel.job is None and rows(panel, "SELECT count(*) FROM generations") == [(0,)]
+    assert not panel.session.busy and rows(panel, "SELECT count(*) FROM generations") == [(0,)]
 
 
 def test_dropped_image_offers_its_settings_and_becomes_an_image_prompt(qtbot, panel, tmp_path):

@@ -13,7 +13,7 @@ from PIL import Image  # noqa: E402
 
 from desktop.cli import main  # noqa: E402
 from desktop.core.image.image_request import ImageRequest  # noqa: E402
-from desktop.core.jobs import Job  # noqa: E402
+from desktop.core.jobs import EngineOptions, Job, JobKind, JobOrigin, Studio
 from desktop.core.model_cache import ModelCache  # noqa: E402
 from desktop.pipeline.image_job import run_image_job  # noqa: E402
 from desktop.pipeline.store_access import DirectStore  # noqa: E402
@@ -44,8 +44,8 @@ def plain_diffusers(folder, dtype_name: str, seed: int, steps: int = 2):
 def test_an_image_job_records_the_precision_it_ran_in(tmp_path, tiny_sd, cpu_precision, chosen):
     expected = cpu_precision if chosen == "auto" else chosen
     library = Library(tmp_path / "lib")
-    job = Job("image", ImageRequest(PROMPT, steps=2, width=64, height=64, seed=5), str(tiny_sd),
-              context={"n_threads": 2, "precision": chosen})
+    job = Job(JobKind.IMAGE, ImageRequest(PROMPT, steps=2, width=64, height=64, seed=5), str(tiny_sd),
+              JobOrigin(Studio.IMAGE), EngineOptions(n_threads=2, precision=chosen))
     item = run_image_job(job, ModelCache(2**34), DirectStore(library), lambda p: None).items[0]
     row = library.generations.get(item.generation_id)
     library.close()
@@ -104,7 +104,7 @@ def test_cli_precision_defaults_to_the_setting_and_fp16_on_a_cpu_is_refused(tmp_
 def test_the_settings_dialog_sets_the_precision_that_jobs_use(qtbot, services):
     from desktop.ui.shell.settings_dialog import SettingsDialog
 
-    assert services.job_options()["precision"] == "auto"
+    assert services.engine_options().precision == "auto"
     dialog = SettingsDialog(services.settings, "/tmp/data")
     qtbot.addWidget(dialog)
     choice = dialog.editor("image_precision")
@@ -113,7 +113,7 @@ def test_the_settings_dialog_sets_the_precision_that_jobs_use(qtbot, services):
     choice.setCurrentIndex(choice.findData("bf16"))
     dialog.apply()
     assert services.settings.get("image_precision") == "bf16"
-    assert services.job_options()["precision"] == "bf16"
+    assert services.engine_options().precision == "bf16"
 
 
 def test_the_automatic_label_names_this_cpus_choice(qtbot, services, cpu_precision):

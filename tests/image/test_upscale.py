@@ -12,7 +12,7 @@ from desktop.core.image import upscaler_registry  # noqa: E402
 from desktop.core.errors import Cancelled, ModelFileError, UserFacingError  # noqa: E402
 from desktop.core.image.image_metadata import encode_image, read_settings  # noqa: E402
 from desktop.core.image.image_settings import ImageSettings  # noqa: E402
-from desktop.core.jobs import Job  # noqa: E402
+from desktop.core.jobs import EngineOptions, Job, JobKind, JobOrigin, Studio
 from desktop.core.model_cache import ModelCache  # noqa: E402
 from desktop.core.image.upscale_engine import UpscaleEngine, UpscaleRequest  # noqa: E402
 from desktop.pipeline.store_access import DirectStore  # noqa: E402
@@ -95,7 +95,8 @@ def test_upscale_job_is_a_new_generation_linked_to_its_source(tmp_path, esrgan_x
     source = tmp_path / "source.png"
     source.write_bytes(encode_image(noise(), "PNG", settings, {"settings": settings.as_dict()}))
     request = UpscaleRequest(str(source), factor=4, tile=32, source_generation_id=None)
-    outcome = run_upscale_job(Job("upscale", request, str(esrgan_x4), context={"n_threads": 2}),
+    outcome = run_upscale_job(Job(JobKind.UPSCALE, request, str(esrgan_x4),
+                                  JobOrigin(Studio.IMAGE), EngineOptions(n_threads=2)),
                               ModelCache(2**32), DirectStore(library), lambda p: None)
     item = outcome.items[0]
     row = library.generations.get(item.generation_id)

@@ -13,7 +13,7 @@ import textwrap
 import time
 from pathlib import Path
 
-from desktop.core.jobs import Job
+from desktop.core.jobs import EngineOptions, Job, JobKind, JobOrigin, Studio
 from desktop.core.model_cache import ModelCache
 from desktop.core.text.text_request import COMPLETION, Sampling, TextRequest
 from desktop.pipeline.recording import WAITING
@@ -64,8 +64,9 @@ def test_a_finished_reply_waits_for_a_database_another_process_holds(tmp_path, t
 
     monkeypatch.setattr(database, "BUSY_TIMEOUT_S", 0.2)  # quicker attempts; the waiting is the same
     library = Library(tmp_path / "lib")
-    job = Job("text", TextRequest(mode=COMPLETION, prompt="the cat", sampling=Sampling(max_tokens=24, seed=1)),
-              str(tiny_chat_gguf), context={"n_threads": 1, "n_ctx": 512})
+    request = TextRequest(mode=COMPLETION, prompt="the cat", sampling=Sampling(max_tokens=24, seed=1))
+    job = Job(JobKind.TEXT, request, str(tiny_chat_gguf),
+              JobOrigin(Studio.TEXT), EngineOptions(n_threads=1, n_ctx=512))
     seen, holder = [], []
 
     def progress(update) -> None:
@@ -157,8 +158,9 @@ def test_a_commit_that_fails_keeps_the_result_and_the_next_start_records_it(tmp_
         raise sqlite3.OperationalError("disk I/O error")
 
     library = Library(tmp_path / "lib")
-    job = Job("text", TextRequest(mode=COMPLETION, prompt="the cat", sampling=Sampling(max_tokens=12, seed=1)),
-              str(tiny_chat_gguf), context={"n_threads": 1, "n_ctx": 512})
+    request = TextRequest(mode=COMPLETION, prompt="the cat", sampling=Sampling(max_tokens=12, seed=1))
+    job = Job(JobKind.TEXT, request, str(tiny_chat_gguf),
+              JobOrigin(Studio.TEXT), EngineOptions(n_threads=1, n_ctx=512))
     cache = ModelCache(1 << 30)
     with monkeypatch.context() as patch:
         patch.setattr(pending_commits, "apply", broken)

@@ -10,7 +10,7 @@ import threading
 import time
 
 from desktop.core.errors import Cancelled
-from desktop.core.jobs import Job
+from desktop.core.jobs import Job, JobKind, JobOrigin, Studio
 from desktop.viewmodels.settings_model import SettingsModel
 from desktop.pipeline.recording import call_patiently, commit_finished, run_recorded
 from desktop.services import Services
@@ -36,7 +36,7 @@ class FakeEngine:
 def slow_runner(job, cache, store, progress):
     """Loads like an engine (sleeping through cancel), then records a row and works by steps."""
     def load():
-        job.context["loading"].set()
+        job.request["loading"].set()
         time.sleep(job.request["load_s"])
         return FakeEngine(job.model_path)
 
@@ -57,8 +57,8 @@ def slow_runner(job, cache, store, progress):
 
 
 def slow_job(load_s, **extra):
-    return Job("slow", {"load_s": load_s, **extra}, "slow.gguf", title="slow",
-               context={"loading": threading.Event()})
+    return Job(JobKind.TEXT, {"load_s": load_s, "loading": threading.Event(), **extra}, "slow.gguf",
+               JobOrigin(Studio.TEXT), title="slow")
 
 
 def statuses(data_dir):
@@ -70,9 +70,9 @@ def statuses(data_dir):
 
 
 def test_quitting_during_a_load_returns_at_once_and_the_job_ends_cancelled(qtbot, tmp_path):
-    svc = Services(SettingsModel(Settings()), tmp_path / "data", runners={"slow": slow_runner})
-    job = svc.submit(slow_job(load_s=3.0))
-    assert job.context["loading"].wait(5)
+    svc = Services(SettingsModel(Settings()), tmp_path / "data", runners={JobKind.TEXT: slow_runner})
+    job = svc.queue.submit(slow_job(load_s=3.0))
+    assert job.request["loading"].wait(5)
     started = time.monotonic()
     svc.begin_shutdown()  # what aboutToQuit runs on the GUI thread
     blocked = time.monotonic() - started
@@ -86,9 +86,9 @@ def test_quitting_during_a_load_returns_at_once_and_the_job_ends_cancelled(qtbot
 
 
 def test_a_wait_that_runs_out_says_so_and_leaves_the_library_open(qtbot, tmp_path):
-    svc = Services(SettingsModel(Settings()), tmp_path / "data", runners={"slow": slow_runner})
-    job = svc.submit(slow_job(load_s=2.0))
-    assert job.context["loading"].wait(5)
+    svc = Services(SettingsModel(Settings()), tmp_path / "data", runners={JobKind.TEXT: slow_runner})
+    job = svc.queue.submit(slow_job(load_s=2.0))
+    assert job.request["loading"].wait(5)
     svc.begin_shutdown()
     started = time.monotonic()
     assert not svc.wait_stopped(0.2)
@@ -99,14 +99,14 @@ def test_a_wait_that_runs_out_says_so_and_leaves_the_library_open(qtbot, tmp_pat
 
 
 def test_jobs_submitted_after_shutdown_began_never_run(qtbot, tmp_path):
-    svc = Services(SettingsModel(Settings()), tmp_path / "data", runners={"slow": slow_runner})
+    svc = Services(SettingsModel(Settings()), tmp_path / "data", runners={JobKind.TEXT: slow_runner})
     cancelled = []
     svc.queue.job_cancelled.connect(lambda job, partial: cancelled.append(job.id))
     svc.begin_shutdown()
-    late = svc.submit(slow_job(load_s=0.0))
+    late = svc.queue.submit(slow_job(load_s=0.0))
     assert late.id in cancelled and late.cancel.is_set() and svc.queue.is_idle()
     assert svc.wait_stopped(5)
-    assert not late.context["loading"].is_set()
+    assert not late.request["loading"].is_set()
 
 
 def test_lowering_the_memory_budget_evicts_on_the_worker_thread_at_once(qtbot, tmp_path):
@@ -118,12 +118,12 @@ def test_lowering_the_memory_budget_evicts_on_the_worker_thread_at_once(qtbot, t
         engines[job.model_path] = cache.get((job.model_path,), lambda: FakeEngine(job.model_path, 40 * MIB))
         return job.model_path
 
-    svc = Services(settings, tmp_path / "data", runners={"hold": hold})
+    svc = Services(settings, tmp_path / "data", runners={JobKind.TEXT: hold})
     try:
         done = []
         svc.queue.job_finished.connect(lambda job, outcome: done.append(outcome))
         for name in ("a", "b"):
-            svc.submit(Job("hold", {}, name, title=name))
+            svc.queue.submit(Job(JobKind.TEXT, {}, name, JobOrigin(Studio.TEXT), title=name))
         qtbot.waitUntil(lambda: len(done) == 2, timeout=5000)
         assert svc.inference.worker.cache.keys() == [("a",), ("b",)]
 

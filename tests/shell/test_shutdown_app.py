@@ -24,17 +24,18 @@ from desktop import app as atelier_app
 from desktop.viewmodels.settings_model import SettingsModel
 from desktop.services import Services
 from desktop.settings import Settings
+from desktop.core.jobs import JobKind
 
 app = QApplication([])
 window = QWidget()
 window.show()
-services = Services(SettingsModel(Settings()), Path({data!r}), runners={{"slow": slow_runner}})
+services = Services(SettingsModel(Settings()), Path({data!r}), runners={{JobKind.TEXT: slow_runner}})
 app.aboutToQuit.connect(services.begin_shutdown)  # as desktop/app.py does
-job = services.submit(slow_job({load_s}))
+job = services.queue.submit(slow_job({load_s}))
 closed = []
 
 def close_when_loading():
-    if not job.context["loading"].is_set():
+    if not job.request["loading"].is_set():
         QTimer.singleShot(10, close_when_loading)
         return
     closed.append(time.monotonic())

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from desktop.core.errors import Cancelled, UserFacingError
-from desktop.core.jobs import Job, Progress
+from desktop.core.jobs import Job, JobKind, JobOrigin, Progress, Studio
 from desktop.core.model_cache import ModelCache
 from desktop.core.text.text_request import CHAT, COMPLETION, ChatMessage, Sampling, TextRequest
 from desktop.viewmodels.settings_model import SettingsModel
@@ -31,20 +31,20 @@ def fake_runner(job, cache, store, progress):
 
 @pytest.fixture
 def fake_services(qtbot, tmp_path):
-    svc = Services(SettingsModel(Settings()), tmp_path / "data", runners={"fake": fake_runner})
+    svc = Services(SettingsModel(Settings()), tmp_path / "data", runners={JobKind.TEXT: fake_runner})
     yield svc
     svc.shutdown()
     assert not svc.inference.thread.isRunning()
 
 
 def fake_job(steps=5, **extra):
-    return Job("fake", {"steps": steps, **extra}, "", title=f"fake {steps}")
+    return Job(JobKind.TEXT, {"steps": steps, **extra}, "", JobOrigin(Studio.TEXT), title=f"fake {steps}")
 
 
 def test_jobs_run_in_order_on_the_worker_thread(qtbot, fake_services):
     finished = []
     fake_services.queue.job_finished.connect(lambda job, outcome: finished.append((job.id, outcome)))
-    jobs = [fake_services.submit(fake_job(steps)) for steps in (3, 4, 5)]
+    jobs = [fake_services.queue.submit(fake_job(steps)) for steps in (3, 4, 5)]
     qtbot.waitUntil(lambda: len(finished) == 3, timeout=5000)
     assert [j for j, _ in finished] == [j.id for j in jobs]
     assert [o["steps"] for _, o in finished] == [3, 4, 5]
@@ -56,9 +56,9 @@ def test_queued_jobs_can_be_removed_before_they_start(qtbot, fake_services):
     queue = fake_services.queue
     queue.job_started.connect(lambda job: started.append(job.id))
     queue.job_cancelled.connect(lambda job, partial: cancelled.append(job.id))
-    first = fake_services.submit(fake_job(20, delay=0.01))
-    second = fake_services.submit(fake_job(3))
-    third = fake_services.submit(fake_job(3))
+    first = fake_services.queue.submit(fake_job(20, delay=0.01))
+    second = fake_services.queue.submit(fake_job(3))
+    third = fake_services.queue.submit(fake_job(3))
     assert [j.id for j in queue.pending] == [second.id, third.id]
     assert queue.remove(second.id)
     qtbot.waitUntil(queue.is_idle, timeout=5000)
@@ -68,7 +68,7 @@ def test_queued_jobs_can_be_removed_before_they_start(qtbot, fake_services):
 
 def test_cancel_stops_the_running_job_within_one_step(qtbot, fake_services):
     queue = fake_services.queue
-    job = fake_services.submit(fake_job(10_000, delay=0.002))
+    job = fake_services.queue.submit(fake_job(10_000, delay=0.002))
     seen, cancelled = [], []
     queue.job_cancelled.connect(lambda j, partial: cancelled.append(partial))
 
@@ -89,7 +89,7 @@ def test_progress_is_throttled_not_one_signal_per_token(qtbot, fake_services):
     fake_services.queue.job_progress.connect(lambda j, p: updates.append(p))
     done = []
     fake_services.queue.job_finished.connect(lambda j, o: done.append(o))
-    fake_services.submit(fake_job(300, delay=0.001))
+    fake_services.queue.submit(fake_job(300, delay=0.001))
     qtbot.waitUntil(lambda: bool(done), timeout=5000)
     assert len(updates) < 100  # 300 steps over ~0.4 s at <= 20 Hz
     assert "".join(p.text for p in updates) == "x" * 300  # nothing lost by batching
@@ -100,9 +100,9 @@ def test_errors_reach_the_ui_as_messages_and_the_app_stays_usable(qtbot, fake_se
     failed, finished = [], []
     fake_services.queue.job_failed.connect(lambda j, message: failed.append(message))
     fake_services.queue.job_finished.connect(lambda j, o: finished.append(o))
-    fake_services.submit(fake_job(5, fail_at=2))
-    fake_services.submit(fake_job(5, crash_at=3))
-    fake_services.submit(fake_job(2))
+    fake_services.queue.submit(fake_job(5, fail_at=2))
+    fake_services.queue.submit(fake_job(5, crash_at=3))
+    fake_services.queue.submit(fake_job(2))
     qtbot.waitUntil(lambda: bool(len(failed) == 2 and finished), timeout=5000)
     assert failed[0] == "The model ran out of patience. Try a smaller one."
     assert "ZeroDivisionError: boom" in failed[1] and "log" in failed[1]
@@ -110,8 +110,8 @@ def test_errors_reach_the_ui_as_messages_and_the_app_stays_usable(qtbot, fake_se
 
 
 def test_shutdown_cancels_the_running_job_and_stops_the_thread(qtbot, tmp_path):
-    svc = Services(SettingsModel(Settings()), tmp_path / "data", runners={"fake": fake_runner})
-    job = svc.submit(fake_job(1_000_000, delay=0.001))
+    svc = Services(SettingsModel(Settings()), tmp_path / "data", runners={JobKind.TEXT: fake_runner})
+    job = svc.queue.submit(fake_job(1_000_000, delay=0.001))
     qtbot.waitUntil(lambda: svc.queue.running is not None, timeout=2000)
     time.sleep(0.05)
     started = time.monotonic()
@@ -126,8 +126,7 @@ def test_shutdown_cancels_the_running_job_and_stops_the_thread(qtbot, tmp_path):
 def text_job(model, prompt="the cat", mode=COMPLETION, conversation_id=None, **sampling):
     request = (TextRequest(mode=COMPLETION, prompt=prompt, sampling=Sampling(**sampling)) if mode == COMPLETION
                else TextRequest(mode=CHAT, messages=[ChatMessage("user", prompt)], sampling=Sampling(**sampling)))
-    context = {"conversation_id": conversation_id} if conversation_id else {}
-    return Job("text", request, str(model), title=prompt, context=context)
+    return Job(JobKind.TEXT, request, str(model), JobOrigin(Studio.TEXT, conversation_id), title=prompt)
 
 
 def test_a_finished_generation_is_committed_before_the_ui_hears_of_it(qtbot, services, tiny_chat_gguf, data_dir):
@@ -145,7 +144,7 @@ def test_a_finished_generation_is_committed_before_the_ui_hears_of_it(qtbot, ser
     services.queue.job_finished.connect(on_finished)
     conv = services.store.call(lambda lib: lib.conversations.create("text", "t"))
     services.store.call(lambda lib: lib.conversations.add_message(conv.id, "user", "the cat"))
-    services.submit(text_job(tiny_chat_gguf, mode=CHAT, conversation_id=conv.id, max_tokens=20))
+    services.queue.submit(text_job(tiny_chat_gguf, mode=CHAT, conversation_id=conv.id, max_tokens=20))
     qtbot.waitUntil(lambda: bool(seen), timeout=10000)
     (status, output), (content,), text = seen
     assert status == "done" and output == text == content
@@ -153,7 +152,7 @@ def test_a_finished_generation_is_committed_before_the_ui_hears_of_it(qtbot, ser
 
 def test_cancelled_text_job_leaves_no_row_claiming_success(qtbot, services, tiny_chat_gguf, data_dir):
     queue = services.queue
-    job = services.submit(text_job(tiny_chat_gguf, max_tokens=3000, temperature=0))
+    job = services.queue.submit(text_job(tiny_chat_gguf, max_tokens=3000, temperature=0))
     tokens_at_cancel, cancelled = [], []
 
     def on_progress(j, progress):
@@ -176,8 +175,8 @@ def test_a_bad_model_fails_with_a_message_and_the_next_job_runs(qtbot, services,
     failed, finished = [], []
     services.queue.job_failed.connect(lambda j, m: failed.append(m))
     services.queue.job_finished.connect(lambda j, o: finished.append(o))
-    services.submit(text_job(bad))
-    services.submit(text_job(tiny_chat_gguf, max_tokens=5))
+    services.queue.submit(text_job(bad))
+    services.queue.submit(text_job(tiny_chat_gguf, max_tokens=5))
     qtbot.waitUntil(lambda: bool(failed and finished), timeout=10000)
     assert "incomplete" in failed[0]
 

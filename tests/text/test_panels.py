@@ -241,8 +241,8 @@ def test_settings_dialog_applies_threads_context_and_theme(qtbot, window):
     dialog.editor("context_length").setValue(2048)
     dialog.editor("theme").setCurrentIndex(dialog.editor("theme").findData("dark"))
     dialog.apply()
-    options = window.services.job_options()
-    assert (options["n_threads"], options["n_ctx"]) == (3, 2048)
+    options = window.services.engine_options()
+    assert (options.n_threads, options.n_ctx) == (3, 2048)
     assert window.services.settings.get("theme") == "dark"
 
 
@@ -338,16 +338,16 @@ def test_closing_during_a_generation_cancels_it_and_stops_the_thread(qtbot, text
 
 
 def test_status_area_shows_running_and_queued_jobs_and_removes_one(qtbot, window, tiny_chat_gguf):
-    from desktop.core.jobs import Job
+    from desktop.core.jobs import Job, JobKind, JobOrigin, Studio
     from desktop.core.text.text_request import COMPLETION, Sampling, TextRequest
 
     def job(title):
         request = TextRequest(mode=COMPLETION, prompt="the cat", sampling=Sampling(max_tokens=4000))
-        return Job("text", request, str(tiny_chat_gguf), title=title)
+        return Job(JobKind.TEXT, request, str(tiny_chat_gguf), JobOrigin(Studio.TEXT), title=title)
 
     services, bar = window.services, window.jobs_bar
-    running = services.submit(job("long one"))
-    queued = services.submit(job("waiting one"))
+    running = services.queue.submit(job("long one"))
+    queued = services.queue.submit(job("waiting one"))
     assert bar.label.text() == "Running: long one" and bar.cancel_button.isVisible()
     assert bar.queued_button.isVisible() and bar.queued_button.text() == "1 queued"
     cancelled = []
@@ -456,7 +456,7 @@ def test_a_message_that_could_not_be_saved_is_given_back_and_nothing_is_kept(qtb
     assert "disk I/O error" in text_panel.error.text()
     assert text_panel.input.toPlainText() == "a first message" and text_panel.send_button.isEnabled()
     assert db_rows(data_dir, "SELECT count(*) FROM conversations") == [(0,)]
-    assert text_panel.job is None
+    assert not text_panel.session.busy
 
 
 def test_a_message_waiting_for_a_library_held_elsewhere_is_said_in_the_status_bar(qtbot, window, text_panel,
@@ -475,3 +475,24 @@ def test_a_message_waiting_for_a_library_held_elsewhere_is_said_in_the_status_ba
     qtbot.waitUntil(lambda: window.statusBar().currentMessage() == "", timeout=20000)
     qtbot.waitUntil(lambda: db_rows(data_dir, "SELECT status, prompt FROM generations")
                     == [("done", "hello while held")], timeout=30000)
+
+
+def test_a_rename_in_one_window_part_reaches_every_list_of_that_studios_conversations(qtbot, text_panel):
+    """The conversation list reloads from the library's broadcast, not from the panel that made
+    the change: a second list of the same studio follows a rename without being told."""
+    from desktop.viewmodels.conversation_list import ConversationListModel
+
+    conversation = text_panel.services.store.call(lambda lib: lib.conversations.create("text", "Harbour notes"))
+    other = ConversationListModel(text_panel.services.store, "text")
+    other.reload()
+    qtbot.waitUntil(lambda: other.rowCount() == 1)
+    text_panel._rename(conversation.id, "Quay notes")
+    qtbot.waitUntil(lambda: other.conversations()[0].title == "Quay notes", timeout=5000)
+
+
+def test_a_library_failure_with_no_handler_is_said_in_the_status_bar(qtbot, window):
+    def broken(_lib):
+        raise OSError(28, "No space left on device")
+
+    window.services.store.submit(broken)  # e.g. a read of the Library's details
+    qtbot.waitUntil(lambda: "disk is full" in window.statusBar().currentMessage(), timeout=5000)

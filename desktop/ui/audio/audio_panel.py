@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QGroupBox, QHBoxLayout, QLa
                                QPlainTextEdit, QPushButton, QSplitter, QStackedWidget, QVBoxLayout, QWidget)
 
 from desktop.core.audio.audio_request import AUDIO_FORMATS
+from desktop.core.jobs import JobKind, Studio
 from desktop.ui.audio.audio_form import MusicForm, SpeechForm
 from desktop.ui.widgets.audio_player import AudioPlayer
 from desktop.ui.widgets.model_picker import ModelPicker
@@ -27,7 +28,7 @@ class AudioPanel(JobPanel, QWidget):
     def __init__(self, services, theme, parent=None):
         super().__init__(parent)
         self.services, self.theme = services, theme
-        self.job = None  # this panel's running job
+        self.session = services.job_session(Studio.AUDIO, self)
         self._build()
         self._connect()
 
@@ -98,7 +99,7 @@ class AudioPanel(JobPanel, QWidget):
 
     def _connect(self) -> None:
         self.history = PromptHistory(self.services.store, self.text, "audio", ["speech"])
-        self._connect_queue()
+        self._bind_session(self.session)
         self.picker.model_chosen.connect(self._on_model_chosen)
         self.generate_button.clicked.connect(self.generate)
         self.cancel_button.clicked.connect(self.cancel)
@@ -127,7 +128,7 @@ class AudioPanel(JobPanel, QWidget):
         self._update_state()
 
     def _update_state(self) -> None:
-        busy = self.job is not None
+        busy = self.session.busy
         self.generate_button.setEnabled(not busy and self.picker.current() is not None)
         self.cancel_button.setEnabled(busy)
 
@@ -140,7 +141,7 @@ class AudioPanel(JobPanel, QWidget):
     def generate(self) -> None:
         music = self.music_mode()
         words = " ".join(self.text.toPlainText().split())
-        queued = self._submit("audio", self.build_request(), self.picker.current(),
+        queued = self._submit(JobKind.AUDIO, self.build_request(), self.picker.current(),
                               f"{'Music' if music else 'Speech'}: {words[:40]}",
                               "Choose a voice first. The built-in voice comes with the README's install command; "
                               "Piper voices (.onnx + .onnx.json) and VITS / MusicGen folders are found in model "
@@ -162,13 +163,10 @@ class AudioPanel(JobPanel, QWidget):
 
     # -- the job's signals --------------------------------------------------------------------
 
-    def _on_started(self, job) -> None:
-        if self._mine(job):
-            self.status.setText("Loading the voice…" if not self.music_mode() else "Loading the model…")
+    def _on_started(self, _job) -> None:
+        self.status.setText("Loading the voice…" if not self.music_mode() else "Loading the model…")
 
-    def _on_progress(self, job, progress) -> None:
-        if not self._mine(job):
-            return
+    def _on_progress(self, _job, progress) -> None:
         for piece in progress.pieces:
             self.player.add_piece(piece)
         left = f" · about {progress.eta_s:.0f} s left" if progress.eta_s else ""
@@ -176,9 +174,6 @@ class AudioPanel(JobPanel, QWidget):
                             else f"{progress.message} · {progress.done}/{progress.total} frames{left}")
 
     def _on_finished(self, job, outcome) -> None:
-        if not self._mine(job):
-            return
-        self.job = None
         self.history.forget()
         made = outcome.audio
         path = str(outcome.path)
@@ -192,17 +187,13 @@ class AudioPanel(JobPanel, QWidget):
         self.player.finish_stream(path)
         self._update_state()
 
-    def _on_failed(self, job, message: str) -> None:
-        if self._mine(job):
-            self.job = None
-            self.player.finish_stream(None)
-            self.show_error(message)
-            self.status.setText("Failed")
-            self._update_state()
+    def _on_failed(self, _job, message: str) -> None:
+        self.player.finish_stream(None)
+        self.show_error(message)
+        self.status.setText("Failed")
+        self._update_state()
 
-    def _on_cancelled(self, job, _partial) -> None:
-        if self._mine(job):
-            self.job = None
-            self.player.finish_stream(None)
-            self.status.setText("Cancelled: nothing was kept.")
-            self._update_state()
+    def _on_cancelled(self, _job, _partial) -> None:
+        self.player.finish_stream(None)
+        self.status.setText("Cancelled: nothing was kept.")
+        self._update_state()

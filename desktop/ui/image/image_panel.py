@@ -11,7 +11,7 @@ from PySide6.QtGui import QImage, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QFrame, QGroupBox, QHBoxLayout, QLabel,
                                QPushButton, QRadioButton, QSlider, QSplitter, QVBoxLayout, QWidget)
 
-from desktop.core.jobs import Job
+from desktop.core.jobs import JobKind, Studio
 from desktop.ui.image.image_form import ImageForm
 from desktop.ui.image.image_results import ImageResults
 from desktop.ui.image.mask_canvas import MaskCanvas
@@ -40,7 +40,7 @@ class ImagePanel(JobPanel, QWidget):
     def __init__(self, services, theme, parent=None):
         super().__init__(parent)
         self.services, self.theme = services, theme
-        self.job: Job | None = None
+        self.session = services.job_session(Studio.IMAGE, self)
         self.init_image = None       # PIL image of the image prompt
         self.found_settings = None   # settings read from the dropped image, offered on request
         self.setAcceptDrops(True)
@@ -152,7 +152,7 @@ class ImagePanel(JobPanel, QWidget):
         self._update_state()
 
     def _connect(self) -> None:
-        self._connect_queue()
+        self._bind_session(self.session)
         self.generate_button.clicked.connect(self.generate)
         self.cancel_button.clicked.connect(self.cancel)
         self.picker.model_chosen.connect(self._on_model_chosen)
@@ -178,7 +178,7 @@ class ImagePanel(JobPanel, QWidget):
             self.services.settings.set(MODEL_SETTING, info.path)
 
     def _update_state(self) -> None:
-        busy = self.job is not None
+        busy = self.session.busy
         self.generate_button.setEnabled(not busy)
         for button in getattr(self, "upscale_buttons", {}).values():
             button.setEnabled(not busy)
@@ -301,7 +301,7 @@ class ImagePanel(JobPanel, QWidget):
 
     def generate(self) -> None:
         request, model = self.build_request(), self.picker.current()
-        self._submit("image", request, model, f"Image: {request.prompt[:40]}",
+        self._submit(JobKind.IMAGE, request, model, f"Image: {request.prompt[:40]}",
                      "Choose an image model first: add a folder holding diffusers models in "
                      "Settings › Model folders.")
 
@@ -311,7 +311,7 @@ class ImagePanel(JobPanel, QWidget):
 
         item = self.results.currentItem() or self.results.item(0)
         upscaler = self.upscaler.current()
-        if self.job is not None:
+        if self.session.busy:
             return
         if item is None:
             self.show_error("Generate or pick an image to upscale first.")
@@ -321,18 +321,14 @@ class ImagePanel(JobPanel, QWidget):
             return
         self.show_error("")
         request = UpscaleRequest(item.data(Qt.UserRole), factor, source_generation_id=item.data(Qt.UserRole + 1))
-        self.job = Job("upscale", request, upscaler.path, title=f"Upscale ×{factor}: {item.text()}")
+        self.session.submit(JobKind.UPSCALE, request, upscaler.path, f"Upscale ×{factor}: {item.text()}")
         self.status.setText("Waiting for the upscaler…")
-        self.services.submit(self.job)
         self._update_state()
 
-    def _on_started(self, job) -> None:
-        if self._mine(job):
-            self.status.setText("Loading the model…")
+    def _on_started(self, _job) -> None:
+        self.status.setText("Loading the model…")
 
-    def _on_progress(self, job, progress) -> None:
-        if not self._mine(job):
-            return
+    def _on_progress(self, _job, progress) -> None:
         if progress.preview is not None:
             self.shown.show_pixmap(QPixmap.fromImage(pil_to_qimage(progress.preview)))
         left = f" · about {progress.eta_s:.0f} s left" if progress.eta_s else ""
@@ -341,9 +337,6 @@ class ImagePanel(JobPanel, QWidget):
 
     def _on_finished(self, job, outcome, stopped: str = "") -> None:
         """Also a stopped batch's images finished before the stop (`stopped` says so)."""
-        if not self._mine(job):
-            return
-        self.job = None
         self.history.forget()
         self._update_state()
         seeds = ", ".join(str(item.seed) for item in outcome.items)
@@ -352,19 +345,14 @@ class ImagePanel(JobPanel, QWidget):
         for item in outcome.items:
             self.shown.add(str(item.path), item.generation_id)
 
-    def _on_failed(self, job, message: str) -> None:
-        if self._mine(job):
-            self.job = None
-            self._update_state()
-            self.show_error(message)
-            self.status.setText("Failed")
+    def _on_failed(self, _job, message: str) -> None:
+        self._update_state()
+        self.show_error(message)
+        self.status.setText("Failed")
 
     def _on_cancelled(self, job, kept) -> None:
-        if not self._mine(job):
-            return
         if getattr(kept, "items", None):  # the images made before the stop: shown as a finished batch's
             rest = job.request.batch - len(kept.items)
             return self._on_finished(job, kept, f" · cancelled: the rest ({rest}) was stopped")
-        self.job = None
         self._update_state()
         self.status.setText("Cancelled: nothing was kept.")

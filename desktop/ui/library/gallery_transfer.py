@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog
 
 from desktop.core.errors import Cancelled
 from desktop.core.error_text import describe
+from desktop.store.changes import CHOICES, CONVERSATIONS, ITEMS, change
 from desktop.workers.background import Background
 from desktop.workers.relay import CallbackRelay
 
@@ -20,7 +21,6 @@ ZIP_FILTER, FOLDER_FILTER = "Zip archive (*.zip)", "Folder"
 class GalleryTransfer(QObject):
     finished = Signal(str)   # what happened, for the status line
     failed = Signal(str)     # a message a person can act on
-    imported = Signal()      # new items may be in the library
 
     def __init__(self, services, parent_widget):
         super().__init__(parent_widget)
@@ -129,19 +129,23 @@ class GalleryTransfer(QObject):
         def done(message: str) -> None:
             self._close()
             if imported:
-                self.imported.emit()
+                self._announce_import()
             self.finished.emit(message)
 
         def error(exc: BaseException) -> None:
             self._close()
             if imported:
-                self.imported.emit()  # items before the failure are in the library
+                self._announce_import()  # items before the failure are in the library
             if isinstance(exc, Cancelled):
                 self.finished.emit(cancelled)
             else:
                 self.failed.emit(describe(exc))
 
         self._background.run(lambda: work(progress, cancel), done, error)
+
+    def _announce_import(self) -> None:
+        """Imported items, tags, collections and conversations may be new: every view hears it."""
+        self.services.store.announce(change(ITEMS, CHOICES, CONVERSATIONS, source=self))
 
     def _show_progress(self, counts) -> None:
         if self.dialog is not None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QInputDialog, QMessageBox
 
 from desktop.store import trash
+from desktop.store.changes import CHOICES, ITEMS, change
 
 
 class LibraryActions:
@@ -27,7 +28,9 @@ class LibraryActions:
             if patch:
                 self.model.patch(set(ids), **patch)
             self.reload(choices=reload_choices, grid=False)
-        self.services.store.submit(fn, done, lambda exc: self.show_status(str(exc), error=True))
+        what = (ITEMS,) if regrid else ()
+        self.services.store.submit(fn, done, lambda exc: self.show_status(str(exc), error=True),
+                                   change(*what, CHOICES, ids=ids, source=self))
 
     # -- curation ------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from PySide6.QtGui import QDesktopServices, QGuiApplication, QKeySequence, QShor
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QLabel, QLineEdit, QListView,
                                QMenu, QPushButton, QSplitter, QTextBrowser, QToolButton, QVBoxLayout, QWidget)
 
+from desktop.store.changes import CHOICES, ITEMS
 from desktop.viewmodels.library_model import ITEM_ROLE, LibraryModel
 from desktop.viewmodels.thumbnails import THUMB_SIDE
 from desktop.ui.library.collection_list import CollectionList
@@ -170,10 +171,8 @@ class LibraryPanel(LibraryActions, QWidget):
         QShortcut(QKeySequence.Undo, self, self.undo_delete, context=Qt.WidgetWithChildrenShortcut)
         self.transfer.finished.connect(self.show_status)
         self.transfer.failed.connect(lambda message: self.show_status(message, error=True))
-        self.transfer.imported.connect(lambda: self.reload(choices=True))
         QCoreApplication.instance().aboutToQuit.connect(self.transfer.shutdown)
-        self.services.queue.job_finished.connect(self._on_job_ended)
-        self.services.queue.job_cancelled.connect(self._on_job_ended)
+        self.services.store.changed.connect(self._on_library_changed)
 
     # -- filters and reloading -------------------------------------------------------------
 
@@ -236,10 +235,15 @@ class LibraryPanel(LibraryActions, QWidget):
         more = "+" if self.model.canFetchMore() else ""
         self.count.setText(f"{self.model.rowCount()}{more} items")
 
-    def _on_job_ended(self, _job, outcome) -> None:
-        # Finished, or cancelled with finished items kept (a stopped batch); a cancel's text is not an item.
-        if self.isVisible() and not isinstance(outcome, str):
+    def _on_library_changed(self, what) -> None:
+        """Any view's or job's change (this panel's own actions already updated what it shows);
+        hidden, the panel reloads when it is shown again."""
+        if what.source is self or not self.isVisible():
+            return
+        if ITEMS in what:
             self.reload(choices=True)
+        elif CHOICES in what:
+            self.reload(choices=True, grid=False)
 
     def showEvent(self, event) -> None:
         super().showEvent(event)

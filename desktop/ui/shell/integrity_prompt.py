@@ -9,6 +9,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMessageBox
 
 from desktop.store import integrity
+from desktop.store.changes import CHOICES, ITEMS, change
 
 MAX_LISTED = 8
 
@@ -49,7 +50,8 @@ class IntegrityPrompt(QObject):
     def _answered(self, button, report) -> None:
         if button is self.repair_button:
             self.services.store.submit(lambda lib: integrity.repair(lib, report), lambda _r: self._done(),
-                                       lambda exc: self.window.statusBar().showMessage(f"Repair failed: {exc}", 15000))
+                                       lambda exc: self.window.statusBar().showMessage(f"Repair failed: {exc}", 15000),
+                                       change(ITEMS, CHOICES, source=self))
 
     def _done(self) -> None:
         self.window.statusBar().showMessage("The library was repaired.", 8000)

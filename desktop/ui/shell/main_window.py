@@ -78,6 +78,7 @@ class MainWindow(QMainWindow):
         self.jobs_bar = JobsBar(services.queue)
         self.statusBar().addPermanentWidget(self.jobs_bar)
         services.store.waiting.connect(self._show_library_waiting)
+        services.store.unhandled_error.connect(lambda message: self.statusBar().showMessage(message, 15000))
         self.statusBar().clearMessage()
         self._build_menus()
         services.models.model_added.connect(self._on_model_added)
@@ -89,8 +90,6 @@ class MainWindow(QMainWindow):
         self.library_state = LibraryStatePrompt(services, self)
         self.integrity = IntegrityPrompt(services, self)
         library = self.panels["library"]
-        self.integrity.repaired.connect(lambda: library.reload(choices=True))
-        self.library_state.rebuilt.connect(lambda _report: library.reload(choices=True))
         library.reuse_requested.connect(self.reuse_generation)
         library.image_prompt_requested.connect(self.use_as_image_prompt)
 

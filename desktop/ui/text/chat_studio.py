@@ -8,8 +8,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QWidget
 
-from desktop.core.jobs import Job
+from desktop.core.jobs import Job, JobKind, Studio
 from desktop.core.text.presets import Preset
+from desktop.store.changes import CONVERSATIONS, ITEMS, change
 from desktop.core.text.text_request import CHAT, COMPLETION, ChatMessage, TextRequest
 from desktop.ui.text.chat_layout import ChatLayout
 from desktop.ui.text.chat_view import ShownMessage
@@ -32,7 +33,7 @@ class ChatStudio(ChatLayout, JobPanel, StudioFiles, QWidget):
         super().__init__(parent)
         self.services, self.theme = services, theme
         self.conversation = None
-        self.job: Job | None = None
+        self.session = services.job_session(Studio(self.studio_key), self)
         self._recording = False  # a message is being saved before its job is queued
         self._editing_from: int | None = None
         self._mode_forced = False
@@ -43,7 +44,7 @@ class ChatStudio(ChatLayout, JobPanel, StudioFiles, QWidget):
 
     def _connect(self) -> None:
         self.history = PromptHistory(self.services.store, self.input, "text", [self.studio_key])
-        self._connect_queue()
+        self._bind_session(self.session)
         self.sidebar.selected.connect(self._open_conversation)
         self.sidebar.new_requested.connect(self.new_conversation)
         self.sidebar.renamed.connect(self._rename)
@@ -97,7 +98,7 @@ class ChatStudio(ChatLayout, JobPanel, StudioFiles, QWidget):
 
     @property
     def busy(self) -> bool:
-        return self.job is not None or self._recording
+        return self.session.busy or self._recording
 
     def _update_buttons(self) -> None:
         busy = self.busy
@@ -175,19 +176,19 @@ class ChatStudio(ChatLayout, JobPanel, StudioFiles, QWidget):
         self._update_buttons()
 
     def _rename(self, conversation_id: int, title: str) -> None:
-        self.services.store.submit(lambda lib: lib.conversations.rename(conversation_id, title),
-                                   lambda _r: self.conversations.reload(),
-                                   lambda exc: self.show_error(f"Could not rename the conversation: {exc}"))
+        self.services.store.submit(lambda lib: lib.conversations.rename(conversation_id, title), None,
+                                   lambda exc: self.show_error(f"Could not rename the conversation: {exc}"),
+                                   change(CONVERSATIONS, conversation_id=conversation_id))
 
     def _delete(self, conversation_id: int) -> None:
         if self.conversation is not None and self.conversation.id == conversation_id:
-            if self.job is not None:
+            if self.session.busy:
                 self.show_error("Stop the reply before deleting this conversation.")
                 return
             self.new_conversation()
-        self.services.store.submit(lambda lib: lib.conversations.delete(conversation_id),
-                                   lambda _r: self.conversations.reload(),
-                                   lambda exc: self.show_error(f"Could not delete the conversation: {exc}"))
+        self.services.store.submit(lambda lib: lib.conversations.delete(conversation_id), None,
+                                   lambda exc: self.show_error(f"Could not delete the conversation: {exc}"),
+                                   change(CONVERSATIONS, ITEMS, conversation_id=conversation_id))
 
     # -- generation -----------------------------------------------------------------------
 
@@ -213,7 +214,7 @@ class ChatStudio(ChatLayout, JobPanel, StudioFiles, QWidget):
         self.services.store.submit(
             lambda lib: lib.conversations.send(studio, cid, text, system_prompt=system,
                                                model_path=model.path, replacing=edit_from),
-            self._launch, lambda exc: self._on_record_failed(exc, text, edit_from))
+            self._launch, lambda exc: self._on_record_failed(exc, text, edit_from), change(CONVERSATIONS))
 
     def regenerate(self) -> None:
         if self.busy or self.conversation is None:
@@ -224,7 +225,7 @@ class ChatStudio(ChatLayout, JobPanel, StudioFiles, QWidget):
         self._recording = True
         self._update_buttons()
         self.services.store.submit(lambda lib: lib.conversations.regenerate(cid),
-                                   self._launch, self._on_record_failed)
+                                   self._launch, self._on_record_failed, change(CONVERSATIONS, conversation_id=cid))
 
     def edit_message(self, message_id: int) -> None:
         if self.busy:
@@ -238,8 +239,7 @@ class ChatStudio(ChatLayout, JobPanel, StudioFiles, QWidget):
         self.status.setText("Editing: sending replaces that message and everything after it.")
 
     def stop(self) -> None:
-        if self.job is not None:
-            self.services.queue.cancel(self.job.id)
+        if self.session.cancel():
             self.status.setText("Stopping…")
 
     def _on_record_failed(self, exc: BaseException, text: str = "", edit_from: int | None = None) -> None:
@@ -255,7 +255,6 @@ class ChatStudio(ChatLayout, JobPanel, StudioFiles, QWidget):
         conversation, messages = recorded
         self._recording = False
         self.conversation = conversation
-        self.conversations.reload()
         self.sidebar.select_id(conversation.id)
         self.view.set_messages([ShownMessage(m.id, m.role, m.content) for m in messages])
         model = self.picker.current()
@@ -263,11 +262,10 @@ class ChatStudio(ChatLayout, JobPanel, StudioFiles, QWidget):
             self._update_buttons()
             return
         request = self._build_request(conversation, messages)
-        self.job = Job("text", request, model.path, title=f"{self.title}: {request.display_prompt()[:40]}",
-                       context={"conversation_id": conversation.id, "kind": self.studio_key})
+        self.session.submit(JobKind.TEXT, request, model.path, f"{self.title}: {request.display_prompt()[:40]}",
+                            conversation_id=conversation.id)
         self.view.begin_stream()
         self.status.setText("Waiting for the model…")
-        self.services.submit(self.job)
         self._update_buttons()
 
     def _build_request(self, conversation, messages) -> TextRequest:
@@ -280,13 +278,10 @@ class ChatStudio(ChatLayout, JobPanel, StudioFiles, QWidget):
             chat.insert(0, ChatMessage("system", conversation.system_prompt.strip()))
         return TextRequest(mode=CHAT, messages=chat, sampling=sampling)
 
-    def _on_started(self, job: Job) -> None:
-        if self._mine(job):
-            self.status.setText("Loading the model…")
+    def _on_started(self, _job: Job) -> None:
+        self.status.setText("Loading the model…")
 
-    def _on_progress(self, job: Job, progress) -> None:
-        if not self._mine(job):
-            return
+    def _on_progress(self, _job: Job, progress) -> None:
         if progress.text:
             self.view.append_stream(progress.text)
         if progress.unit == "prompt tokens":
@@ -294,9 +289,7 @@ class ChatStudio(ChatLayout, JobPanel, StudioFiles, QWidget):
         else:
             self.status.setText(f"Writing… {progress.done} tokens")
 
-    def _on_finished(self, job: Job, outcome) -> None:
-        if not self._mine(job):
-            return
+    def _on_finished(self, _job: Job, outcome) -> None:
         result = outcome.result
         note = ""
         if result.dropped_messages:
@@ -308,25 +301,19 @@ class ChatStudio(ChatLayout, JobPanel, StudioFiles, QWidget):
                             f"seed {result.seed}" + (" · reached max tokens" if result.finish_reason == "length" else ""))
         self._finish_job()
 
-    def _on_failed(self, job: Job, message: str) -> None:
-        if not self._mine(job):
-            return
+    def _on_failed(self, _job: Job, message: str) -> None:
         self.view.end_stream(None, "")
         self.show_error(message)
         self.status.setText("Failed")
         self._finish_job()
 
-    def _on_cancelled(self, job: Job, partial: str) -> None:
-        if not self._mine(job):
-            return
+    def _on_cancelled(self, _job: Job, partial: str) -> None:
         self.view.end_stream(None, "")
         self.status.setText("Stopped")
         self._finish_job(reload_note="Stopped before the end." if partial.strip() else "")
 
     def _finish_job(self, reload_note: str = "") -> None:
-        self.job = None
         self.history.forget()
         self._update_buttons()
-        self.conversations.reload()
         if reload_note or self.view.messages() and self.view.messages()[-1].id is None:
             self._reload_messages(reload_note)

@@ -1,6 +1,7 @@
 """The Code studio: a chat about code plus a code editor the model can explain, fix, or
 simply continue (plain completion, which is what base models such as the built-in
-Gemma 3 270M are good at)."""
+Gemma 3 270M are good at). The editor's completion is a job session of its own beside the
+chat's, so each reply streams where it was asked for."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from PySide6.QtGui import QFontDatabase, QTextCursor
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton,
                                QSplitter, QVBoxLayout, QWidget)
 
-from desktop.core.jobs import Job
+from desktop.core.jobs import JobKind, Studio
 from desktop.core.text.presets import CODE_LANGUAGES, CODE_PRESETS, fence_name
 from desktop.core.text.text_request import COMPLETION, TextRequest
 from desktop.ui.text.code_highlighter import PygmentsHighlighter
@@ -57,8 +58,21 @@ class CodePanel(ChatStudio):
         for name, button in self.action_buttons.items():
             button.clicked.connect(lambda _=False, n=name: self.code_action(n))
         self.complete_button.clicked.connect(self.complete_code)
-        self._editor_job = False
+        self.completion = self.services.job_session(Studio.CODE, self)
+        self._bind_session(self.completion, (self._on_completion_started, self._on_completion_progress,
+                                             self._on_completion_finished, self._on_completion_failed,
+                                             self._on_completion_cancelled))
         return splitter
+
+    @property
+    def busy(self) -> bool:
+        return super().busy or self.completion.busy
+
+    def stop(self) -> None:
+        if self.completion.cancel():
+            self.status.setText("Stopping…")
+        else:
+            super().stop()
 
     def _on_mode_changed(self, index: int) -> None:
         """Base models complete code in the editor; the chat box is for chat models."""
@@ -119,44 +133,33 @@ class CodePanel(ChatStudio):
             return
         self.show_error("")
         request = TextRequest(mode=COMPLETION, prompt=code, sampling=self.sampling.sampling())
-        self.job = Job("text", request, model.path, title=f"Code completion: {code.strip()[:30]}",
-                       context={"kind": "code-completion"})
-        self._editor_job = True
-        self.status.setText("Waiting for the model…")
         self.code.moveCursor(QTextCursor.End)
-        self.services.submit(self.job)
+        self.completion.submit(JobKind.TEXT, request, model.path, f"Code completion: {code.strip()[:30]}",
+                               record_as="code-completion")
+        self.status.setText("Waiting for the model…")
         self._update_buttons()
 
     # -- streaming into the editor instead of the chat ---------------------------------------
 
-    def _on_progress(self, job, progress) -> None:
-        if not (self._mine(job) and self._editor_job):
-            return super()._on_progress(job, progress)
+    def _on_completion_started(self, _job) -> None:
+        self.status.setText("Loading the model…")
+
+    def _on_completion_progress(self, _job, progress) -> None:
         if progress.text:
             cursor = self.code.textCursor()
             cursor.movePosition(QTextCursor.End)
             cursor.insertText(progress.text)
         self.status.setText(f"Completing… {progress.done} tokens")
 
-    def _on_finished(self, job, outcome) -> None:
-        if not (self._mine(job) and self._editor_job):
-            return super()._on_finished(job, outcome)
+    def _on_completion_finished(self, _job, outcome) -> None:
         result = outcome.result
         self.status.setText(f"{result.completion_tokens} tokens · {result.tokens_per_s:.1f} tok/s · seed {result.seed}")
-        self._end_editor_job()
+        self._update_buttons()
 
-    def _on_failed(self, job, message: str) -> None:
-        if not (self._mine(job) and self._editor_job):
-            return super()._on_failed(job, message)
+    def _on_completion_failed(self, _job, message: str) -> None:
         self.show_error(message)
-        self._end_editor_job()
+        self._update_buttons()
 
-    def _on_cancelled(self, job, partial: str) -> None:
-        if not (self._mine(job) and self._editor_job):
-            return super()._on_cancelled(job, partial)
+    def _on_completion_cancelled(self, _job, _partial: str) -> None:
         self.status.setText("Stopped")
-        self._end_editor_job()
-
-    def _end_editor_job(self) -> None:
-        self.job, self._editor_job = None, False
         self._update_buttons()
