@@ -17,7 +17,9 @@ from desktop.core.image.precision import PRECISIONS
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+# Settings renamed since, old name -> new name: an older file's value is kept under the new name.
+RENAMED = {"last_upscaler": "last_upscaler_model"}  # schema 2: every studio's last model is last_<studio>_model
 THEMES = ("system", "light", "dark")
 
 
@@ -64,7 +66,7 @@ class Settings:
     last_text_model: str = setting("")
     last_code_model: str = setting("")
     last_image_model: str = setting("")
-    last_upscaler: str = setting("")
+    last_upscaler_model: str = setting("")
     last_audio_model: str = setting("")
     window_geometry: str = setting("")  # base64 of QMainWindow.saveGeometry()
     window_state: str = setting("")
@@ -88,7 +90,12 @@ def load(path: Path | None = None) -> Settings:
         log.warning("Settings file %s is unreadable (%s); using defaults", path, exc)
         return Settings()
     known = {f.name for f in fields(Settings)}
-    values = {k: v for k, v in raw.get("values", {}).items() if k in known}
+    stored = raw.get("values", {}) if isinstance(raw, dict) else {}
+    stored = stored if isinstance(stored, dict) else {}
+    for old, new in RENAMED.items():
+        if old in stored and new not in stored:
+            stored[new] = stored[old]
+    values = {k: v for k, v in stored.items() if k in known}
     settings = Settings()
     for declared in fields(Settings):
         if declared.name in values:

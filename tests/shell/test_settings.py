@@ -1,4 +1,5 @@
 import json
+from dataclasses import fields
 
 import pytest
 
@@ -72,3 +73,13 @@ def test_reading_a_setting_that_is_not_declared_is_an_error():
     with pytest.raises(KeyError):
         model.get("last_model_text")
     assert model.get("last_text_model") == ""
+
+
+def test_every_studios_last_model_is_one_name_and_an_older_file_keeps_its_upscaler(tmp_path):
+    last = sorted(f.name for f in fields(settings_io.Settings) if f.name.startswith("last_"))
+    assert last == [f"last_{studio}_model" for studio in ("audio", "code", "image", "text", "upscaler")]
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"schema": 1, "values": {"last_upscaler": "/models/x4.safetensors"}}))
+    assert settings_io.load(path).last_upscaler_model == "/models/x4.safetensors"
+    path.write_text(json.dumps({"schema": 1, "values": ["not", "an", "object"]}))
+    assert settings_io.load(path) == settings_io.Settings()

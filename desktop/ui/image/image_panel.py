@@ -128,7 +128,7 @@ class ImagePanel(JobPanel, QWidget):
 
         self.shown = ImageResults(self.services.background)
         self.preview, self.status, self.results = self.shown.preview, self.shown.status, self.shown.results
-        self.upscaler = ModelPicker(self.services.upscalers, self.services.settings.get("last_upscaler"))
+        self.upscaler = ModelPicker(self.services.upscalers, self.services.settings.get("last_upscaler_model"))
         self.upscaler.setPlaceholderText("No upscaler: put a Real-ESRGAN .safetensors in a model folder")
         self.upscale_buttons = {factor: QPushButton(f"Upscale ×{factor}") for factor in (2, 4)}
         upscale_row = QHBoxLayout()
@@ -166,7 +166,7 @@ class ImagePanel(JobPanel, QWidget):
         for factor, button in self.upscale_buttons.items():
             button.clicked.connect(lambda _=False, f=factor: self.upscale_selected(f))
         self.upscaler.model_chosen.connect(
-            lambda info: info is not None and self.services.settings.set("last_upscaler", info.path))
+            lambda info: info is not None and self.services.settings.set("last_upscaler_model", info.path))
         self.history = PromptHistory(self.services.store, self.form.prompt, "image", [])
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(keys), self, self.generate, context=Qt.WidgetWithChildrenShortcut)
