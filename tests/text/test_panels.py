@@ -149,9 +149,23 @@ def test_base_models_are_offered_for_completion(qtbot, window, tiny_gguf, data_d
     assert panel.current_mode() == "completion"
     assert panel.banner.isVisible() and "no chat template" in panel.banner.text()
     assert panel.send_button.text() == "Continue"
+    # Chat is not offered for a base model, and says why; a chat model offers it again.
+    chat = panel.mode.model().item(panel.mode.findData("chat"))
+    assert not chat.isEnabled() and "chat template" in chat.toolTip()
+    panel.mode.activated.emit(0)  # a person picking from the list marks the mode as chosen
+    panel.picker.choose(str(tiny_gguf))
+    assert panel.current_mode() == "completion"
     panel.sampling.max_tokens.setValue(10)
     send(qtbot, panel, "the cat sat")
     assert db_rows(data_dir, "SELECT json_extract(params, '$.mode') FROM generations") == [("completion",)]
+
+
+def test_a_chat_model_offers_chat_again_after_a_base_model(qtbot, window, tiny_gguf, tiny_chat_gguf):
+    panel = window.panel("text")
+    panel.picker.choose(str(tiny_gguf))
+    panel.picker.choose(str(tiny_chat_gguf))
+    chat = panel.mode.model().item(panel.mode.findData("chat"))
+    assert chat.isEnabled() and chat.toolTip() == "" and panel.current_mode() == "chat"
 
 
 def test_too_long_prompt_shows_an_actionable_error(qtbot, window, tiny_gguf):

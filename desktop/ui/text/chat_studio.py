@@ -21,6 +21,7 @@ from desktop.ui.widgets.prompt_history import PromptHistory
 BASE_MODEL_NOTE = ("{name} has no chat template: it is a base model that continues text rather "
                    "than answering. This studio is in “Complete text” mode; load an instruct/chat "
                    "GGUF to converse.")
+NO_CHAT_REASON = "Chat needs an instruct/chat model (one with a chat template); this one only continues text."
 
 
 class ChatStudio(ChatLayout, JobPanel, StudioFiles, QWidget):
@@ -88,8 +89,14 @@ class ChatStudio(ChatLayout, JobPanel, StudioFiles, QWidget):
             self.banner.show()
             return
         self.services.settings.set(self.model_setting, info.path)
-        if not self._mode_forced:
-            self.mode.setCurrentIndex(self.mode.findData(CHAT if info.has_chat_template else COMPLETION))
+        # A base model cannot converse: Chat is offered only for a model with a chat template.
+        chat = self.mode.model().item(self.mode.findData(CHAT))
+        chat.setEnabled(info.has_chat_template)
+        chat.setToolTip("" if info.has_chat_template else NO_CHAT_REASON)
+        if not info.has_chat_template:
+            self.mode.setCurrentIndex(self.mode.findData(COMPLETION))
+        elif not self._mode_forced:
+            self.mode.setCurrentIndex(self.mode.findData(CHAT))
         if info.has_chat_template:
             self.banner.hide()
         else:
