@@ -24,6 +24,7 @@ import http.server
 import json
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -84,6 +85,7 @@ class FakeHub:
         self.repos: dict[str, FakeRepo] = {}
         self.token: str | None = None  # the token that opens gated and private repositories
         self.ignore_range = False
+        self.rate: float | None = None  # bytes/s for files served from disk; None: as fast as loopback
         self.requests: list[Recorded] = []
         self.served: dict[str, int] = {}  # "repo/path" -> body bytes sent
         self._faults: dict[str, list[dict]] = {}
@@ -300,7 +302,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         content = repo.files[path]
         if fault is None and isinstance(content, Path):
             with content.open("rb") as stream:  # the fast path the benchmark measures
-                sent = self.connection.sendfile(stream, start, length)
+                sent = self._send_file(stream, start, length)
             self.hub.count_served(key, sent)
             return
         data = memoryview(_bytes(content))[start:start + length]
@@ -319,6 +321,18 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.hub.stopping.wait(fault["seconds"])
         if fault and fault["kind"] in ("cut", "stall"):
             self.close_connection = True
+
+    def _send_file(self, stream, start: int, length: int) -> int:
+        """sendfile, paced to `hub.rate` bytes/s when set (a link slower than loopback)."""
+        if not self.hub.rate:
+            return self.connection.sendfile(stream, start, length)
+        began, sent = time.monotonic(), 0
+        while sent < length:
+            sent += self.connection.sendfile(stream, start + sent, min(1 << 20, length - sent))
+            ahead = began + sent / self.hub.rate - time.monotonic()
+            if ahead > 0:
+                time.sleep(ahead)
+        return sent
 
     def _error(self, status: int, code: str | None, message: str, commit: str | None = None) -> None:
         data = json.dumps({"error": message}).encode()
