@@ -1,5 +1,6 @@
 """Shared fixtures. Every test runs offscreen, with its own config and data folders,
-and no network: tiny models are written here; the real built-in Gemma comes from PyPI."""
+and no network (tests/network_guard.py refuses any connection past 127.0.0.1): tiny models
+are written here; the real built-in Gemma comes from PyPI."""
 
 from __future__ import annotations
 
@@ -13,7 +14,10 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import pytest  # noqa: E402
 
+import network_guard  # noqa: E402
 from tiny_models import CHATML, write_tiny_llama  # noqa: E402
+
+network_guard.install()  # before any test: nothing reaches past 127.0.0.1
 
 
 @pytest.fixture(scope="session", autouse=True)
