@@ -85,6 +85,7 @@ class FakeHub:
         self.repos: dict[str, FakeRepo] = {}
         self.token: str | None = None  # the token that opens gated and private repositories
         self.ignore_range = False
+        self.publish_blob_ids = True  # False: like a mirror whose API lists sizes only
         self.rate: float | None = None  # bytes/s for files served from disk; None: as fast as loopback
         self.requests: list[Recorded] = []
         self.served: dict[str, int] = {}  # "repo/path" -> body bytes sent
@@ -234,7 +235,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         for path in sorted(repo.files):
             entry = {"rfilename": path}
             if blobs:
-                entry.update(size=repo.size(path), blobId=repo.git_blob_id(path))
+                entry["size"] = repo.size(path)
+                if self.hub.publish_blob_ids:
+                    entry["blobId"] = repo.git_blob_id(path)
                 if path in repo.lfs:
                     entry["lfs"] = {"size": repo.size(path), "sha256": self.hub.sha256(repo.repo_id, path),
                                     "pointerSize": 134}

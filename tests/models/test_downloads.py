@@ -263,3 +263,47 @@ def test_a_resumed_file_is_checked_over_all_its_bytes(tmp_path, fake_hub):
     downloader(tmp_path, fake_hub).download("acme/one").run()
     assert (tmp_path / "acme" / "one" / "model.gguf").read_bytes() == data
     assert [g.range for g in fake_hub.gets_of("acme/one", "model.gguf")] == [None, "bytes=30000-", None]
+
+
+def test_a_small_file_changed_on_the_hub_is_fetched_from_zero_when_its_etag_differs(tmp_path, fake_hub):
+    """No sha256 is published for a file kept in git: the hub's etag (its git id) tells."""
+    fake_hub.add_repo("acme/cfg", {"tokenizer.json": b"a" * 900}, commit="1" * 40)
+    fake_hub.cut("tokenizer.json", after=300)
+    with pytest.raises(errors.HubUnavailableError):
+        downloader(tmp_path, fake_hub, retry=RetryPolicy(attempts=1)).download("acme/cfg").run()
+    fake_hub.add_repo("acme/cfg", {"tokenizer.json": b"b" * 900}, commit="2" * 40)  # same size
+    result = downloader(tmp_path, fake_hub).download("acme/cfg").run()
+    assert (tmp_path / "acme" / "cfg" / "tokenizer.json").read_bytes() == b"b" * 900
+    assert result.files[0].verified_by == "git-sha1"
+    # at the new commit: the Range answer carried another etag, so the whole file was asked for
+    assert [g.range for g in fake_hub.gets_of("acme/cfg", "tokenizer.json")] == ["bytes=300-", None]
+
+
+def test_without_published_checksums_the_size_is_checked_and_the_result_says_so(tmp_path, fake_hub):
+    fake_hub.publish_blob_ids = False  # a mirror that lists sizes only
+    fake_hub.add_repo("acme/cfg", {"config.json": b'{"a": 1}', "model.gguf": os.urandom(4000)})
+    result = downloader(tmp_path, fake_hub).download("acme/cfg").run()
+    assert result.verified_by_size_only == ["config.json"]
+    assert read_manifest(tmp_path / "acme" / "cfg").file("config.json").verified_by == "size"
+
+
+def test_a_jobs_cancel_event_set_from_another_thread_stops_the_download(tmp_path, fake_hub):
+    fake_hub.add_repo("acme/one", {"model.gguf": os.urandom(5000)})
+    fake_hub.fail("model.gguf", status=503, times=10)
+    job_cancel = threading.Event()
+    download = downloader(tmp_path, fake_hub, retry=RetryPolicy(attempts=5, first_delay=30)).download(
+        "acme/one", cancel_event=job_cancel)
+    waiting, outcome = threading.Event(), []
+
+    def run():
+        try:
+            download.run(progress=lambda p: waiting.set() if p.state == "retrying" else None)
+        except Cancelled as exc:
+            outcome.append(exc)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    assert waiting.wait(10)
+    job_cancel.set()
+    worker.join(5)
+    assert not worker.is_alive() and isinstance(outcome[0], Cancelled)

@@ -4,6 +4,7 @@ chunk and during every wait, as a job's cancel is), and how often and how patien
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 
 
@@ -13,8 +14,10 @@ class Stopped(Exception):
 
 
 class DownloadControl:
-    def __init__(self):
-        self.cancel_event = threading.Event()
+    """`cancel_event` may be a job's own cancel Event, set by whoever owns the job."""
+
+    def __init__(self, cancel_event: threading.Event | None = None):
+        self.cancel_event = cancel_event or threading.Event()
         self.pause_event = threading.Event()
         self._wake = threading.Event()
 
@@ -40,9 +43,13 @@ class DownloadControl:
             raise Stopped()
 
     def sleep(self, seconds: float) -> None:
-        """Wait between attempts; a pause or cancel ends the wait at once."""
-        if self._wake.wait(seconds) or self.stop_requested:
-            raise Stopped()
+        """Wait between attempts; pause() or cancel() ends the wait at once, a cancel Event set
+        directly within a tenth of a second."""
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            if self._wake.wait(min(left, 0.1)) or self.stop_requested:
+                raise Stopped()
+        self.check()
 
 
 @dataclass(frozen=True)

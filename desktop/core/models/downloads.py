@@ -85,14 +85,18 @@ class Downloader:
     def __repr__(self) -> str:
         return f"Downloader({str(self.models_folder)!r}, {self.hub!r})"
 
-    def download(self, repo: str, revision: str | None = None, patterns: Iterable[str] | None = None) -> "Download":
-        return Download(self, repo, revision, list(patterns or []))
+    def download(self, repo: str, revision: str | None = None, patterns: Iterable[str] | None = None,
+                 cancel_event: threading.Event | None = None) -> "Download":
+        """A download of `repo` at `revision` (default main), of the files matching `patterns`
+        (fnmatch, any case; all files when none). `cancel_event`: a job's own cancel Event."""
+        return Download(self, repo, revision, list(patterns or []), cancel_event)
 
 
 class Download:
-    def __init__(self, downloader: Downloader, repo: str, revision: str | None, patterns: list[str]):
+    def __init__(self, downloader: Downloader, repo: str, revision: str | None, patterns: list[str],
+                 cancel_event: threading.Event | None = None):
         self.downloader, self.repo, self.revision, self.patterns = downloader, repo, revision, patterns
-        self.control = DownloadControl()
+        self.control = DownloadControl(cancel_event)
         self._running = threading.Lock()
 
     def __repr__(self) -> str:
