@@ -24,25 +24,44 @@ THEMES = ("system", "light", "dark")
 
 
 def setting(default, label: str = "", help: str = "", minimum: int | None = None, maximum: int | None = None,
-            step: int = 1, unit: str = "", choices: dict | None = None, zero_means: str = "", folder: bool = False):
+            step: int = 1, unit: str = "", choices: dict | None = None, zero_means: str = "", folder: bool = False,
+            section: str = "General", secret: bool = False):
     """One setting's declaration: its default and, for those a person edits in Settings, the
     label, help, range and step (ints, clamped on load), choices with their labels (anything
-    else falls back to the default), what 0 means where it asks for an automatic value, and
-    whether a text is a folder. {cores}, {half_ram_mib} and {cpu_precision} in texts are facts
-    about this machine that the dialog fills in. Settings without a label are the app's state."""
+    else falls back to the default), what 0 means where it asks for an automatic value,
+    whether a text is a folder, and the Settings tab it sits on. A secret (an access token) is
+    kept in its own file readable only by its owner, never in settings.json, never in a repr.
+    {cores}, {half_ram_mib} and {cpu_precision} in texts are facts about this machine that the
+    dialog fills in. Settings without a label are the app's state."""
     meta = {"label": label, "help": help, "minimum": minimum, "maximum": maximum, "step": step, "unit": unit,
-            "choices": dict(choices or {}), "zero_means": zero_means, "folder": folder}
+            "choices": dict(choices or {}), "zero_means": zero_means, "folder": folder, "section": section,
+            "secret": secret}
     if isinstance(default, list):
         return field(default_factory=list, metadata=meta)
-    return field(default=default, metadata=meta)
+    return field(default=default, metadata=meta, repr=not secret)
 
 
 @dataclass
 class Settings:
     data_dir: str = setting("", "Data folder", "Library and outputs; empty means the platform's standard data "
                             "folder. Takes effect after a restart.", folder=True)
-    model_dirs: list[str] = setting([], "Model folders", "Folders scanned for models, besides <data>/models, "
-                                    "the built-in models and the Hugging Face cache.")
+    models_dir: str = setting("", "Models folder", "Where downloaded models go, as publisher/model/ folders that "
+                              "other tools can use too; empty means <data>/models.", folder=True, section="Models")
+    model_dirs: list[str] = setting([], "Model folders", "Folders scanned for models, besides the models folder, "
+                                    "the built-in models and other apps' models.", section="Models")
+    # Other apps' model stores (LM Studio, Ollama, ComfyUI...) are found in their standard places;
+    # these are more roots a person added. Their models are used in place, never copied.
+    other_app_dirs: list[str] = setting([], "Other apps' folders", "Roots of other apps' model stores (LM Studio, "
+                                        "Ollama, GPT4All, Jan, ComfyUI, A1111, a Hugging Face cache) besides their "
+                                        "standard places; used in place, never copied.", section="Models")
+    hidden_models: list[str] = setting([])  # other apps' models a person hid from the lists
+    hub_endpoint: str = setting("", "Download address", "A Hugging Face mirror; empty means HF_ENDPOINT from the "
+                                "environment, else https://huggingface.co.", section="Downloads")
+    hub_token: str = setting("", "Access token", "For gated or private repositories (accept the licence on the "
+                             "model's page first). Kept in its own file readable only by you; never logged or "
+                             "exported.", section="Downloads", secret=True)
+    offline: bool = setting(False, "Offline", "Nothing leaves this machine: no downloads and no catalog checks.",
+                            section="Downloads")
     # Single model files the person added (by dialog or drop); used in place, never copied.
     model_files: list[str] = setting([])
     # 0 means "the number of physical cores" (llama.cpp's own default is half the logical CPUs).
@@ -79,27 +98,38 @@ def settings_path() -> Path:
     return paths.config_dir() / "settings.json"
 
 
-def load(path: Path | None = None) -> Settings:
-    """Read settings; unknown keys are ignored and a broken file falls back to defaults."""
-    path = path or settings_path()
+def secrets_path(path: Path) -> Path:
+    """Secret settings live beside settings.json, in a file only its owner can read."""
+    return path.with_name("secrets.json")
+
+
+def _stored_values(path: Path) -> dict:
+    """The "values" object of a settings file; {} when it is missing, unreadable or odd."""
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        return Settings()
+        return {}
     except (OSError, ValueError) as exc:
-        log.warning("Settings file %s is unreadable (%s); using defaults", path, exc)
-        return Settings()
-    known = {f.name for f in fields(Settings)}
+        log.warning("Settings file %s is unreadable (%s); using defaults", path.name, exc)
+        return {}
     stored = raw.get("values", {}) if isinstance(raw, dict) else {}
-    stored = stored if isinstance(stored, dict) else {}
+    return stored if isinstance(stored, dict) else {}
+
+
+def load(path: Path | None = None) -> Settings:
+    """Read settings; unknown keys are ignored and a broken file falls back to defaults."""
+    path = path or settings_path()
+    stored = _stored_values(path)
     for old, new in RENAMED.items():
         if old in stored and new not in stored:
             stored[new] = stored[old]
-    values = {k: v for k, v in stored.items() if k in known}
+    secret = {f.name for f in fields(Settings) if f.metadata.get("secret")}
+    stored = {k: v for k, v in stored.items() if k not in secret}  # only ever read from the secrets file
+    stored.update({k: v for k, v in _stored_values(secrets_path(path)).items() if k in secret})
     settings = Settings()
     for declared in fields(Settings):
-        if declared.name in values:
-            setattr(settings, declared.name, _checked(declared, values[declared.name], getattr(settings, declared.name)))
+        if declared.name in stored:
+            setattr(settings, declared.name, _checked(declared, stored[declared.name], getattr(settings, declared.name)))
     return settings
 
 
@@ -123,13 +153,21 @@ def _checked(declared, value, default):
 
 
 def save(settings: Settings, path: Path | None = None) -> None:
-    """Write atomically so a crash mid-save never leaves a half file."""
+    """Write atomically so a crash mid-save never leaves a half file; secrets go to their own
+    file, created readable by its owner only."""
     path = path or settings_path()
     path.parent.mkdir(parents=True, exist_ok=True)
+    values = asdict(settings)
+    secrets = {f.name: values.pop(f.name) for f in fields(Settings) if f.metadata.get("secret")}
+    _write_json(path, {"schema": SCHEMA_VERSION, "values": values})
+    if any(secrets.values()) or secrets_path(path).exists():
+        _write_json(secrets_path(path), {"schema": SCHEMA_VERSION, "values": secrets})
+
+
+def _write_json(path: Path, payload: dict) -> None:
     import tempfile  # only when saving: keeps it out of start-up
 
-    payload = json.dumps({"schema": SCHEMA_VERSION, "values": asdict(settings)}, indent=2)
-    fd, tmp = tempfile.mkstemp(prefix=".settings-", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", dir=path.parent)  # mkstemp: mode 0600
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(payload)
+        handle.write(json.dumps(payload, indent=2))
     os.replace(tmp, path)

@@ -51,8 +51,8 @@ def test_settings_are_declared_once_and_clamped_on_load(tmp_path):
     from desktop.settings import THEMES, Settings, declared, load
 
     edited = {f.name: f.metadata for f in declared()}
-    assert list(edited) == ["data_dir", "model_dirs", "cpu_threads", "context_length", "memory_budget_mib",
-                            "image_precision", "theme"]
+    assert list(edited) == ["data_dir", "models_dir", "model_dirs", "other_app_dirs", "hub_endpoint", "hub_token",
+                            "offline", "cpu_threads", "context_length", "memory_budget_mib", "image_precision", "theme"]
     assert all(meta["label"] and (meta["help"] or meta["choices"]) for meta in edited.values())
     assert tuple(edited["image_precision"]["choices"]) == PRECISIONS and tuple(edited["theme"]["choices"]) == THEMES
     path = tmp_path / "settings.json"
@@ -83,3 +83,23 @@ def test_every_studios_last_model_is_one_name_and_an_older_file_keeps_its_upscal
     assert settings_io.load(path).last_upscaler_model == "/models/x4.safetensors"
     path.write_text(json.dumps({"schema": 1, "values": ["not", "an", "object"]}))
     assert settings_io.load(path) == settings_io.Settings()
+
+
+def test_the_access_token_is_kept_apart_readable_only_by_its_owner_and_never_shown(tmp_path):
+    import os
+    import stat
+
+    path = tmp_path / "settings.json"
+    values = settings_io.Settings(hub_token="hf_secret_value", offline=True)
+    assert "hf_secret_value" not in repr(values)
+    settings_io.save(values, path)
+    assert "hf_secret_value" not in path.read_text()
+    secrets = settings_io.secrets_path(path)
+    assert "hf_secret_value" in secrets.read_text()
+    if os.name == "posix":
+        assert stat.S_IMODE(secrets.stat().st_mode) == 0o600
+    loaded = settings_io.load(path)
+    assert loaded.hub_token == "hf_secret_value" and loaded.offline is True
+    # A token written into settings.json by hand (or by another tool) is not read from there.
+    path.write_text(json.dumps({"values": {"hub_token": "planted"}}))
+    assert settings_io.load(path).hub_token == "hf_secret_value"

@@ -1,12 +1,13 @@
 """Settings, built from the declarations in desktop/settings.py: each declared setting gets
 the editor its declaration calls for (a folder, a list of folders, a number with its range,
-a choice), its label and its help. Nothing about a setting is written here."""
+a choice, a switch, a hidden secret), its label and its help, on its section's tab. Nothing
+about a setting is written here."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
                                QHBoxLayout, QLabel, QLineEdit, QListWidget, QPushButton,
-                               QSpinBox, QVBoxLayout, QWidget)
+                               QSpinBox, QTabWidget, QVBoxLayout, QWidget)
 
 from desktop import settings as settings_io
 from desktop.core import hardware
@@ -26,23 +27,32 @@ class SettingsDialog(QDialog):
         self.settings = settings
         self.facts = machine_facts()
         self.editors: dict[str, tuple] = {}  # name -> (editor, read its value)
-        form = QFormLayout()
+        self.tabs = QTabWidget()
+        forms: dict[str, QFormLayout] = {}
         for declared in settings_io.declared():
             meta, value = declared.metadata, settings.get(declared.name)
             editor, read = self._editor(declared.name, meta, value, current_data_dir)
             editor.setToolTip(meta["help"])
             self.editors[declared.name] = (editor, read)
-            form.addRow(meta["label"], editor)
+            if meta["section"] not in forms:
+                page = QWidget()
+                forms[meta["section"]] = QFormLayout(page)
+                self.tabs.addTab(page, meta["section"])
+            forms[meta["section"]].addRow(meta["label"], editor)
         box = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
         box.accepted.connect(self.accept)
         box.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
+        layout.addWidget(self.tabs)
         layout.addWidget(box)
 
     def _editor(self, name: str, meta: dict, value, current_data_dir: str):
         if isinstance(value, list):
             return self._folder_list(value)
+        if isinstance(value, bool):
+            check = QCheckBox(meta["help"])
+            check.setChecked(value)
+            return check, check.isChecked
         if meta["choices"]:
             combo = QComboBox()
             for key, label in meta["choices"].items():
@@ -60,6 +70,8 @@ class SettingsDialog(QDialog):
             return spin, spin.value
         line = QLineEdit(value)
         line.setPlaceholderText(current_data_dir if name == "data_dir" else "")
+        if meta["secret"]:
+            line.setEchoMode(QLineEdit.PasswordEchoOnEdit)
         if not meta["folder"]:
             return line, lambda: line.text().strip()
         browse = QPushButton("Browse…")
