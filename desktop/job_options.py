@@ -12,8 +12,11 @@ from desktop.settings import Settings
 
 
 def model_folders(settings: Settings, library_models: Path) -> list[Path]:
-    """The library's own models folder first, then the folders the person added."""
-    return [Path(library_models)] + [Path(p).expanduser() for p in settings.model_dirs]
+    """The models folder downloads go to first (the library's own unless one is set), the
+    library's own, then the folders the person added; each once."""
+    folders = [Path(settings.models_dir).expanduser()] if settings.models_dir else []
+    folders += [Path(library_models)] + [Path(p).expanduser() for p in settings.model_dirs]
+    return list(dict.fromkeys(folders))
 
 
 def engine_options(settings: Settings, library_models: Path, *, threads: int = 0, context: int = 0,
