@@ -114,7 +114,8 @@ def gave_up(what: str, endpoint: str, attempts: int, reason: str, kept: int) -> 
     keep = (f" The {human_size(kept)} already downloaded are kept; downloading again resumes from there."
             if kept else "")
     return HubUnavailableError(
-        f"Could not download {what} from {endpoint} after {attempts} attempts ({reason}). Check the "
+        f"Could not download {what} from {endpoint} after {attempts} attempt{'s' if attempts > 1 else ''} "
+        f"({reason}). Check the "
         f"connection, or the endpoint (mirror) address in Settings, and try again.{keep}", reason=reason)
 
 

@@ -25,6 +25,7 @@ DownloadError (a UserFacingError) whose message names the repository or file and
 
 from __future__ import annotations
 
+import logging
 import shutil
 import threading
 from dataclasses import dataclass, field
@@ -43,6 +44,7 @@ from desktop.core.models.hub import Hub, RemoteFile, Snapshot
 from desktop.core.models.partial_files import PartialFile, discard_partials, partial_folder
 
 read_manifests = manifests.read_manifests
+log = logging.getLogger(__name__)  # repository, file and endpoint names only: never a header
 
 
 @dataclass(frozen=True)
@@ -124,8 +126,6 @@ class Download:
         try:
             run.meter.set_state(STARTING)
             snapshot = run.retrying(self.repo, lambda: run.hub.resolve(self.repo, self.revision, self.patterns))
-            if snapshot.gated and not run.hub.token_set:
-                raise errors.access_denied(snapshot.repo, run.hub.endpoint, token_set=False, gated=True)
             return run.fetch_all(snapshot)
         except Stopped:
             if self.control.cancel_event.is_set():
@@ -170,6 +170,11 @@ class _Run:
                 pending.append(remote)
         resumable = sum(self.partial(r).resumable_bytes(r) for r in pending)
         self.meter.done += resumable
+        log.info("download %s@%s (%s) from %s: %d of %d files to fetch, %d bytes already on disk",
+                 snapshot.repo, snapshot.revision, snapshot.commit, self.hub.endpoint, len(pending),
+                 len(snapshot.files), resumable)
+        if pending and snapshot.gated and not self.hub.token_set:  # say so before trying
+            raise errors.access_denied(snapshot.repo, self.hub.endpoint, token_set=False, gated=True)
         self._check_space(snapshot.repo, sum(r.size for r in pending) - resumable)
         session = new_session()
         try:
@@ -228,6 +233,8 @@ class _Run:
             if verified_by is not None:
                 partial.move_into_place(target)
                 return FileResult(remote.path, remote.size, digest, verified_by)
+            log.warning("download %s: %s does not match its %s; deleted", snapshot.repo, remote.path,
+                        "sha256" if remote.sha256 else "git id")
             partial.discard()
             self.meter.rewind(remote.size)
             mismatches += 1
@@ -249,6 +256,7 @@ class _Run:
                 if failures >= self.options.retry.attempts:
                     raise errors.gave_up(what, self.hub.endpoint, failures, exc.reason, self.meter.done) from None
                 delay = self.options.retry.delay(failures)
+                log.warning("download %s: %s; attempt %d, next in %.1f s", what, exc.reason, failures, delay)
                 state, file = self.meter.state, self.meter.file
                 self.meter.set_state(RETRYING, retry_in=delay, reason=exc.reason)
                 self.control.sleep(delay)

@@ -160,9 +160,11 @@ class Hub:
             repo, revision=revision, files_metadata=True, timeout=self.timeout, token=token))
         commit = info.sha or revision
         siblings = {s.rfilename: s for s in info.siblings or []}
+        if not siblings:
+            raise errors.HubNotFoundError(f"{self.endpoint} lists no files in {repo} at revision {revision}.")
         chosen = matching(sorted(siblings), patterns)
         if not chosen:
-            listed = ", ".join(sorted(siblings)[:12]) or "no files"
+            listed = ", ".join(sorted(siblings)[:12]) + (", …" if len(siblings) > 12 else "")
             raise errors.HubNotFoundError(
                 f"No file of {repo} at revision {revision} matches {', '.join(patterns or [])}; it has: {listed}.")
         files = []
