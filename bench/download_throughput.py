@@ -103,7 +103,7 @@ def main() -> None:
         source = make_file(work, args.mb)
         size = source.stat().st_size
         repo = hub.add_repo(REPO, {FILE: source})
-        cdn_url = f"{hub.url}/_cdn/{repo.sha256(FILE)}"  # where the hub's redirect leads
+        cdn_url = f"{hub.cdn_url}/_cdn/{repo.sha256(FILE)}"  # where the hub's redirect leads
         print(f"{size / 1e6:.0f} MB file, fake hub at {hub.url}, {args.rounds} interleaved rounds, "
               f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}")
         plain_run(cdn_url, work / "warm.bin", False)  # page cache, imports and code paths warm

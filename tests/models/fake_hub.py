@@ -5,10 +5,10 @@ Routes (as huggingface.co answers them):
   GET  /api/models/{repo}[/revision/{rev}]   {"id", "sha", "gated", "siblings": [{rfilename, size,
                                                blobId, lfs: {size, sha256, pointerSize}}]}
   HEAD/GET /{repo}/resolve/{rev}/{path}      small files: 200/206 with ETag (git blob id);
-                                               LFS files: 302 to /_cdn/{sha256} on this server with
+                                               LFS files: 302 to /_cdn/{sha256} on a second port with
                                                X-Linked-Etag (the sha256) and X-Linked-Size;
                                                every answer has X-Repo-Commit.
-  HEAD/GET /_cdn/{sha256}                    the bytes, with Range (206 + Content-Range).
+  HEAD/GET /_cdn/{sha256}                    (the CDN, another origin) the bytes, with Range.
 Errors carry X-Error-Code like the hub's: RepoNotFound, RevisionNotFound, EntryNotFound, GatedRepo.
 
 Faults a test can ask for, each for a number of answers: `fail` (an HTTP status), `cut` (close
@@ -94,20 +94,27 @@ class FakeHub:
         self._sha: dict[tuple[str, str], str] = {}
         self._lock = threading.Lock()
         self.stopping = threading.Event()
-        self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._server.daemon_threads = True
-        self._server.hub = self
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
-        self._thread.start()
+        # two origins, like the hub and its CDN: huggingface_hub reads a file's metadata on the
+        # redirect to another origin, and requests does not carry the token there
+        self._servers = [_Server(("127.0.0.1", 0), _Handler) for _ in ("hub", "cdn")]
+        for server in self._servers:
+            server.daemon_threads = True
+            server.hub = self
+            threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return f"http://127.0.0.1:{self._servers[0].server_address[1]}"
+
+    @property
+    def cdn_url(self) -> str:
+        return f"http://127.0.0.1:{self._servers[1].server_address[1]}"
 
     def close(self) -> None:
         self.stopping.set()
-        self._server.shutdown()
-        self._server.server_close()
+        for server in self._servers:
+            server.shutdown()
+            server.server_close()
 
     def add_repo(self, repo_id: str, files: dict[str, bytes | Path], *, lfs: set[str] | None = None,
                  gated: bool = False, private: bool = False, commit: str | None = None) -> FakeRepo:
@@ -264,8 +271,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if path in repo.lfs:
             sha = self.hub.sha256(repo.repo_id, path)
             self.send_response(302)
-            # absolute, like the hub's redirect to its CDN (huggingface_hub reads the 302's headers)
-            self.send_header("Location", f"{self.hub.url}/_cdn/{sha}?signature=fake")
+            self.send_header("Location", f"{self.hub.cdn_url}/_cdn/{sha}?signature=fake")
             self.send_header("X-Repo-Commit", commit)
             self.send_header("X-Linked-Etag", f'"{sha}"')
             self.send_header("X-Linked-Size", str(repo.size(path)))

@@ -61,6 +61,9 @@ def test_a_gated_repository_says_where_to_accept_the_licence_and_the_token_never
     fake_hub.token = TOKEN  # the licence accepted with the token's account
     result = downloader(tmp_path, fake_hub, token=TOKEN).download("meta/gated").run()
     assert result.state == "done" and TOKEN not in caplog.text
+    resolve, cdn = fake_hub.requests[-2:]
+    assert "/resolve/" in resolve.path and resolve.authorization == f"Bearer {TOKEN}"
+    assert cdn.path.startswith("/_cdn/") and cdn.authorization is None  # the token stays on the hub
 
 
 def test_a_private_repository_without_a_token_says_not_found_or_private(tmp_path, fake_hub):
@@ -158,7 +161,8 @@ def test_the_endpoint_defaults_to_HF_ENDPOINT_so_a_mirror_is_used(tmp_path, fake
     assert hub.endpoint == fake_hub.url
     result = Downloader(tmp_path, hub, fast_options()).download("acme/one").run()
     assert result.state == "done" and fake_hub.gets_of("acme/one", "model.gguf")
-    assert hub.head("acme/one", "main", "model.gguf").size == 3000
+    head = hub.head("acme/one", "main", "model.gguf")  # huggingface_hub's HEAD: size, sha256 (the etag)
+    assert head.size == 3000 and head.sha256 == fake_hub.sha256("acme/one", "model.gguf")
 
 
 def test_offline_refuses_before_opening_any_socket(tmp_path, fake_hub, monkeypatch):
