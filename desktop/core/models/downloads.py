@@ -5,14 +5,21 @@ on a worker thread and steer it from any other.
     hub = Hub(endpoint=default_endpoint(os.environ), token=token_from_settings,
               allow_network=lambda: not settings_offline())
     downloader = Downloader(models_folder, hub)                 # DownloadOptions for the knobs
-    download = downloader.download("publisher/name", revision=None, patterns=["*Q4_K_M.gguf"])
-    result = download.run(progress=callback)    # blocks; callback(DownloadProgress) ~10 Hz
+    download = downloader.download("publisher/name", revision=None, patterns=["*Q4_K_M.gguf"],
+                                   cancel_event=None)          # or a job's own cancel Event
+    result = download.run(progress=callback)    # blocks; callback(DownloadProgress) ~10 Hz,
+                                                #   on the thread that runs it
     download.pause()   # from any thread: run() returns DownloadResult(state="paused"); the
                        #   partial files stay, and run() again (or a new Downloader after a
-                       #   restart) continues with Range requests where they end
+                       #   restart, a crash or Ctrl+C) continues with Range requests where they end
     download.cancel()  # run() raises desktop.core.errors.Cancelled; partial files are deleted
+                       #   (files already verified and in place stay, listed in the manifest as
+                       #   an incomplete download)
     result.files -> FileResult(path, size, sha256, verified_by), result.folder, result.commit
     read_manifests(models_folder) -> what Atelier downloaded (download_manifest.py)
+
+A pause or cancel is seen at the next chunk, or at once during a wait between attempts; while a
+server sends nothing it is seen when the stall timeout drops the connection.
 
 Files land in `<models>/<publisher>/<name>/<path>` (see download_manifest.py); partial files
 live in `<models>/.partial/` (partial_files.py). Each file is checked before it is moved into
