@@ -1,10 +1,13 @@
 """The conversation view: Markdown, escaping, code blocks, and streaming that only
-re-renders the message being written."""
+re-renders the message being written, inside its own table."""
 
 from PySide6.QtCore import QUrl
+from PySide6.QtGui import QTextFrame
 
 from desktop.core.text.markdown_html import MarkdownRenderer
+from desktop.ui.text import live_markdown
 from desktop.ui.text.chat_view import ChatView, ShownMessage
+from desktop.ui.text.live_markdown import LiveMarkdownRenderer
 
 
 def test_markdown_renders_and_raw_html_is_escaped():
@@ -131,3 +134,64 @@ def test_edit_link_reports_the_message(qtbot):
     with qtbot.waitSignal(view.edit_requested) as blocker:
         view.anchorClicked.emit(QUrl("msg:edit:7"))
     assert blocker.args == [7]
+
+
+def frame_count(frame: QTextFrame) -> int:
+    return 1 + sum(frame_count(child) for child in frame.childFrames())
+
+
+def test_a_streamed_update_edits_only_inside_the_reply_and_adds_no_frame(qtbot):
+    # Qt rescans the whole document whenever a frame (a table) is added or removed, so an
+    # update that did either would cost time in proportion to the conversation.
+    view = ChatView()
+    qtbot.addWidget(view)
+    view.set_messages(conversation(40))
+    view.begin_stream()
+    reply_cell_start = view._blocks[-1].start + 1  # the table's own marker sits at start
+    frames = frame_count(view.document().rootFrame())
+    changes = []
+    view.document().contentsChange.connect(lambda position, _removed, _added: changes.append(position))
+    for chunk in ["Here", " is **code**:\n\n", "```py", "thon\n", "x = 1\n", "```\n", "\nand more", " text."]:
+        view.append_stream(chunk)
+        assert frame_count(view.document().rootFrame()) == frames
+    assert changes and min(changes) >= reply_cell_start
+    assert view.code_block(40, 0).code == "x = 1\n"  # Copy/Save work while the reply streams
+    assert view.toPlainText().count("and more text.") == 1
+    view.end_stream(41)
+    assert frame_count(view.document().rootFrame()) == frames + 1  # finished: the code block is a table
+    assert view.toHtml() == fresh_html(qtbot, view.messages())
+
+
+def test_a_stream_that_scrolled_to_the_end_follows_the_reply_and_one_read_higher_stays(qtbot):
+    view = ChatView()
+    qtbot.addWidget(view)
+    view.resize(400, 300)
+    view.show()
+    view.set_messages(conversation(30))
+    bar = view.verticalScrollBar()
+    view.begin_stream()
+    for _ in range(20):
+        view.append_stream("A line that makes the reply grow.\n\n")
+    assert bar.value() == bar.maximum() > 0
+    middle = bar.maximum() // 2
+    bar.setValue(middle)  # the person scrolls up to read
+    for _ in range(5):
+        view.append_stream("More.\n\n")
+    assert bar.value() == middle < bar.maximum()
+
+
+def test_the_live_renderer_draws_code_without_tables_and_highlights_a_finished_block_once(monkeypatch):
+    calls = []
+    real = live_markdown.highlight_code
+    monkeypatch.setattr(live_markdown, "highlight_code", lambda *args: calls.append(args) or real(*args))
+    renderer = LiveMarkdownRenderer()
+    text = "Intro\n\n```py\nx = 1\n```\n\n```js\nlet a = '<b>';\n"
+    rendered = renderer.render(text, "3")
+    assert "<table" not in rendered.html and "&lt;b&gt;" in rendered.html
+    assert 'href="code:copy:3:1"' in rendered.html
+    assert [b.code for b in rendered.code_blocks] == ["x = 1\n", "let a = '<b>';\n"]
+    calls.clear()
+    renderer.render(text + "a += 1;\n", "3")  # only the block still being written changed
+    assert [args[0] for args in calls] == ["let a = '<b>';\na += 1;"]
+    finished = MarkdownRenderer().render(text, "3")
+    assert [b.code for b in finished.code_blocks] == [b.code for b in rendered.code_blocks]
