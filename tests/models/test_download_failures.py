@@ -28,7 +28,7 @@ def test_not_found_names_the_repository_the_revision_or_the_file(tmp_path, fake_
     with pytest.raises(errors.HubNotFoundError, match="Revision v9 of acme/one was not found"):
         downloader(tmp_path, fake_hub).download("acme/one", revision="v9").run()
     fake_hub.fail("model.gguf", status=404)  # gone between the listing and the download
-    with pytest.raises(errors.HubNotFoundError, match=r"model\.gguf was not found in acme/one at revision"):
+    with pytest.raises(errors.HubNotFoundError, match=r"model\.gguf was not found in acme/one at revision main"):
         downloader(tmp_path, fake_hub).download("acme/one").run()
     with pytest.raises(errors.DownloadError, match="publisher/name"):
         downloader(tmp_path, fake_hub).download("no-slash-here").run()

@@ -19,7 +19,7 @@ from desktop.core.models import download_errors as errors
 from desktop.core.models.download_control import DownloadControl
 from desktop.core.models.download_hashing import BackgroundHasher, hash_file
 from desktop.core.models.download_progress import ProgressMeter
-from desktop.core.models.hub import Hub, RemoteFile
+from desktop.core.models.hub import Hub, RemoteFile, Snapshot
 from desktop.core.models.partial_files import PartialFile
 
 _CONTENT_RANGE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+|\*)")
@@ -38,14 +38,14 @@ def new_session():
     return requests.Session()
 
 
-def fetch_once(session, hub: Hub, repo: str, commit: str, remote: RemoteFile, partial: PartialFile,
+def fetch_once(session, hub: Hub, snapshot: Snapshot, remote: RemoteFile, partial: PartialFile,
                control: DownloadControl, meter: ProgressMeter, settings: TransferSettings) -> str:
     """Complete `partial` up to `remote.size` bytes; the sha256 of the whole file. The meter's
     done count already includes the bytes on disk."""
     offset = partial.resumable_bytes(remote)
     if offset == remote.size:
         return hash_file(partial.data)
-    hub.require_network(repo)
+    hub.require_network(snapshot.repo)
     control.check()
     response = _get(session, hub, remote, offset, settings)
     try:
@@ -56,8 +56,8 @@ def fetch_once(session, hub: Hub, repo: str, commit: str, remote: RemoteFile, pa
             if response.status_code != 200:  # 206 of a changed file: ask for all of it
                 response.close()
                 response = _get(session, hub, remote, 0, settings)
-        _check_status(response, hub, repo, commit, remote.path)
-        partial.describe(remote, commit, _hub_etag(response))
+        _check_status(response, hub, snapshot, remote.path)
+        partial.describe(remote, snapshot.commit, _hub_etag(response))
         return _receive(response, remote, partial, offset, control, meter, settings)
     finally:
         response.close()
@@ -78,12 +78,12 @@ def _get(session, hub: Hub, remote: RemoteFile, offset: int, settings: TransferS
         raise _unavailable(f"connection failed: {type(exc).__name__}") from None
 
 
-def _check_status(response, hub: Hub, repo: str, commit: str, path: str) -> None:
+def _check_status(response, hub: Hub, snapshot: Snapshot, path: str) -> None:
     if response.status_code in (200, 206):
         return
     code = next((r.headers.get("X-Error-Code") for r in [*response.history, response]
                  if r.headers.get("X-Error-Code")), None)
-    raise hub.error_for(response.status_code, code, repo, commit, path)
+    raise hub.error_for(response.status_code, code, snapshot.repo, snapshot.revision, path)
 
 
 def _continues(response, offset: int, recorded_etag: str | None) -> bool:

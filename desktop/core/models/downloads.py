@@ -233,8 +233,7 @@ class _Run:
         while True:
             self.meter.set_state(DOWNLOADING, remote.path)
             digest = self.retrying(f"{remote.path} of {snapshot.repo}", lambda: fetch_once(
-                session, self.hub, snapshot.repo, snapshot.commit, remote, partial, self.control, self.meter,
-                self.options.transfer))
+                session, self.hub, snapshot, remote, partial, self.control, self.meter, self.options.transfer))
             self.meter.set_state(VERIFYING, remote.path)
             verified_by, expected, got = _verify(remote, partial.data, digest)
             if verified_by is not None:
