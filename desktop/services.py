@@ -14,7 +14,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from desktop import playback
+from desktop import model_access, playback
 from desktop.core import hardware
 from desktop.core.audio import audio_registry
 from desktop.core.image import diffusion_registry, upscaler_registry
@@ -26,6 +26,7 @@ from desktop.viewmodels.settings_model import SettingsModel
 from desktop.paths import DataLayout
 from desktop.pipeline.runners import RUNNERS
 from desktop.workers.background import Background
+from desktop.workers.download_queue import DownloadQueue
 from desktop.workers.inference_worker import InferenceThread
 from desktop.workers.job_queue import JobQueue
 from desktop.workers.store_writer import StoreWriter
@@ -88,6 +89,8 @@ class Services(QObject):
             self.background, self._model_folders, lambda: [], self,
             scan_fn=lambda folders, _files: audio_registry.scan(folders),
             inspect_fn=audio_registry.inspect)
+        self.downloads = DownloadQueue(settings, self.downloader, lambda: settings.save_in_background(self.background),
+                                       self)
         settings.changed.connect(self._on_setting_changed)
         self._warm_up.connect(self.inference.worker.warm_up)  # queued to the worker thread
         self._stopping = False
@@ -116,6 +119,15 @@ class Services(QObject):
         it on the GUI thread (queued ahead of any job on the inference thread)."""
         self._warm_up.emit(list(WARM_UP_TASKS))
 
+    def models_folder(self) -> Path:
+        """Where downloads go (the Models folder setting, else <data>/models)."""
+        return model_access.models_folder(self.settings.snapshot(), self.layout.root)
+
+    def downloader(self):
+        """A Downloader on the settings as they are now; the Offline switch is read at each request."""
+        return model_access.downloader(self.settings.snapshot(), self.layout.root,
+                                       offline=lambda: self.settings.get("offline"))
+
     def engine_options(self) -> EngineOptions:
         """A job's engine options from the settings as they are when it is queued (the CLI
         builds them with the same function)."""
@@ -132,6 +144,7 @@ class Services(QObject):
         if self._stopping:
             return
         self._stopping = True
+        self.downloads.close()  # the running download pauses: its partial files wait for next time
         self.queue.close()
         self.inference.request_stop()
         try:

@@ -55,6 +55,7 @@ class Settings:
                                         "Ollama, GPT4All, Jan, ComfyUI, A1111, a Hugging Face cache) besides their "
                                         "standard places; used in place, never copied.", section="Models")
     hidden_models: list[str] = setting([])  # other apps' models a person hid from the lists
+    pending_downloads: list[str] = setting([])  # unfinished downloads (JSON), resumed from the Models window
     hub_endpoint: str = setting("", "Download address", "A Hugging Face mirror; empty means HF_ENDPOINT from the "
                                 "environment, else https://huggingface.co.", section="Downloads")
     hub_token: str = setting("", "Access token", "For gated or private repositories (accept the licence on the "

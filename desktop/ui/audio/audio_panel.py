@@ -15,6 +15,7 @@ from desktop.core.audio.audio_request import AUDIO_FORMATS
 from desktop.core.jobs import JobKind, Studio
 from desktop.ui.audio.audio_form import MusicForm, SpeechForm
 from desktop.ui.widgets.audio_player import AudioPlayer
+from desktop.ui.widgets.model_offer_card import ModelOfferCard
 from desktop.ui.widgets.model_picker import ModelPicker
 from desktop.ui.widgets.job_panel import JobPanel
 from desktop.ui.widgets.prompt_history import PromptHistory
@@ -64,6 +65,7 @@ class AudioPanel(JobPanel, QWidget):
         self.results = QListWidget()
         self.results.setToolTip("This session's results; everything is also in the Library")
 
+        self.offer_card = ModelOfferCard(self.services, "audio", self.services.audio_models, lambda models: bool(models))
         header = QHBoxLayout()
         header.addWidget(QLabel("Voice / model"))
         header.addWidget(self.picker, 1)
@@ -74,6 +76,7 @@ class AudioPanel(JobPanel, QWidget):
         center = QWidget()
         column = QVBoxLayout(center)
         column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.offer_card)
         column.addLayout(header)
         column.addWidget(self.error)
         column.addWidget(self.text, 3)
@@ -101,6 +104,7 @@ class AudioPanel(JobPanel, QWidget):
         self.history = PromptHistory(self.services.store, self.text, "audio", ["speech"])
         self._bind_session(self.session)
         self.picker.model_chosen.connect(self._on_model_chosen)
+        self.offer_card.ready.connect(self.use_catalog_model)
         self.generate_button.clicked.connect(self.generate)
         self.cancel_button.clicked.connect(self.cancel)
         self.results.itemClicked.connect(lambda item: self.player.load(item.data(Qt.UserRole)))
@@ -148,6 +152,12 @@ class AudioPanel(JobPanel, QWidget):
                               "folders.")
         if queued and not music and self.play_early.isChecked():
             self.player.start_stream()
+
+    def use_catalog_model(self, entry, path: str) -> None:
+        """A catalog voice or music model just downloaded: chosen, ready to speak or compose."""
+        self.picker.choose(path)
+        self.status.setText(f"{entry.name} is ready.")
+        self.text.setFocus()
 
     def reuse(self, generation) -> None:
         """“Use these settings” from the Library: the text, the model and its settings."""

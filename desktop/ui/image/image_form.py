@@ -80,6 +80,23 @@ class ImageForm(QWidget):
         name = self.scheduler.currentText()
         return "" if name == DEFAULT_SCHEDULER else name
 
+    def apply_recommended(self, recommended) -> None:
+        """A catalog model's recommended steps, guidance, size and scheduler (a diffusers class
+        name there; the form's name for it here)."""
+        for box, key in ((self.steps, "steps"), (self.width_box, "width"), (self.height_box, "height")):
+            if isinstance(recommended.get(key), int):
+                box.setValue(recommended[key])
+        if isinstance(recommended.get("guidance"), (int, float)):
+            self.guidance.setValue(float(recommended["guidance"]))
+        wanted = recommended.get("scheduler")
+        name = next((n for n, (cls, options) in SCHEDULERS.items() if cls == wanted and not options), None)
+        if name is not None:
+            self.scheduler.setCurrentText(name)
+
+    def summary(self) -> str:
+        return (f"{self.steps.value()} steps, guidance {self.guidance.value():g}, "
+                f"{self.width_box.value()}×{self.height_box.value()}, {self.scheduler.currentText()}")
+
     def apply(self, s: ImageSettings) -> None:
         """Fill the form from settings read out of an image (only what is known)."""
         self.prompt.setPlainText(s.prompt)

@@ -16,6 +16,7 @@ from desktop.ui.image.image_form import ImageForm
 from desktop.ui.image.image_results import ImageResults
 from desktop.ui.image.mask_canvas import MaskCanvas
 from desktop.ui.widgets.job_panel import JobPanel
+from desktop.ui.widgets.model_offer_card import ModelOfferCard
 from desktop.ui.widgets.model_picker import ModelPicker
 from desktop.ui.widgets.pil_qt import pil_to_qimage, qimage_to_pil
 from desktop.ui.widgets.prompt_history import PromptHistory
@@ -109,9 +110,12 @@ class ImagePanel(JobPanel, QWidget):
         row.addWidget(self.remove_image_button)
         prompt_column.addLayout(row)
 
+        self.offer_card = ModelOfferCard(self.services, "image", self.services.image_models,
+                                         lambda models: bool(models))
         left = QWidget()
         column = QVBoxLayout(left)
         column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.offer_card)
         header = QHBoxLayout()
         header.addWidget(QLabel("Model"))
         header.addWidget(self.picker, 1)
@@ -153,6 +157,7 @@ class ImagePanel(JobPanel, QWidget):
 
     def _connect(self) -> None:
         self._bind_session(self.session)
+        self.offer_card.ready.connect(self.use_catalog_model)
         self.generate_button.clicked.connect(self.generate)
         self.cancel_button.clicked.connect(self.cancel)
         self.picker.model_chosen.connect(self._on_model_chosen)
@@ -176,6 +181,13 @@ class ImagePanel(JobPanel, QWidget):
     def _on_model_chosen(self, info) -> None:
         if info is not None:
             self.services.settings.set(MODEL_SETTING, info.path)
+
+    def use_catalog_model(self, entry, path: str) -> None:
+        """A catalog model just downloaded: chosen, with the settings its card recommends (a
+        few-step model gets its 1–4 steps and no guidance)."""
+        self.picker.choose(path)
+        self.form.apply_recommended(entry.recommended)
+        self.status.setText(f"{entry.name} is ready: {self.form.summary()}.")
 
     def _update_state(self) -> None:
         busy = self.session.busy

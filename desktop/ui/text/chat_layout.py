@@ -13,6 +13,7 @@ from desktop.core.text.text_request import CHAT, COMPLETION
 from desktop.ui.text.chat_view import ChatView
 from desktop.ui.text.conversation_sidebar import ConversationSidebar
 from desktop.ui.text.sampling_form import SamplingForm
+from desktop.ui.widgets.model_offer_card import ModelOfferCard
 from desktop.ui.widgets.model_picker import ModelPicker
 from desktop.viewmodels.conversation_list import ConversationListModel
 
@@ -32,6 +33,9 @@ class ChatLayout:
         self.banner.setWordWrap(True)
         self.banner.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.banner.hide()
+        # No model that can chat (only a base model, or none): the catalog's instruct picks.
+        self.offer_card = ModelOfferCard(self.services, self.studio_key, self.services.models,
+                                         lambda models: any(m.has_chat_template for m in models))
         self.error = QLabel()
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #d9534f")
@@ -69,6 +73,7 @@ class ChatLayout:
         center = QWidget()
         column = QVBoxLayout(center)
         column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.offer_card)
         column.addLayout(header)
         column.addWidget(self.banner)
         column.addWidget(self.error)

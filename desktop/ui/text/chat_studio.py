@@ -52,6 +52,7 @@ class ChatStudio(ChatLayout, JobPanel, StudioFiles, QWidget):
         self.sidebar.deleted.connect(self._delete)
         self.sidebar.export_requested.connect(lambda _c: self.export_dialog())
         self.picker.model_chosen.connect(self._on_model_chosen)
+        self.offer_card.ready.connect(self.use_catalog_model)
         self.mode.activated.connect(lambda _i: setattr(self, "_mode_forced", True))
         self.mode.currentIndexChanged.connect(self._on_mode_changed)
         self.preset.activated.connect(self._apply_preset)
@@ -102,6 +103,18 @@ class ChatStudio(ChatLayout, JobPanel, StudioFiles, QWidget):
         else:
             self.banner.setText(BASE_MODEL_NOTE.format(name=info.name))
             self.banner.show()
+
+    def use_catalog_model(self, entry, path: str) -> None:
+        """A catalog model just downloaded: chosen (an instruct model converses: Chat mode, its
+        own chat template), with the context its card recommends."""
+        self._mode_forced = False
+        self.picker.choose(path)
+        context = entry.recommended.get("context_length")
+        if isinstance(context, int) and context > self.services.settings.get("context_length"):
+            self.services.settings.set("context_length", context)
+        self.status.setText(f"{entry.name} is ready (context {self.services.settings.get('context_length'):,} "
+                            "tokens). Write a message and press Ctrl+Enter.")
+        self.input.setFocus()
 
     @property
     def busy(self) -> bool:

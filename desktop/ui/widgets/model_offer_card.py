@@ -1,0 +1,180 @@
+"""The "Get a model" card a studio shows while it has no suitable model: up to three catalog
+picks that fit this machine, each downloaded with one click, with its progress in place. When
+the model lands, the model lists scan again and, once the studio's list holds it, the card
+says so (`ready`: the catalog entry and the path to load); the studio chooses it and applies
+the entry's recommended settings, and the card hides with nothing left to offer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typing import Callable
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
+
+from desktop.viewmodels.model_offers import CARD_STUDIOS, ModelOffers
+
+PICKS = 3
+
+
+class OfferRow(QWidget):
+    """One pick: what it is, its size, licence and fit, and its download."""
+
+    download_requested = Signal(object)  # Offer
+    pause_requested = Signal(object)
+    cancel_requested = Signal(object)
+
+    def __init__(self, offer, parent=None):
+        super().__init__(parent)
+        self.offer = offer
+        entry = offer.entry
+        licence = entry.licence + (" · gated: accept the licence on its page first" if entry.gated else "")
+        self.title = QLabel(f"<b>{entry.name}</b> — {entry.description}")
+        self.title.setWordWrap(True)
+        self.facts = QLabel(f"{offer.size_text} · {licence} · {offer.fit.text()}")
+        self.facts.setWordWrap(True)
+        self.facts.setToolTip(entry.memory.estimate)
+        self.download_button = QPushButton("Download")
+        self.pause_button, self.cancel_button = QPushButton("Pause"), QPushButton("Cancel")
+        self.bar = QProgressBar()
+        self.bar.setTextVisible(True)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 4, 0, 4)
+        grid.addWidget(self.title, 0, 0, 1, 4)
+        grid.addWidget(self.facts, 1, 0, 1, 4)
+        grid.addWidget(self.bar, 2, 0)
+        grid.addWidget(self.download_button, 2, 1)
+        grid.addWidget(self.pause_button, 2, 2)
+        grid.addWidget(self.cancel_button, 2, 3)
+        grid.addWidget(self.status, 3, 0, 1, 4)
+        grid.setColumnStretch(0, 1)
+        self.download_button.clicked.connect(lambda: self.download_requested.emit(self.offer))
+        self.pause_button.clicked.connect(lambda: self.pause_requested.emit(self.offer))
+        self.cancel_button.clicked.connect(lambda: self.cancel_requested.emit(self.offer))
+        self.show_state("idle")
+
+    def show_state(self, state: str, text: str = "", fraction: float | None = None) -> None:
+        moving = state in ("queued", "downloading")
+        self.bar.setVisible(state not in ("idle",))
+        self.download_button.setVisible(not moving)
+        self.download_button.setText("Resume" if state in ("paused", "failed") else "Download")
+        self.pause_button.setVisible(moving)
+        self.cancel_button.setVisible(state in ("queued", "downloading", "paused", "failed"))
+        if fraction is not None:
+            self.bar.setRange(0, 1000)
+            self.bar.setValue(int(fraction * 1000))
+        elif state == "queued":
+            self.bar.setRange(0, 0)  # busy: the size comes with the first answer from the hub
+        self.status.setText(text)
+        self.status.setStyleSheet("color: #d9534f" if state == "failed" else "")
+
+
+class ModelOfferCard(QFrame):
+    ready = Signal(object, str)  # CatalogEntry, the path the studio loads: in its model list now
+
+    def __init__(self, services, studio: str, model_list, suitable: Callable[[list], bool], parent=None):
+        """`model_list`: the studio's ModelListModel; `suitable(models)`: whether the studio
+        can work with what the list holds (the card shows while it cannot)."""
+        super().__init__(parent)
+        self.services, self.studio, self.model_list, self.suitable = services, studio, model_list, suitable
+        self._landed: list[tuple[object, str]] = []  # downloaded, waiting for the list to hold them
+        self.setFrameShape(QFrame.StyledPanel)
+        self.setObjectName("modelOfferCard")
+        self.heading = QLabel()
+        self.heading.setWordWrap(True)
+        self.rows_box = QVBoxLayout()
+        self.more = QLabel("More models, and the ones other apps keep: <b>Models</b> in the menu bar.")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.heading)
+        layout.addLayout(self.rows_box)
+        layout.addWidget(self.more)
+        self.rows: list[OfferRow] = []
+        self.offers = ModelOffers(services.background, CARD_STUDIOS[studio], services.models_folder, parent=self)
+        self.offers.ready.connect(self._show_offers)
+        self.offers.failed.connect(lambda message: self.heading.setText(f"The model catalog could not be read: {message}"))
+        downloads = services.downloads
+        downloads.progress.connect(self._on_progress)
+        downloads.changed.connect(self._sync_states)
+        downloads.finished.connect(self._on_finished)
+        downloads.failed.connect(self._sync_states)
+        model_list.scanned.connect(self._on_scanned)
+        self.hide()
+
+    def refresh(self) -> None:
+        self.offers.refresh()
+
+    def _on_scanned(self) -> None:
+        for entry, path in list(self._landed):
+            if self.model_list.find(path) is not None:
+                self._landed.remove((entry, path))
+                self.ready.emit(entry, path)
+        wanted = not self.suitable(self.model_list.models())
+        if wanted and not self.isVisible():
+            self.refresh()
+        self.setVisible(wanted or bool(self._landed) or self._downloading())
+
+    def _downloading(self) -> bool:
+        """A pick is on its way: the card stays to show it, whatever the list holds meanwhile."""
+        tasks = (self.services.downloads.find(r.offer.plan.repo, r.offer.plan.patterns) for r in self.rows)
+        return any(t is not None and t.state in ("queued", "downloading", "paused") for t in tasks)
+
+    def _show_offers(self, offers) -> None:
+        for row in self.rows:
+            row.deleteLater()
+        self.rows = []
+        picks = [o for o in offers if o.installed_at is None][:PICKS]
+        self.heading.setText(f"<b>Get a model for the {self.studio.capitalize()} studio</b><br>"
+                             + ("These fit this computer; each downloads with one click and is ready when it lands."
+                                if picks else "Nothing in the catalog fits this computer's free memory."))
+        for offer in picks:
+            row = OfferRow(offer, self)
+            row.download_requested.connect(self._download)
+            row.pause_requested.connect(lambda o: self._task_call(o, self.services.downloads.pause))
+            row.cancel_requested.connect(lambda o: self._task_call(o, self.services.downloads.cancel))
+            self.rows_box.addWidget(row)
+            self.rows.append(row)
+        self._sync_states()
+
+    def _download(self, offer) -> None:
+        self.services.downloads.start(offer.plan)
+
+    def _task_call(self, offer, action) -> None:
+        task = self.services.downloads.find(offer.plan.repo, offer.plan.patterns)
+        if task is not None:
+            action(task)
+
+    def _row_for(self, task) -> OfferRow | None:
+        return next((r for r in self.rows if (r.offer.plan.repo, r.offer.plan.patterns)
+                     == (task.plan.repo, task.plan.patterns)), None)
+
+    def _sync_states(self, *_args) -> None:
+        for row in self.rows:
+            task = self.services.downloads.find(row.offer.plan.repo, row.offer.plan.patterns)
+            if task is None:
+                row.show_state("idle")
+            elif task.state == "failed":
+                row.show_state("failed", task.error)
+            elif task.state == "paused":
+                row.show_state("paused", "Paused: the part already downloaded is kept.",
+                               task.progress.fraction if task.progress else None)
+            else:
+                row.show_state(task.state, task.progress.text() if task.progress else "Starting…",
+                               task.progress.fraction if task.progress else None)
+
+    def _on_progress(self, task) -> None:
+        row = self._row_for(task)
+        if row is not None:
+            row.show_state("downloading", task.progress.text(), task.progress.fraction)
+
+    def _on_finished(self, task) -> None:
+        from desktop.core.models import fetch_plan
+
+        row = self._row_for(task)
+        if row is None:
+            return
+        row.show_state("done", "Downloaded and verified; getting it ready…", 1.0)
+        self._landed.append((row.offer.entry, str(fetch_plan.load_path(row.offer.entry, Path(task.result.folder)))))
+        self.services.rescan_models()  # the list then holds it: _on_scanned
