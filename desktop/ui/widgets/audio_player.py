@@ -2,13 +2,23 @@
 computed on the thread pool. While speech is being made, finished sentences can play one
 after another before the whole text is done; the finished file takes over afterwards.
 Where audio cannot be played (desktop/playback.py) the player says so once and still
-draws the waveform."""
+draws the waveform.
+
+Memory: a sentence is played from a small WAV file in the player's own temporary folder,
+never from memory through a QIODevice. QtMultimedia's FFmpeg backend keeps the read buffer
+(32 KB, with its AVIOContext) of every QIODevice source it has opened for the rest of the
+process (it closes the format context with avformat_close_input, which leaves a caller's
+I/O context allocated): measured ~33 KB of RSS per sentence whatever its length, none with
+file sources (bench/soak_memory.py). At most the file now playing is kept on disk."""
 
 from __future__ import annotations
 
+import itertools
+import tempfile
 from collections import deque
+from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
 
 from desktop import playback
@@ -25,6 +35,41 @@ def _load_waveform(path: str):
 
     samples, rate = decode_mono(path)
     return peaks(samples, PEAK_COLUMNS), len(samples) / rate
+
+
+class PieceFiles:
+    """The sentences' WAV files, written one by one as they start playing and deleted as soon
+    as another source has replaced them. A file still open elsewhere (Windows may refuse to delete
+    those) is tried again at the next release; the folder goes when the player does."""
+
+    def __init__(self):
+        self._folder: tempfile.TemporaryDirectory | None = None   # made on the first sentence
+        self._numbers = itertools.count()
+        self.kept: list[Path] = []
+
+    @property
+    def folder(self) -> Path | None:
+        return Path(self._folder.name) if self._folder is not None else None
+
+    def write(self, wav: bytes) -> Path:
+        if self._folder is None:
+            self._folder = tempfile.TemporaryDirectory(prefix="atelier-sentences-", ignore_cleanup_errors=True)
+        path = Path(self._folder.name) / f"sentence-{next(self._numbers)}.wav"  # never reused: one may linger
+        path.write_bytes(wav)
+        self.kept.append(path)
+        return path
+
+    def release(self, keep: Path | None = None) -> None:
+        """Delete every file but `keep` (the one the player has now)."""
+        self.kept = [path for path in self.kept if path == keep or not _deleted(path)]
+
+
+def _deleted(path: Path) -> bool:
+    try:
+        path.unlink(missing_ok=True)
+    except OSError:  # still open by the media backend (Windows): next time
+        return False
+    return True
 
 
 def _clock(ms: int) -> str:
@@ -61,10 +106,11 @@ class AudioPlayer(QWidget):
 
         self.path: str | None = None
         self._pieces: deque = deque()
-        self._buffer: QBuffer | None = None
+        self.piece_files = PieceFiles()
         self._piece_on = False       # a piece was handed to the player and has not ended yet
         self.streaming = False       # pieces of a job still in progress are being played
         self.pieces_played = 0
+        self._job_over = False       # the job ended (made, failed or cancelled): no more pieces come
         self._final: str | None = None
         self._queued_s = 0.0         # seconds of audio waiting in self._pieces
         self._kept_s = 0.0           # seconds of the pieces taken so far: where the file goes on
@@ -120,6 +166,7 @@ class AudioPlayer(QWidget):
         playable = self.can_play
         if playable:
             self.player.setSource(QUrl.fromLocalFile(path))
+        self.piece_files.release()
         self.play_button.setEnabled(playable)
         self.slider.setEnabled(playable)
         self.waveform.set_message("Reading…")
@@ -151,9 +198,7 @@ class AudioPlayer(QWidget):
     def playing(self) -> bool:
         if self._player is None:  # never made where QtMultimedia cannot load
             return False
-        from PySide6.QtMultimedia import QMediaPlayer
-
-        return self._player.playbackState() == QMediaPlayer.PlayingState
+        return self._player.playbackState() == type(self._player).PlaybackState.PlayingState
 
     @property
     def _idle(self) -> bool:
@@ -161,9 +206,7 @@ class AudioPlayer(QWidget):
         Stopped until its media has loaded; a new source then deadlocks the FFmpeg backend."""
         if self._player is None:
             return True
-        from PySide6.QtMultimedia import QMediaPlayer
-
-        return not self._piece_on and self._player.playbackState() == QMediaPlayer.StoppedState
+        return not self._piece_on and self._player.playbackState() == type(self._player).PlaybackState.StoppedState
 
     # -- pieces of a job in progress ----------------------------------------------------------
 
@@ -173,7 +216,7 @@ class AudioPlayer(QWidget):
             return
         if self._player is not None:
             self._player.stop()
-        self.streaming, self.pieces_played, self._final = True, 0, None
+        self.streaming, self.pieces_played, self._final, self._job_over = True, 0, None, False
         self._queued_s, self._kept_s, self._resume_s = 0.0, 0.0, None
         self.waveform.set_message("Waiting for the first sentence…")
 
@@ -196,30 +239,36 @@ class AudioPlayer(QWidget):
             if final_path:
                 self.load(final_path)
             return
-        self._final = final_path
+        self._final, self._job_over = final_path, True
         if self._idle and not self._pieces:
             self._stream_done()
 
     def _play_next_piece(self) -> None:
         piece = self._pieces.popleft()
         self._queued_s -= piece.duration_s
-        buffer = QBuffer(self)
-        buffer.setData(QByteArray(piece.wav))
-        buffer.open(QBuffer.ReadOnly)
-        self.player.setSourceDevice(buffer, QUrl(f"piece-{piece.index}.wav"))
-        if self._buffer is not None:
-            self._buffer.deleteLater()
-        self._buffer = buffer
+        try:
+            path = self.piece_files.write(piece.wav)  # a file, not a QBuffer: see the module's note
+        except OSError as exc:  # e.g. no room left in the temporary folder: the file goes on from here
+            self._resume_s = self._kept_s - self._queued_s - piece.duration_s
+            self._pieces.clear()
+            self._queued_s = 0.0
+            self.waveform.set_message(f"Cannot play sentences early ({exc.strerror or exc}): "
+                                      "the finished file plays from here")
+            if self._job_over:
+                self._stream_done()
+            return
+        self.player.setSource(QUrl.fromLocalFile(str(path)))
+        self.piece_files.release(keep=path)
         self.pieces_played += 1
         self._piece_on = True
-        rest = "" if self._final is not None else " while the rest is made…"
+        rest = "" if self._job_over else " while the rest is made…"
         self.waveform.set_message(f"Playing sentence {piece.index + 1} of {piece.total}{rest}")
         self.play_button.setEnabled(True)
         self.player.play()
 
     def _stream_done(self) -> None:
         final, resume = self._final, self._resume_s
-        self.streaming, self._final = False, None
+        self.streaming, self._final, self._job_over = False, None, False
         if final:
             self.load(final, start_s=resume or 0.0)  # where pieces were left out, the file goes on
         self.stream_finished.emit()
@@ -227,17 +276,18 @@ class AudioPlayer(QWidget):
     def _end_stream_now(self) -> None:
         self._pieces.clear()
         self.streaming, self._final, self._resume_s, self._queued_s = False, None, None, 0.0
-        self._piece_on = False
+        self._piece_on, self._job_over = False, False
 
     # -- player signals ---------------------------------------------------------------------
 
     def _on_status(self, status) -> None:
-        from PySide6.QtMultimedia import QMediaPlayer
-
-        if status == QMediaPlayer.LoadedMedia and self._seek_on_load is not None:
+        # The enums from the player's own class, no import in a slot: a late signal must not
+        # depend on the import machinery (tests take QtMultimedia away while one may arrive).
+        QMediaPlayer = type(self._player)
+        if status == QMediaPlayer.MediaStatus.LoadedMedia and self._seek_on_load is not None:
             start, self._seek_on_load = self._seek_on_load, None
             QTimer.singleShot(0, lambda: self._play_from(start))  # not inside the player's own signal
-        if status != QMediaPlayer.EndOfMedia or not self.streaming:
+        if status != QMediaPlayer.MediaStatus.EndOfMedia or not self.streaming:
             return
         # Not from inside the player's own signal: changing the source there deadlocks
         # the FFmpeg backend, which is still finishing the previous piece.
@@ -254,7 +304,7 @@ class AudioPlayer(QWidget):
             return
         if self._pieces:
             self._play_next_piece()
-        elif self._final is not None:
+        elif self._job_over:  # with or without a file: a failed or cancelled job ends the stream too
             self._stream_done()
         elif self._resume_s is not None:
             self.waveform.set_message("The rest plays from the file once it is finished…")
