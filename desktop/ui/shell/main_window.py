@@ -33,6 +33,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.settings, self.theme, self.services = settings, theme, None
         self._painted = False
+        self.models_window = None
         self.installEventFilter(self)
         self.setWindowTitle(APP_NAME)
         self.setWindowIcon(QIcon(str(resources_dir() / "atelier.svg")))
@@ -101,8 +102,20 @@ class MainWindow(QMainWindow):
         file_menu.addAction("&Settings…", self.open_settings)
         file_menu.addSeparator()
         file_menu.addAction("&Quit", self.close, "Ctrl+Q")
+        models_menu = self.menuBar().addMenu("&Models")
+        models_menu.addAction("&Catalog…", lambda: self.open_models("catalog"), "Ctrl+Shift+M")
+        models_menu.addAction("&Installed…", lambda: self.open_models("installed"))
+        models_menu.addAction("&Downloads…", lambda: self.open_models("downloads"))
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction("&About Atelier", self._about)
+
+    def open_models(self, tab: str = "catalog") -> None:
+        """The Models window, made on first use (it reads the catalog then, not at start-up)."""
+        if self.models_window is None:
+            from desktop.ui.models.models_window import ModelsWindow
+
+            self.models_window = ModelsWindow(self.services, self)
+        self.models_window.open_on(tab)
 
     def panel(self, key: str) -> QWidget:
         return self.panels[key]
