@@ -7,7 +7,8 @@ from __future__ import annotations
 import ipaddress
 import socket
 
-attempts: list[str] = []  # what was refused, for tests that assert nothing tried
+attempts: list[str] = []     # what was refused, for tests that assert nothing tried
+connections: list[str] = []  # every connection allowed (loopback), for tests that assert none was made
 
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
@@ -42,12 +43,14 @@ def _refuse(what: str):
 def _connect(self, address):
     if not _allowed(self, address):
         raise _refuse(repr(address))
+    connections.append(repr(address))
     return _real_connect(self, address)
 
 
 def _connect_ex(self, address):
     if not _allowed(self, address):
         raise _refuse(repr(address))
+    connections.append(repr(address))
     return _real_connect_ex(self, address)
 
 
