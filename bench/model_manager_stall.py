@@ -1,0 +1,111 @@
+"""GUI heartbeat while the model manager works: a 5 ms timer on the GUI thread of the real window
+while (1) a model downloads from a hub on 127.0.0.1 (tests/models/fake_hub.py, a generated
+file) into the models folder, with the Models window's Downloads tab showing its progress, and
+(2) the model lists scan another app's store holding many files. Prints the worst and p99
+lateness per phase. Target: worst < 50 ms.
+
+    python bench/model_manager_stall.py [--mb 200] [--files 50000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from gui_stall import Heartbeat, report
+from common import verdict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def big_file(folder: Path, megabytes: int) -> Path:
+    path = folder / "big.gguf"
+    block = os.urandom(1 << 20)
+    with path.open("wb") as stream:
+        stream.write(b"GGUF")
+        for _ in range(megabytes):
+            stream.write(block)
+    return path
+
+
+def other_app_tree(root: Path, files: int) -> Path:
+    """A ComfyUI-shaped tree: a few models among many other files, as a real install has."""
+    models = root / "ComfyUI" / "models"
+    for index in range(files):
+        folder = models / "custom_nodes_data" / f"d{index // 500:03d}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"f{index}.txt").write_bytes(b"x")
+    (models / "checkpoints").mkdir(parents=True, exist_ok=True)
+    return root / "ComfyUI"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--mb", type=int, default=200, help="size of the downloaded file")
+    parser.add_argument("--files", type=int, default=50_000, help="files in the other app's tree")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="atelier-bench-"))
+    os.environ["ATELIER_CONFIG_DIR"] = str(work / "config")
+    sys.path.insert(0, str(ROOT / "tests" / "models"))
+    from fake_hub import FakeHub
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.app import GIL_SWITCH_INTERVAL_S
+    from desktop.core.models.fetch_plan import FetchPlan
+    from desktop.services import Services
+    from desktop.settings import Settings
+    from desktop.ui.shell.main_window import MainWindow
+    from desktop.ui.shell.theme import Theme
+    from desktop.viewmodels.settings_model import SettingsModel
+
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
+    print(f"making a {args.mb} MB file and a tree of {args.files:,} files…", flush=True)
+    hub = FakeHub()
+    hub.add_repo("bench/big-GGUF", {"big.gguf": big_file(work, args.mb)}, lfs={"big.gguf"})
+    tree = other_app_tree(work / "apps", args.files)
+
+    app = QApplication.instance() or QApplication([])
+    services = Services(SettingsModel(Settings(hub_endpoint=hub.url)), work / "data")
+    window = MainWindow(services.settings, Theme(app, "light"), services)
+    window.show()
+    beat = Heartbeat()
+    beat.timer.start()
+
+    def spin(condition, timeout=900):
+        end = time.monotonic() + timeout
+        while not condition() and time.monotonic() < end:
+            app.processEvents()
+            time.sleep(0.001)
+
+    spin(lambda: False, timeout=1.0)
+    beat.phase()
+    window.open_models("downloads")
+    started = time.perf_counter()
+    task = services.downloads.start(FetchPlan("", "bench/big-GGUF", None, ("big.gguf",), None, "big"))
+    spin(lambda: task.state in ("done", "failed"))
+    seconds = time.perf_counter() - started
+    results = [report(f"download {args.mb} MB", beat.phase())]
+    print(f"  {task.state} in {seconds:.1f} s ({args.mb / seconds:.0f} MB/s) {task.error}")
+
+    scans = []
+    for name in ("models", "image_models", "upscalers", "audio_models"):
+        getattr(services, name).scanned.connect(lambda: scans.append(1))
+    started = time.perf_counter()
+    services.settings.set("other_app_dirs", [str(tree)])
+    services.rescan_models()
+    spin(lambda: len(scans) >= 4)
+    results.append(report(f"scan {args.files:,} files", beat.phase()))
+    print(f"  all four model lists scanned in {time.perf_counter() - started:.1f} s")
+    beat.timer.stop()
+    window.close()
+    services.shutdown()
+    hub.close()
+    print("overall:", verdict(all(results)))
+
+
+if __name__ == "__main__":
+    main()
