@@ -1,11 +1,12 @@
 """The conversation view: Markdown, escaping, code blocks, and streaming that only
 re-renders the message being written, inside its own table."""
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QTextFrame
 
 from desktop.core.text.markdown_html import MarkdownRenderer
-from desktop.ui.text import live_markdown
 from desktop.ui.text.chat_view import ChatView, ShownMessage
 from desktop.ui.text.live_markdown import LiveMarkdownRenderer
 
@@ -140,25 +141,25 @@ def frame_count(frame: QTextFrame) -> int:
     return 1 + sum(frame_count(child) for child in frame.childFrames())
 
 
-def test_a_streamed_update_edits_only_inside_the_reply_and_adds_no_frame(qtbot):
-    # Qt rescans the whole document whenever a frame (a table) is added or removed, so an
-    # update that did either would cost time in proportion to the conversation.
+def test_a_streamed_update_edits_only_the_reply_and_adds_or_removes_no_frame(qtbot):
+    # Qt rescans the whole document whenever a frame (a table) is added or removed, and lays
+    # a table cell out whole after any edit inside it: the reply streams as paragraphs.
     view = ChatView()
     qtbot.addWidget(view)
     view.set_messages(conversation(40))
     view.begin_stream()
-    reply_cell_start = view._blocks[-1].start + 1  # the table's own marker sits at start
+    reply_start = view._blocks[-1].start
+    view.append_stream("Here")  # the reply's table becomes paragraphs, once per reply
     frames = frame_count(view.document().rootFrame())
     changes = []
     view.document().contentsChange.connect(lambda position, _removed, _added: changes.append(position))
-    for chunk in ["Here", " is **code**:\n\n", "```py", "thon\n", "x = 1\n", "```\n", "\nand more", " text."]:
+    for chunk in [" is **code**:\n\n", "```py", "thon\n", "x = 1\n", "```\n", "\nand more", " text."]:
         view.append_stream(chunk)
         assert frame_count(view.document().rootFrame()) == frames
-    assert changes and min(changes) >= reply_cell_start
+    assert changes and min(changes) >= reply_start
     assert view.code_block(40, 0).code == "x = 1\n"  # Copy/Save work while the reply streams
     assert view.toPlainText().count("and more text.") == 1
     view.end_stream(41)
-    assert frame_count(view.document().rootFrame()) == frames + 1  # finished: the code block is a table
     assert view.toHtml() == fresh_html(qtbot, view.messages())
 
 
@@ -180,18 +181,51 @@ def test_a_stream_that_scrolled_to_the_end_follows_the_reply_and_one_read_higher
     assert bar.value() == middle < bar.maximum()
 
 
-def test_the_live_renderer_draws_code_without_tables_and_highlights_a_finished_block_once(monkeypatch):
-    calls = []
-    real = live_markdown.highlight_code
-    monkeypatch.setattr(live_markdown, "highlight_code", lambda *args: calls.append(args) or real(*args))
+def test_the_live_renderer_draws_code_without_tables_numbered_within_the_whole_reply():
     renderer = LiveMarkdownRenderer()
-    text = "Intro\n\n```py\nx = 1\n```\n\n```js\nlet a = '<b>';\n"
-    rendered = renderer.render(text, "3")
+    rendered = renderer.render("```js\nlet a = '<b>';\n```\n", "3", first_code_index=2)
     assert "<table" not in rendered.html and "&lt;b&gt;" in rendered.html
-    assert 'href="code:copy:3:1"' in rendered.html
-    assert [b.code for b in rendered.code_blocks] == ["x = 1\n", "let a = '<b>';\n"]
-    calls.clear()
-    renderer.render(text + "a += 1;\n", "3")  # only the block still being written changed
-    assert [args[0] for args in calls] == ["let a = '<b>';\na += 1;"]
-    finished = MarkdownRenderer().render(text, "3")
-    assert [b.code for b in finished.code_blocks] == [b.code for b in rendered.code_blocks]
+    assert 'href="code:copy:3:2"' in rendered.html and 'href="code:save:3:2"' in rendered.html
+    assert [b.code for b in rendered.code_blocks] == ["let a = '<b>';\n"]
+    text = "Intro\nstill intro\n\n- a\n- b\n\n```py\nx\n\ny\n```\n# Title\n"
+    assert [text[i:i + 5] for i in renderer.block_starts(text)] == ["Intro", "- a\n-", "```py", "# Tit"]
+
+
+REPLY = ("Sure, here is a **plan**:\n\n1. first step\n2. second *step*\n\n# Heading\n\nSome `code`:\n\n"
+         "```python\ndef f(x):\n    return x\n```\nPara after\nwith break\n\n- a\n- b\n\n  continued\n\n"
+         "> quote\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```\n```\n\nend.")
+
+
+def streamed_view(qtbot, pieces, note=""):
+    view = ChatView()
+    qtbot.addWidget(view)
+    view.set_messages([ShownMessage(1, "user", "hi")])
+    view.begin_stream(note)
+    for piece in pieces:
+        view.append_stream(piece)
+    return view
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cuts=st.lists(st.integers(min_value=1, max_value=len(REPLY) - 1), max_size=60), note=st.sampled_from(["", "A note."]))
+def test_a_reply_streamed_in_any_pieces_is_drawn_as_if_it_came_at_once(qtbot, cuts, note):
+    bounds = [0, *sorted(set(cuts)), len(REPLY)]
+    pieces = [REPLY[a:b] for a, b in zip(bounds, bounds[1:])]
+    assert streamed_view(qtbot, pieces, note).toHtml() == streamed_view(qtbot, [REPLY], note).toHtml()
+
+
+def test_a_finished_paragraph_of_a_streaming_reply_is_not_rendered_again(qtbot, monkeypatch):
+    rendered_sources, parsed = [], []
+    real_render, real_parse = LiveMarkdownRenderer.render, LiveMarkdownRenderer.block_starts
+    monkeypatch.setattr(LiveMarkdownRenderer, "render",
+                        lambda self, text, *args: rendered_sources.append(text) or real_render(self, text, *args))
+    monkeypatch.setattr(LiveMarkdownRenderer, "block_starts",
+                        lambda self, text: parsed.append(text) or real_parse(self, text))
+    words = [f"Paragraph{p} word{w}" + ("\n\n" if w == 9 else " ") for p in range(30) for w in range(10)]
+    streamed_view(qtbot, words)
+    # Each update renders the block being written (and any new one), never those before it:
+    # the cost of an update does not grow with the length of the reply.
+    assert not [s for s in rendered_sources if "Paragraph0 " in s and "Paragraph1 " in s]
+    assert sum("Paragraph0 " in s for s in rendered_sources) <= 11
+    assert len(rendered_sources) <= 2 * len(words)
+    assert not [text for text in parsed if "Paragraph0 " in text and "Paragraph2 " in text]

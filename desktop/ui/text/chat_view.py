@@ -13,8 +13,10 @@ from PySide6.QtWidgets import QTextBrowser
 
 from desktop.core.text.markdown_html import CodeBlock, MarkdownRenderer
 from desktop.ui.text.live_markdown import LiveMarkdownRenderer
+from desktop.ui.text.live_reply import LiveReply
 
 ROLE_LABELS = {"user": "You", "assistant": "Assistant", "system": "System"}
+CELL_PADDING = 8  # px around a message's text
 
 
 @dataclass
@@ -27,17 +29,19 @@ class ShownMessage:
 
 @dataclass
 class _Block:
-    """One message as the document shows it: a one-cell table starting at `start`."""
+    """One message as the document shows it: a one-cell table starting at `start`, holding
+    a header (name, links, note) and the rendered Markdown."""
     key: tuple
     start: int
-    cell_html: str
+    header: str
+    body: str
     shade: str
     code_blocks: list[CodeBlock]
 
     @property
     def html(self) -> str:
-        return (f'<table width="100%" cellspacing="0" cellpadding="8" style="background:{self.shade};'
-                f' margin-bottom:6px"><tr><td>{self.cell_html}</td></tr></table>')
+        return (f'<table width="100%" cellspacing="0" cellpadding="{CELL_PADDING}" style="background:{self.shade};'
+                f' margin-bottom:6px"><tr><td>{self.header}{self.body or "<p>…</p>"}</td></tr></table>')
 
 
 class ChatView(QTextBrowser):
@@ -56,6 +60,7 @@ class ChatView(QTextBrowser):
         self._messages: list[ShownMessage] = []
         self._blocks: list[_Block] = []  # what the document shows, one per message, in order
         self._streaming: ShownMessage | None = None
+        self._live: LiveReply | None = None  # the streaming reply as drawn in place
         self.render_count = 0  # messages rendered so far (tests and benches read it)
         self.placeholder = "Start typing below. Ctrl+Enter sends, Esc stops."
         self.assistant_label = "Assistant"
@@ -139,6 +144,7 @@ class ChatView(QTextBrowser):
         follow = self._scroll_follower(scroll_to_end)
         if not self._messages:
             self._blocks.clear()
+            self._live = None
             self.setHtml(f'<p style="color:gray"><i>{html.escape(self.placeholder)}</i></p>')
             return
         if not self._blocks:
@@ -149,6 +155,7 @@ class ChatView(QTextBrowser):
             cut += 1
         if cut == count == len(self._blocks):
             return
+        self._live = None  # the streaming reply, if any, is drawn whole again below
         cursor = QTextCursor(self.document())
         cursor.beginEditBlock()
         if cut < len(self._blocks):
@@ -166,26 +173,25 @@ class ChatView(QTextBrowser):
         follow()
 
     def _redraw_streaming(self) -> None:
-        """Rewrite the inside of the streaming reply's cell, keeping its table. Replacing the
-        table itself would insert and remove a frame per update, and Qt answers each of those
-        by rescanning the whole document; the reply renders without frames inside
-        (LiveMarkdownRenderer), so an update costs the same in any length of conversation."""
+        """Redraw the streaming reply in place: as paragraphs after the conversation, not as
+        a table, and from its last Markdown block on (LiveReply), so an update costs neither
+        the conversation's length nor the reply's."""
         index = len(self._messages) - 1
         if len(self._blocks) != len(self._messages) or not self._blocks[index].key[5]:
             self._sync(first=index)  # the reply is not drawn as streaming yet
             return
         follow = self._scroll_follower()
-        block = self._render(index, self._key(index, self._streaming), self._blocks[index].start)
-        cursor = QTextCursor(self.document())
-        cursor.setPosition(block.start + 1)  # just inside the reply's table (see _sync)
-        cell = cursor.currentTable().cellAt(0, 0)
-        cursor.setPosition(cell.firstCursorPosition().position())
-        cursor.setPosition(cell.lastCursorPosition().position(), QTextCursor.KeepAnchor)
-        cursor.beginEditBlock()
-        cursor.removeSelectedText()
-        cursor.insertHtml(block.cell_html)
-        cursor.endEditBlock()
-        self._blocks[index] = block
+        block = self._blocks[index]
+        if self._live is None:  # drawn whole by _sync, as a table: once per reply, replace it
+            cursor = QTextCursor(self.document())
+            cursor.setPosition(block.start)
+            cursor.movePosition(QTextCursor.End, QTextCursor.KeepAnchor)
+            cursor.removeSelectedText()
+            self._live = LiveReply(self.live_renderer, str(index), block.header, CELL_PADDING)
+        self._live.draw(self.document(), self._streaming.content)
+        self.render_count += 1
+        self._blocks[index] = _Block(self._key(index, self._streaming), block.start, block.header,
+                                     "", block.shade, self._live.code_blocks())
         follow()
 
     def _scroll_follower(self, to_end: bool = False):
@@ -212,9 +218,8 @@ class ChatView(QTextBrowser):
         cursor = " ▍" if message is self._streaming else ""
         note = f'<p><i><small>{html.escape(message.note)}</small></i></p>' if message.note else ""
         shade = "rgba(127,127,127,0.12)" if message.role == "user" else "transparent"
-        body = rendered.html or "<p>…</p>"
-        cell = f'<b>{label}</b>{cursor} &nbsp; <small>{" &nbsp; ".join(links)}</small>{note}{body}'
-        return _Block(key, start, cell, shade, rendered.code_blocks)
+        header = f'<b>{label}</b>{cursor} &nbsp; <small>{" &nbsp; ".join(links)}</small>{note}'
+        return _Block(key, start, header, rendered.html, shade, rendered.code_blocks)
 
     # -- actions -------------------------------------------------------------------------
 

@@ -1,5 +1,5 @@
 """How the reply being written is drawn: the same Markdown, with each code block as shaded
-paragraphs instead of a table.
+paragraphs instead of a table, rendered one top-level block at a time.
 
 Why no table: a table is a QTextFrame, and Qt rescans every fragment of the whole document
 each time a frame is inserted or removed (QTextDocumentPrivate::scan_frames). Redrawing a
@@ -16,32 +16,29 @@ from desktop.core.text.markdown_html import CodeBlock, MarkdownRenderer, Rendere
 
 
 class LiveMarkdownRenderer(MarkdownRenderer):
-    """Code blocks drawn without frames, each highlighted once while it stays unchanged: a
-    reply is re-rendered per update, and highlighting every finished block again each time
-    would make a long reply cost the square of its length."""
+    """Renders a piece of a reply: code blocks without frames, numbered from
+    `first_code_index` so their Copy/Save links match their place in the whole reply."""
 
-    def __init__(self, dark: bool = False):
-        super().__init__(dark)
-        self._highlighted: dict[tuple[str, str], str] = {}  # from the previous render
-        self._highlighting: dict[tuple[str, str], str] = {}  # this render's
+    _first_code_index = 0
 
-    def render(self, text: str, link_prefix: str = "") -> Rendered:
-        self._highlighting = {}
-        rendered = super().render(text, link_prefix)
-        self._highlighted = self._highlighting  # keep only the blocks still shown
-        return rendered
+    def render(self, text: str, link_prefix: str = "", first_code_index: int = 0) -> Rendered:
+        self._first_code_index = first_code_index
+        return super().render(text, link_prefix)
+
+    def block_starts(self, text: str) -> list[int]:
+        """Where each top-level block (paragraph, list, fence, heading, table…) begins, as
+        offsets into `text`."""
+        line_starts = [0] + [i + 1 for i, char in enumerate(text) if char == "\n"]
+        return [line_starts[token.map[0]] for token in self._md.parse(text)
+                if token.level == 0 and token.nesting >= 0 and token.map]
 
     def _code_html(self, block: CodeBlock, index: int, prefix: str) -> str:
-        code = block.code.rstrip("\n")
-        cache_key = (code, block.language)
-        body = self._highlighted.get(cache_key)
-        if body is None:
-            body = highlight_code(code, block.language, self.dark)
-        self._highlighting[cache_key] = body
+        index += self._first_code_index
         background = "#272822" if self.dark else "#f4f4f4"
         label = html.escape(block.language or "code")
         links = (f'<a href="code:copy:{prefix}:{index}">Copy</a> &nbsp; '
                  f'<a href="code:save:{prefix}:{index}">Save…</a>')
+        body = highlight_code(block.code.rstrip("\n"), block.language, self.dark)
         return (
             f'<p style="background-color:{background}; margin-top:4px; margin-bottom:0">'
             f"<small>{label} &nbsp; {links}</small></p>"
