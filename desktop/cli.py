@@ -108,6 +108,10 @@ def build_parser() -> argparse.ArgumentParser:
                                 "check); with --repair, fix what it found", parents=below)
     check.add_argument("--repair", action="store_true",
                        help="repair: items whose file is gone are marked failed, stray files go to lost+found")
+
+    from desktop import cli_models
+
+    cli_models.add_parser(commands, below)
     return parser
 
 
@@ -121,6 +125,10 @@ def main(argv: list[str] | None = None) -> int:
         from desktop import app
 
         return app.run(args.data_dir, startup_report=args.startup_report)
+    if args.command == "models":
+        from desktop import cli_models
+
+        return cli_models.run(args)
     from desktop import cli_generate, cli_library
 
     commands = {"export": cli_library.export_command, "import": cli_library.import_command,
