@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from catalog_helpers import (FOLDER_REPO, GGUF_REPO, Q4, Q8, UNET, folder_entry, gguf_entry, sha256,
+from catalog_helpers import (FOLDER_REPO, GGUF_REPO, Q4, Q8, folder_entry, gguf_entry, sha256,
                              tiny_folder_repo, tiny_gguf_repo, write_catalog)
 from desktop.core.models import catalog
 from desktop.core.models import download_errors as errors
