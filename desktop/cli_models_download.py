@@ -73,8 +73,9 @@ def download_command(args, context) -> int:
         return 1
     bar.end()
     if result.state != "done":
-        print(f"Paused: the {len(result.files)} finished file{'s' if len(result.files) != 1 else ''} and the partial "
-              f"ones stay in {context.models_folder}. Run the same command again to continue where it stopped:\n"
+        done = f" at {bar.last.text().removeprefix('Paused · ')}" if bar.last and bar.last.total_bytes else ""
+        print(f"Paused{done}. What was downloaded stays in {context.models_folder} (unfinished files in its "
+              f".partial folder); run the same command again to continue where it stopped:\n"
               f"  {_same_command(args)}", file=sys.stderr)
         return PAUSED_EXIT
     if result.verified_by_size_only:

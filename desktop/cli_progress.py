@@ -23,9 +23,11 @@ class TerminalProgress:
         self._drawn = False           # a bar line is on screen, not yet ended
         self._last_state: str | None = None
         self._last_step = -1
+        self.last: DownloadProgress | None = None  # the latest report, for the closing message
 
     def __call__(self, progress: DownloadProgress) -> None:
         """The download's progress callback (called from the thread that runs it)."""
+        self.last = progress
         fraction = min(max(progress.fraction, 0.0), 1.0) if progress.total_bytes else 0.0
         if self.is_tty:
             filled = int(round(fraction * BAR_WIDTH))

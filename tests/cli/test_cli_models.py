@@ -168,7 +168,7 @@ def test_ctrl_c_pauses_and_the_same_command_resumes_with_a_range_request(setup, 
     finally:
         child.kill()
     assert child.returncode == 130, err
-    assert out == "" and "Pausing" in err and "Run the same command again to continue" in err
+    assert out == "" and "Pausing" in err and "run the same command again to continue" in err
     assert "models download acme/Big-GGUF:big.gguf" in err
     [part] = list(partial.glob("*.part"))
     kept = part.stat().st_size
@@ -305,3 +305,20 @@ def test_the_progress_bar_redraws_one_line_on_a_terminal():
     for done in range(0, 1_000_001, 10_000):  # a hundred reports: a line per tenth, not per report
         bar(DownloadProgress("downloading", done, 1_000_000, 1.0, 1.0, "m.gguf"))
     assert len(plain.getvalue().splitlines()) == 11 and "\r" not in plain.getvalue()
+
+
+def test_the_speed_shown_after_a_resume_counts_only_new_bytes():
+    from desktop.core.models.download_progress import ProgressMeter
+
+    now = [0.0]
+    reports = []
+    meter = ProgressMeter(reports.append, 0, interval=0.1, clock=lambda: now[0])
+    meter.set_state("starting")
+    now[0] = 2.0  # asking the hub for the file list
+    meter.total, meter.done = 30_000_000, 10_000_000  # 10 MB were already on disk
+    meter.set_state("downloading", "big.gguf")
+    for _ in range(10):
+        now[0] += 0.1
+        meter.advance(100_000)  # 1 MB/s
+    assert reports[-1].speed == pytest.approx(1_000_000, rel=0.01)
+    assert reports[-1].seconds_left == pytest.approx(19, rel=0.02)

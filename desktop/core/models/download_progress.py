@@ -72,10 +72,13 @@ class ProgressMeter:
 
     def set_state(self, state: str, file: str | None = None, retry_in: float | None = None,
                   reason: str = "") -> None:
+        entering = state == DOWNLOADING and self.state != DOWNLOADING
         self.state = state
         if file is not None:
             self.file = file
-        if state != DOWNLOADING:  # a pause or a retry must not read as a slow link afterwards
+        # a pause or a retry must not read as a slow link afterwards, nor bytes already on
+        # disk (a resumed file, files in place) as a fast one when the transfer starts
+        if state != DOWNLOADING or entering:
             self._last_time, self._last_done = self._clock(), self.done
         self._send(retry_in, reason)
 
