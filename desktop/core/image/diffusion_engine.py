@@ -13,7 +13,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from desktop.core.image import precision as precisions
+from desktop.core import precision as precisions
 from desktop.core.engine import ProgressCallback
 from desktop.core.errors import Cancelled, ModelFileError, UserFacingError
 from desktop.core.image.image_request import GeneratedImage, ImageRequest
@@ -24,7 +24,7 @@ SMALL_GPU_BYTES = 8 * 1024**3
 
 
 def pick_dtype(device: str, choice: str = precisions.AUTO):
-    """The torch dtype for a precision choice on `device` (see core/image/precision.py)."""
+    """The torch dtype for a precision choice on `device` (see core/precision.py)."""
     return precisions.torch_dtype(precisions.resolve(choice, device))
 
 
@@ -162,7 +162,7 @@ class DiffusionEngine:
     def preview(self, latents):
         if self.preview_decoder is not None:
             return self.preview_decoder.decode(latents)
-        from desktop.core.image.latent_preview import latents_to_preview
+        from desktop.core.latent_preview import latents_to_preview
 
         return latents_to_preview(latents, self.is_sdxl)
 

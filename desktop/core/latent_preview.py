@@ -1,5 +1,6 @@
 """A cheap preview of a diffusion step: latents projected to RGB with fixed per-channel
-factors (the approximation A1111 and ComfyUI use when no tiny autoencoder is present)."""
+factors (the approximation A1111 and ComfyUI use when no tiny autoencoder is present).
+Shared by the image and video studios (a video previews a few of its frames this way)."""
 
 from __future__ import annotations
 
@@ -12,11 +13,16 @@ SDXL_FACTORS = [[0.3651, 0.4232, 0.4341], [-0.2533, -0.0042, 0.1068], [0.1076, 0
 
 def latents_to_preview(latents, sdxl: bool = False, max_side: int = 256):
     """First latent of a batch -> a small PIL RGB image (8x smaller than the output)."""
+    return latent_to_image(latents[0], sdxl, max_side)
+
+
+def latent_to_image(latent, sdxl: bool = False, max_side: int = 256):
+    """One latent (channels, height, width) -> a small PIL RGB image."""
     import torch
     from PIL import Image
 
     factors = torch.tensor(SDXL_FACTORS if sdxl else SD_FACTORS, dtype=torch.float32)
-    latent = latents[0].detach().to("cpu", torch.float32)
+    latent = latent.detach().to("cpu", torch.float32)
     if latent.shape[0] != factors.shape[0]:
         latent = latent[: factors.shape[0]]
     rgb = torch.einsum("chw,cr->hwr", latent, factors)
