@@ -94,7 +94,7 @@ def generate_audio(args) -> int:
     if args.modality == "speech":
         request = SpeechRequest(args.text, length_scale=args.length_scale, noise_scale=args.noise_scale,
                                 noise_w=args.noise_w, speaker=args.speaker, seed=args.seed, file_format=args.format)
-        model = _find_voice(args.voice, [args.data_dir or settings.resolved_data_dir(), *settings.model_dirs])
+        model = _find_voice(args.voice, [args.data_dir or settings.resolved_data_dir(), *settings.model_dirs], settings)
     else:
         request = MusicRequest(args.prompt, duration_s=args.duration, guidance=args.guidance,
                                temperature=args.temperature, seed=args.seed, file_format=args.format)
@@ -179,8 +179,10 @@ def _run_job(runner, job, library, settings, progress=_say_waiting, streamed: bo
         library.close()
 
 
-def _find_voice(voice: str, data_dirs: list) -> str | None:
-    """A path as given, else a voice of that name among the built-in and the model folders."""
+def _find_voice(voice: str, data_dirs: list, settings=None) -> str | None:
+    """A path as given, else a voice of that name among the built-in and the model folders,
+    else among the voices other apps keep (as the window lists them: their standard places,
+    the settings' other_app_dirs, hidden ones left out; walked only when needed)."""
     from desktop.core.audio import audio_registry
     from desktop.paths import DataLayout
 
@@ -191,6 +193,13 @@ def _find_voice(voice: str, data_dirs: list) -> str | None:
         return str(Path(voice).expanduser())
     folders = [DataLayout(Path(data_dirs[0])).models, *[Path(p).expanduser() for p in data_dirs[1:]]]
     found, _problems = audio_registry.scan(folders)
+    named = next((info.path for info in found if info.is_speech and info.name == voice), None)
+    if named is not None or settings is None:
+        return named
+    from desktop.model_sources import discover_other_apps
+
+    others = discover_other_apps(settings.other_app_dirs, settings.hidden_models)
+    found, _problems = audio_registry.scan([], others.audio())
     return next((info.path for info in found if info.is_speech and info.name == voice), None)
 
 

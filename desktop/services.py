@@ -19,7 +19,9 @@ from desktop.core import hardware
 from desktop.core.audio import audio_registry
 from desktop.core.image import diffusion_registry, upscaler_registry
 from desktop.core.jobs import EngineOptions, Studio
+from desktop.core.text import gguf_registry
 from desktop.job_options import engine_options, model_folders
+from desktop.model_sources import OtherAppStores
 from desktop.viewmodels.job_session import JobSession
 from desktop.viewmodels.model_list import ModelListModel
 from desktop.viewmodels.settings_model import SettingsModel
@@ -76,18 +78,24 @@ class Services(QObject):
         self.inference = InferenceThread(self.store, runners or RUNNERS, budget, log_hint, self)
         self.queue = JobQueue(self.inference.worker, self)
         self.queue.library_changed.connect(self.store.announce)  # one broadcast: store.changed
-        self.models = ModelListModel(self.background, self._model_folders, self._model_files, self)
+        # Other apps' models (LM Studio, Ollama, the HF cache...): one disk walk per refresh
+        # round, shared by the four lists; each list's scan runs on the thread pool.
+        self.other_apps = OtherAppStores()
+        self._new_other_apps_round()
+        self.models = ModelListModel(
+            self.background, self._model_folders, self._model_files, self,
+            scan_fn=lambda folders, files: gguf_registry.scan(folders, files, found=self.other_apps.current().text()))
         self.image_models = ModelListModel(
             self.background, self._model_folders, lambda: [], self,
-            scan_fn=lambda folders, _files: diffusion_registry.scan(folders),
+            scan_fn=lambda folders, _files: diffusion_registry.scan(folders, self.other_apps.current().image()),
             inspect_fn=diffusion_registry.inspect)
         self.upscalers = ModelListModel(
             self.background, self._model_folders, lambda: [], self,
-            scan_fn=lambda folders, _files: upscaler_registry.scan(folders),
+            scan_fn=lambda folders, _files: upscaler_registry.scan(folders, self.other_apps.current().upscalers()),
             inspect_fn=upscaler_registry.inspect)
         self.audio_models = ModelListModel(
             self.background, self._model_folders, lambda: [], self,
-            scan_fn=lambda folders, _files: audio_registry.scan(folders),
+            scan_fn=lambda folders, _files: audio_registry.scan(folders, self.other_apps.current().audio()),
             inspect_fn=audio_registry.inspect)
         self.downloads = DownloadQueue(settings, self.downloader, lambda: settings.save_in_background(self.background),
                                        self)
@@ -102,15 +110,22 @@ class Services(QObject):
     def _model_files(self) -> list[Path]:
         return [Path(p) for p in self.settings.get("model_files")]
 
+    def _new_other_apps_round(self) -> None:
+        """The next list scan walks the other apps' stores again, with the settings as they are
+        now (read here, on the GUI thread; the walk itself runs on the thread pool)."""
+        self.other_apps.new_round(self.settings.get("other_app_dirs"), self.settings.get("hidden_models"))
+
     def _on_setting_changed(self, name: str) -> None:
-        if name in ("model_dirs", "model_files"):
+        if name in ("model_dirs", "model_files", "models_dir", "other_app_dirs", "hidden_models"):
             self.rescan_models()
         elif name == "memory_budget_mib":
             # The cache belongs to the worker thread: the budget travels there and evicts at once.
             self.inference.set_budget(hardware.memory_budget_bytes(self.settings.get(name)))
 
     def rescan_models(self) -> None:
-        """Every model list scans again (on the thread pool)."""
+        """Every model list scans again (on the thread pool), the other apps' stores included,
+        walked once for the four lists."""
+        self._new_other_apps_round()
         for models in (self.models, self.image_models, self.upscalers, self.audio_models):
             models.refresh()
 

@@ -33,9 +33,20 @@ def media_backend_loaded(qapp):
     QMediaDevices.audioOutputs()
 
 
+# Where other apps keep models (desktop/model_sources.py) is read from the home folder and these
+# variables; cleared so that no test lists, or depends on, the models of the machine it runs on.
+OTHER_APP_VARIABLES = ("HF_HOME", "HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE", "XDG_CACHE_HOME", "XDG_CONFIG_HOME",
+                       "XDG_DATA_HOME", "OLLAMA_MODELS", "APPDATA", "LOCALAPPDATA")
+
+
 @pytest.fixture(autouse=True)
 def isolated_config(tmp_path, monkeypatch):
     monkeypatch.setenv("ATELIER_CONFIG_DIR", str(tmp_path / "config"))
+    # An empty home of the test's own (tmp_path / "home"; tests may build other apps' stores in it).
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("USERPROFILE", str(tmp_path / "home"))
+    for name in OTHER_APP_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture(scope="session")

@@ -1,8 +1,12 @@
 """What every studio's model discovery shares: where a model was found (its source), the
 problems a scan reports instead of raising, folder walking that follows links without
-looping, the Hugging Face cache's location, and sizes written for people. The studios'
-own registries (GGUF in core/text, diffusers and upscalers in core/image, voices in
-core/audio) build on it."""
+looping, and sizes written for people. The studios' own registries (GGUF in core/text,
+diffusers and upscalers in core/image, voices in core/audio) build on it.
+
+Models other apps keep (the Hugging Face cache, LM Studio, Ollama, ComfyUI...) are found
+by desktop/core/models/discovery.py, one way for every studio; desktop/model_sources.py
+hands each registry its share as Candidates, so no studio walks those stores itself (and
+no studio imports core/models)."""
 
 from __future__ import annotations
 
@@ -10,7 +14,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-BUILTIN, FOLDER, ADDED, HF_CACHE = "built-in", "folder", "added", "hugging face cache"
+BUILTIN, FOLDER, ADDED = "built-in", "folder", "added"
+# Where the app's own models come from; any other source names the app that keeps the model.
+OWN_SOURCES = frozenset({BUILTIN, FOLDER, ADDED})
 
 
 def human_size(n: int) -> str:
@@ -20,10 +26,29 @@ def human_size(n: int) -> str:
     return f"{n} B"
 
 
+def source_note(source: str) -> str:
+    """" · LM Studio" for a model another app keeps, shown in its label; nothing for the
+    app's own, which is what a person expects to see there."""
+    return "" if source in OWN_SOURCES else f" · {source}"
+
+
 @dataclass(frozen=True)
 class ModelProblem:
     path: str
     message: str
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A model another app keeps, for a registry to inspect where it is. `path` is what the
+    loader opens (inside the Hugging Face cache the snapshot's link, which keeps the file's
+    name and extension); `source` names the app; `name` is how that app calls the model ("" to
+    let the registry name it from the file); `projector` is a GGUF's vision projector kept
+    beside it, if any."""
+    path: str
+    source: str
+    name: str = ""
+    projector: str = ""
 
 
 def find_files(folder: Path, pattern: str) -> list[Path]:
@@ -40,10 +65,3 @@ def find_files(folder: Path, pattern: str) -> list[Path]:
         seen.add(real)
         found += [Path(root) / f for f in files if fnmatch.fnmatch(f, pattern)]
     return sorted(found)
-
-
-def hf_cache_dir() -> Path:
-    if os.environ.get("HF_HUB_CACHE"):
-        return Path(os.environ["HF_HUB_CACHE"])
-    hf_home = os.environ.get("HF_HOME") or os.path.join(os.path.expanduser("~"), ".cache", "huggingface")
-    return Path(hf_home) / "hub"

@@ -1,15 +1,17 @@
-"""Finds diffusers model folders: the data folder, folders from settings, and the
-Hugging Face cache (used in place)."""
+"""Finds image models — diffusers folders and single-file checkpoints — in the data folder and
+folders from settings, and among the models other apps keep (the Hugging Face cache,
+ComfyUI, A1111...; handed in as Candidates and used in place, never copied)."""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Iterable
 
 from desktop.core.errors import ModelFileError
 from desktop.core.json_files import read_object
-from desktop.core.model_registry import FOLDER, HF_CACHE, ModelProblem, find_files, hf_cache_dir, human_size
+from desktop.core.model_registry import FOLDER, Candidate, ModelProblem, find_files, human_size, source_note
 
 FAMILIES = {
     "StableDiffusionPipeline": "SD 1.x/2.x", "StableDiffusionXLPipeline": "SDXL",
@@ -28,22 +30,24 @@ class ImageModelInfo:
 
     @property
     def label(self) -> str:
-        return f"{self.name} · {self.family} · {human_size(self.size_bytes)}"
+        return f"{self.name} · {self.family} · {human_size(self.size_bytes)}{source_note(self.source)}"
 
 
-def inspect(folder: str | Path, source: str = FOLDER) -> ImageModelInfo:
+def inspect(folder: str | Path, source: str = FOLDER, name: str = "") -> ImageModelInfo:
     """A diffusers folder or a single-file checkpoint. Raises ModelFileError for a damaged
-    .safetensors file, OSError or ValueError for anything else that is not a model."""
+    .safetensors file, OSError or ValueError for anything else that is not a model. `name`,
+    when given, is how the app that keeps the model calls it."""
     folder = Path(folder)
     if folder.is_file():
-        return _inspect_single_file(folder, source)
+        info = _inspect_single_file(folder, source)
+        return replace(info, name=name) if name else info
     index = read_object(folder / "model_index.json")
     pipeline = index.get("_class_name") if isinstance(index.get("_class_name"), str) else ""
     size = sum(p.stat().st_size for p in folder.rglob("*.safetensors"))
-    name = folder.name
-    if folder.parent.name == "snapshots":  # Hugging Face cache: models--owner--name/snapshots/<rev>
+    if not name and folder.parent.name == "snapshots":  # Hugging Face cache: models--owner--name/snapshots/<rev>
         name = folder.parent.parent.name.removeprefix("models--").replace("--", "/")
-    return ImageModelInfo(str(folder.resolve()), name, size, FAMILIES.get(pipeline, pipeline or "diffusers"), source)
+    family = FAMILIES.get(pipeline, pipeline or "diffusers")
+    return ImageModelInfo(str(folder.resolve()), name or folder.name, size, family, source)
 
 
 def _inspect_single_file(path: Path, source: str) -> ImageModelInfo:
@@ -62,33 +66,38 @@ def _single_files(folder: Path) -> list[Path]:
             and not any((parent / "model_index.json").exists() for parent in p.parents)]
 
 
-def scan(folders: list[Path], include_hf_cache: bool = True) -> tuple[list[ImageModelInfo], list[ModelProblem]]:
-    found: list[tuple[Path, str]] = []
+def scan(folders: list[Path], found: Iterable[Candidate] = ()) -> tuple[list[ImageModelInfo], list[ModelProblem]]:
+    """The app's own folders first, then `found`: a model listed twice keeps its own source."""
+    candidates: list[Candidate] = []
     for folder in folders:
         if folder.is_dir():
-            found += [(index.parent, FOLDER) for index in find_files(folder, "model_index.json")]
-            found += [(path, FOLDER) for path in _single_files(folder)]
-    cache = hf_cache_dir()
-    if include_hf_cache and cache.is_dir():
-        found += [(index.parent, HF_CACHE) for index in sorted(cache.glob("models--*/snapshots/*/model_index.json"))]
+            candidates += [Candidate(str(index.parent), FOLDER) for index in find_files(folder, "model_index.json")]
+            candidates += [Candidate(str(path), FOLDER) for path in _single_files(folder)]
     models, problems, seen = [], [], set()
-    for folder, source in found:
-        key = os.path.realpath(folder)
+    for candidate in [*candidates, *found]:
+        path = Path(candidate.path)
+        key = os.path.realpath(path)
         if key in seen:
             continue
         seen.add(key)
         try:
-            models.append(inspect(folder, source))
+            info = inspect(path, candidate.source, candidate.name)
         except ModelFileError as exc:  # a damaged or cut-short .safetensors: say why it is not listed
-            problems.append(ModelProblem(str(folder), str(exc)))
+            problems.append(ModelProblem(str(path), str(exc)))
+            continue
         except (OSError, ValueError, KeyError) as exc:
-            if folder.is_dir():
-                problems.append(ModelProblem(str(folder), f"unreadable model_index.json: {exc}"))
-            # a .safetensors that is not a checkpoint (LoRA, upscaler...) is simply not listed
+            if path.is_dir():
+                problems.append(ModelProblem(str(path), f"unreadable model_index.json: {exc}"))
+            continue  # a .safetensors that is not a checkpoint (LoRA, upscaler...) is simply not listed
+        if candidate.source != FOLDER and path.is_file():
+            # Kept as the app lists it: a Hugging Face cache link keeps the .safetensors name the
+            # loader needs, its blob (named by hash) does not.
+            info = replace(info, path=os.path.abspath(path))
+        models.append(info)
     return models, problems
 
 
-def config_folders(folders: list[Path]) -> list[Path]:
+def config_folders(folders: list[Path], found: Iterable[Candidate] = ()) -> list[Path]:
     """Diffusers folders on this machine whose configuration a single file can borrow."""
-    models, _ = scan(folders)
+    models, _ = scan(folders, found)
     return [Path(m.path) for m in models if Path(m.path).is_dir()]

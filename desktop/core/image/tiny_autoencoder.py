@@ -1,27 +1,40 @@
 """Step previews through a tiny autoencoder (TAESD / TAESDXL) when one is installed
-locally: close to the final decode at a fraction of its cost. Without one, previews fall
+locally (in a model folder, or kept by another app: madebyollin/taesd in the Hugging Face
+cache): close to the final decode at a fraction of its cost. Without one, previews fall
 back to the latent-to-RGB approximation."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Iterable
 
 from desktop.core.json_files import read_object
+from desktop.core.model_registry import Candidate
 
 FOLDER_NAMES = {False: ("taesd",), True: ("taesdxl",)}
 
 
-def find_tiny_autoencoder(folders: list[Path], sdxl: bool) -> Path | None:
-    """A diffusers AutoencoderTiny folder named taesd (SD 1.x/2.x) or taesdxl (SDXL)."""
+def find_tiny_autoencoder(folders: list[Path], sdxl: bool, found: Iterable[Candidate] = ()) -> Path | None:
+    """A diffusers AutoencoderTiny folder named taesd (SD 1.x/2.x) or taesdxl (SDXL): in the
+    folders, else among `found`, the AutoencoderTiny folders other apps keep, told apart by
+    the name the app gives them (a Hugging Face cache snapshot folder is named by its commit)."""
     for folder in folders:
         for name in FOLDER_NAMES[sdxl]:
             for candidate in (Path(folder) / name, *Path(folder).glob(f"*/{name}")):
-                try:
-                    if read_object(candidate / "config.json").get("_class_name") == "AutoencoderTiny":
-                        return candidate
-                except (OSError, ValueError):
-                    continue
+                if _is_tiny_autoencoder(candidate):
+                    return candidate
+    for candidate in found:
+        name = (candidate.name or Path(candidate.path).name).lower().rsplit("/", 1)[-1]
+        if name in FOLDER_NAMES[sdxl] and _is_tiny_autoencoder(Path(candidate.path)):
+            return Path(candidate.path)
     return None
+
+
+def _is_tiny_autoencoder(folder: Path) -> bool:
+    try:
+        return read_object(folder / "config.json").get("_class_name") == "AutoencoderTiny"
+    except (OSError, ValueError):
+        return False
 
 
 class TinyPreviewDecoder:
