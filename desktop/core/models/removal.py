@@ -19,7 +19,7 @@ def remove_download(folder: Path, models_folder: Path) -> list[Path]:
         raise UserFacingError(f"{folder} was not downloaded by Atelier, so it is not deleted; hide it instead.")
     removed = []
     for path in manifest.paths():
-        if path.is_file() and not path.is_symlink():
+        if path.is_file() and not path.is_symlink() and folder.resolve() in path.resolve().parents:
             path.unlink()
             removed.append(path)
     (folder / MANIFEST_NAME).unlink(missing_ok=True)
