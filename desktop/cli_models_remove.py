@@ -1,7 +1,8 @@
 """`models remove ID|REPO`: delete what Atelier downloaded for a model — the files its
-manifest lists, its partial files, then the folders left empty — and nothing else. A model
-another app keeps is refused: Atelier only hides those (in the Models window), the app that
-downloaded it deletes it. A command line asks nothing: it says what it removed."""
+manifest lists, then the folders left empty (core/models/removal.py, as the window's Delete),
+and its partial files — and nothing else. A model another app keeps is refused: Atelier only
+hides those (in the Models window); the app that downloaded it deletes it. A command line
+asks nothing: it says what it removed."""
 
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ from desktop.core.models.download_errors import human_size
 
 
 def remove_model(target: str, context) -> int:
-    from desktop.core.models.download_manifest import MANIFEST_NAME
     from desktop.core.models.downloads import read_manifests
     from desktop.core.models.partial_files import discard_partials, partial_folder
+    from desktop.core.models.removal import remove_download
 
     repo = _repository(target, context)
     if repo is None:
@@ -29,21 +30,15 @@ def remove_model(target: str, context) -> int:
             print(f"Removed the partial download of {repo} ({partials} file{'s' if partials > 1 else ''}).")
             return 0
         return _refuse(repo, context)
-    removed, freed = [], 0
-    for path in manifest.paths():
-        if not _inside(path, manifest.folder) or not (path.is_file() or path.is_symlink()):
-            continue
-        size = path.lstat().st_size
-        path.unlink()
-        removed.append(path)
-        freed += size
-        print(f"removed {path} ({human_size(size)})")
-    (manifest.folder / MANIFEST_NAME).unlink(missing_ok=True)
-    _remove_empty_folders(manifest.folder, stop=Path(context.models_folder))
+    sizes = {manifest.folder / f.path: f.size for f in manifest.files}
+    removed = remove_download(manifest.folder, context.models_folder)  # the window's own removal
+    for path in removed:
+        print(f"removed {path} ({human_size(sizes.get(path, 0))})")
     if partials:
         print(f"removed {partials} partial file{'s' if partials > 1 else ''} of an unfinished download")
-    left = _files_left(manifest.folder)
+    freed = sum(sizes.get(path, 0) for path in removed)
     summary = f"Removed {manifest.repo}: {len(removed)} file{'s' if len(removed) != 1 else ''}, {human_size(freed)}."
+    left = _files_left(manifest.folder)
     if left:
         summary += (f" {left} file{'s' if left > 1 else ''} that Atelier did not download stay in "
                     f"{manifest.folder}.")
@@ -75,32 +70,6 @@ def _refuse(repo: str, context) -> int:
         print(f"{repo} is not among the models Atelier downloaded (see models installed); nothing was removed.",
               file=sys.stderr)
     return 1
-
-
-def _inside(path: Path, folder: Path) -> bool:
-    """A manifest path that stays in the model's folder (a tampered manifest cannot name
-    a file elsewhere, nor reach out through a linked folder)."""
-    try:
-        return path.parent.resolve().is_relative_to(folder.resolve()) and ".." not in Path(path).parts
-    except OSError:
-        return False
-
-
-def _remove_empty_folders(folder: Path, stop: Path) -> None:
-    """The model's folder and its subfolders when empty, then its publisher folder if empty."""
-    if not folder.is_dir():
-        return
-    for root, _dirs, _files in sorted(os.walk(folder), key=lambda item: -len(item[0])):
-        try:
-            Path(root).rmdir()
-        except OSError:
-            pass  # not empty: holds files Atelier did not download
-    parent = folder.parent
-    if parent != stop and parent.is_relative_to(stop):
-        try:
-            parent.rmdir()
-        except OSError:
-            pass
 
 
 def _files_left(folder: Path) -> int:

@@ -228,8 +228,15 @@ def test_remove_deletes_only_what_atelier_downloaded(setup, capsys):
 
     mine.unlink()
     assert setup.run(capsys, "download", "tiny-chat")[0] == 0
+    manifest = folder / "atelier-download.json"  # a damaged or doctored manifest names a file outside
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    data["files"].append({**data["files"][0], "path": "../../outside.txt"})
+    manifest.write_text(json.dumps(data), encoding="utf-8")
+    outside = setup.models / "outside.txt"
+    outside.write_text("not Atelier's")
     assert setup.run(capsys, "remove", GGUF_REPO)[0] == 0
     assert not folder.exists() and not folder.parent.exists()  # folders left empty go too
+    assert outside.read_text() == "not Atelier's"
     code, _, err = setup.run(capsys, "remove", "tiny-chat")
     assert code == 1 and "not among the models Atelier downloaded" in err
 
