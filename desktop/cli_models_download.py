@@ -3,7 +3,8 @@ or file on the hub, into the models folder the window uses.
 
 A model already on this machine — Atelier's own download, or another app's copy of the same
 repository and file (or the same sha256, when the catalog knows it) — is not downloaded
-again: the command says where it is. Otherwise a progress bar runs on stderr; Ctrl+C pauses
+again: the command says where it is (with --revision naming another version than the
+catalog's, the hub is asked, and only files that differ are fetched). Otherwise a progress bar runs on stderr; Ctrl+C pauses
 (the partial files stay in <models>/.partial) and the same command resumes with Range
 requests, also after the terminal was closed. A second Ctrl+C stops at once, which is as safe
 as a crash for the partial files. On success stdout holds only the path to load, so
@@ -32,6 +33,9 @@ class Request:
     entry: object = None        # the catalog entry, when one was named
     quant: str | None = None
     file: str | None = None     # the one file asked for after REPO:
+    # --revision named another version than the catalog's: copies here may be of another one
+    # (the download still fetches no file it already has in place and identical)
+    other_revision: bool = False
 
 
 def download_command(args, context) -> int:
@@ -45,9 +49,11 @@ def download_command(args, context) -> int:
     except (ValueError, errors.DownloadError) as exc:
         print(describe(exc), file=sys.stderr)
         return 1
-    copy = in_models_folder(request.wanted, context.models_folder)
-    if copy is None and (request.wanted.main or request.wanted.folder):
-        copy = in_other_apps(request.wanted, context.other_apps.models)
+    copy = None
+    if not request.other_revision:
+        copy = in_models_folder(request.wanted, context.models_folder)
+        if copy is None and (request.wanted.main or request.wanted.folder):
+            copy = in_other_apps(request.wanted, context.other_apps.models)
     if copy is not None:
         hidden = " (hidden in the window's lists)" if context.hidden(copy.path) else ""
         where = "downloaded by Atelier" if copy.source == "Atelier" else f"kept by {copy.source}, {copy.how}"
@@ -101,7 +107,8 @@ def _request(args, context) -> Request:
                              "publisher/name:FILE.") from None
         plan = fetch_plan.plan(entry, args.quant)
         return Request(plan.repo, args.revision or plan.revision, plan.patterns, plan.title,
-                       Wanted.for_entry(entry, args.quant), entry, args.quant)
+                       Wanted.for_entry(entry, args.quant), entry, args.quant,
+                       other_revision=bool(args.revision) and args.revision != plan.revision)
     repo, _, file = target.partition(":")
     repo, file = check_repo_id(repo), file.strip() or None
     if file and args.quant:
@@ -109,7 +116,7 @@ def _request(args, context) -> Request:
     patterns = (file,) if file else (f"*{args.quant}*.gguf",) if args.quant else ()
     wanted = Wanted.for_request(repo, file, context.catalog) if not args.quant else Wanted(repo, None, ())
     title = f"{repo}:{file}" if file else f"{repo} ({args.quant})" if args.quant else repo
-    return Request(repo, args.revision, patterns, title, wanted, file=file)
+    return Request(repo, args.revision, patterns, title, wanted, file=file, other_revision=bool(args.revision))
 
 
 def _run_until_done_or_paused(download, bar: TerminalProgress):

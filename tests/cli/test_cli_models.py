@@ -130,6 +130,31 @@ def test_a_model_atelier_downloaded_is_not_fetched_again(setup, capsys):
     assert code == 0 and "already on this machine" in err and len(setup.hub.requests) == asked
 
 
+def test_another_revision_asks_the_hub_and_fetches_only_what_differs(setup, capsys):
+    assert setup.run(capsys, "download", "tiny-chat")[0] == 0
+    gets = len(file_gets(setup.hub))
+    commit = setup.hub.repos[GGUF_REPO].commit
+    code, out, err = setup.run(capsys, "download", "tiny-chat", "--revision", commit)
+    assert code == 0 and out == f"{setup.models / GGUF_REPO / Q4}\n" and "already on this machine" not in err
+    assert any(f"/api/models/{GGUF_REPO}/revision/{commit}" == r.path for r in setup.hub.requests)
+    assert len(file_gets(setup.hub)) == gets  # the file in place is the same: not fetched again
+
+
+def test_a_gated_repository_needs_the_access_token_from_settings(setup, capsys):
+    token = "hf_CliSeCrEt0123456789"
+    setup.hub.add_repo("acme/gated-GGUF", {"g.gguf": gguf_bytes(5000)}, gated=True)
+    setup.hub.token = token
+    code, out, err = setup.run(capsys, "download", "acme/gated-GGUF:g.gguf")
+    assert code == 1 and out == ""
+    assert f"accept its licence at {setup.hub.url}/acme/gated-GGUF" in err and "access token" in err
+    setup.settings(hub_token=token)
+    code, out, err = setup.run(capsys, "download", "acme/gated-GGUF:g.gguf")
+    assert code == 0, err
+    assert token not in out + err
+    cdn = [r for r in setup.hub.requests if r.path.startswith("/_cdn/")]
+    assert cdn and all(r.authorization is None for r in cdn)  # the token goes to the hub only
+
+
 def test_a_model_another_app_keeps_is_used_where_it_is(setup, capsys):
     lm_studio = setup.home / ".lmstudio" / "models" / GGUF_REPO / Q4  # LM Studio's standard place
     lm_studio.parent.mkdir(parents=True)
