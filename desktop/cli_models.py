@@ -135,10 +135,6 @@ def list_command(args, context: ModelsContext) -> int:
     entries = context.catalog.for_studio(args.studio) if args.studio else list(context.catalog.entries)
     verdicts = _fit_verdicts(entries)
     if args.fits:
-        if verdicts is None:
-            print("--fits needs the memory estimate (desktop/core/models/fit.py), which this build of Atelier "
-                  "does not have yet.", file=sys.stderr)
-            return 2
         entries = [e for e in entries if verdicts[e.id][0] in ("fits", "tight")]
     found = context.other_apps.models
     rows = [("ID", "NAME", "STUDIO", "SIZE", "LICENCE", "GATED", "INSTALLED", "FIT")]
@@ -147,7 +143,7 @@ def list_command(args, context: ModelsContext) -> int:
         copy = in_models_folder(wanted, context.models_folder) or in_other_apps(wanted, found, hash_files=False)
         installed = "" if copy is None else ("yes" if copy.source == "Atelier" else f"in {copy.source}")
         rows.append((entry.id, entry.name, entry.studio, _default_size(entry), entry.licence,
-                     "gated" if entry.gated else "", installed, verdicts[entry.id][1] if verdicts else "?"))
+                     "gated" if entry.gated else "", installed, verdicts[entry.id][1]))
     _print_table(rows)
     if not entries:
         print("(no model matches)", file=sys.stderr)
@@ -161,17 +157,15 @@ def _default_size(entry) -> str:
     return human_size(size) if size is not None else "?"
 
 
-def _fit_verdicts(entries) -> dict[str, tuple[str, str]] | None:
-    """entry id -> (verdict, what to show), or None without the fit estimate."""
-    try:
-        from desktop.core.models import fit
-    except ImportError:
-        return None
+def _fit_verdicts(entries) -> dict[str, tuple[str, str]]:
+    """entry id -> (verdict, what to show: the verdict and the RAM it needs, an estimate)."""
+    from desktop.core.models import fit
+
     machine = fit.this_machine()  # measured once for the whole list
     verdicts = {}
     for entry in entries:
         estimate = fit.for_entry(entry, machine)
-        need = f" ({human_size(estimate.ram_bytes)})" if estimate.ram_bytes else ""
+        need = f" (about {human_size(estimate.ram_bytes)})" if estimate.ram_bytes else ""
         verdicts[entry.id] = (estimate.verdict, estimate.verdict + need)
     return verdicts
 

@@ -354,3 +354,20 @@ def test_the_speed_shown_after_a_resume_counts_only_new_bytes():
         meter.advance(100_000)  # 1 MB/s
     assert reports[-1].speed == pytest.approx(1_000_000, rel=0.01)
     assert reports[-1].seconds_left == pytest.approx(19, rel=0.02)
+
+
+def test_list_fits_keeps_what_fits_this_machines_memory(setup, capsys, monkeypatch):
+    from desktop.core.models import fit
+
+    gib = 1024 ** 3
+    monkeypatch.setattr(fit, "this_machine", lambda: fit.Machine(2 * gib, 1 * gib, 1 * gib))
+    code, out, err = setup.run(capsys, "list", "--fits")
+    assert code == 0, err
+    rows = out.splitlines()[1:]
+    assert [row.split()[0] for row in rows] == ["tiny-chat"]  # the image model needs ~1 GB at 512×512
+    assert rows[0].split("  ")[-1].strip().startswith("fits (")
+    code, out, _ = setup.run(capsys, "list")
+    assert "too big" in out.splitlines()[2]  # without --fits it is listed, with its verdict
+    monkeypatch.setattr(fit, "this_machine", lambda: fit.Machine(64 * gib, 60 * gib, 32 * gib))
+    code, out, _ = setup.run(capsys, "list", "--fits")
+    assert [row.split()[0] for row in out.splitlines()[1:]] == ["tiny-chat", "tiny-sd"]
