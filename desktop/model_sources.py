@@ -120,6 +120,12 @@ class OtherAppStores:
         with self._state:
             self._round = _Round(self._round.generation + 1, tuple(other_app_dirs), tuple(hidden))
 
+    def latest(self) -> OtherAppModels:
+        """The last scan's models, without scanning or waiting: safe on the GUI thread (for a
+        job's options, say); empty before the first scan."""
+        with self._state:
+            return self._result[1] if self._result is not None else OtherAppModels()
+
     def current(self) -> OtherAppModels:
         """This round's models; the first caller of a round scans (off the GUI thread only)."""
         with self._scanning:

@@ -110,10 +110,24 @@ def listed(model_list) -> dict[str, object]:
     return {info.name: info for info in model_list.models()}
 
 
-def test_the_windows_lists_show_other_apps_models_in_place_with_their_source(qtbot, stores, make_services):
+def test_the_windows_lists_show_other_apps_models_in_place_with_their_source(qtbot, stores, make_services,
+                                                                            monkeypatch):
+    import threading
+
+    from desktop import model_sources
+
+    walked_on = []
+    real_discover = model_sources.discover_other_apps
+
+    def discover(*args, **kwargs):
+        walked_on.append(threading.current_thread())
+        return real_discover(*args, **kwargs)
+
+    monkeypatch.setattr(model_sources, "discover_other_apps", discover)
     before = untouched(stores)
     svc = make_services()
     refresh(qtbot, svc)
+    assert walked_on and threading.main_thread() not in walked_on  # the disk is walked off the GUI thread
 
     text = listed(svc.models)
     ollama = text["llama3.2:1b"]  # an Ollama blob, named by its tag
@@ -213,6 +227,7 @@ def test_one_scan_per_round_even_when_the_lists_ask_at_once(stores):
 
     shared = OtherAppStores()
     shared.new_round([], [])
+    assert shared.latest().models == () and shared.scans == 0  # the GUI thread's view: never a scan
     results = []
     threads = [threading.Thread(target=lambda: results.append(shared.current())) for _ in range(4)]
     for thread in threads:
@@ -220,6 +235,7 @@ def test_one_scan_per_round_even_when_the_lists_ask_at_once(stores):
     for thread in threads:
         thread.join()
     assert shared.scans == 1 and all(r is results[0] for r in results) and results[0].models
+    assert shared.latest() is results[0]
     shared.new_round([], [str(stores["ollama_blob"])])
     assert "llama3.2:1b" not in {m.name for m in shared.current().models} and shared.scans == 2
 
