@@ -62,6 +62,12 @@ def download_command(args, context) -> int:
         print(copy.path)
         _say_recommended(request)
         return 0
+    from desktop import logging_setup
+    from desktop.paths import DataLayout
+
+    # the downloader's log lines (a retry, a damaged file) go to the app's log file, as the
+    # window's do, instead of cutting through the progress bar
+    logging_setup.setup(DataLayout(context.data_dir).logs)
     bar = TerminalProgress()
     download = context.downloader().download(request.repo, request.revision, request.patterns)
     try:

@@ -118,6 +118,20 @@ def test_download_a_folder_model_and_any_repository_file(setup, capsys):
     assert code == 1 and "someone/missing" in err and "not found" in err
 
 
+def test_a_retry_is_shown_in_the_progress_and_logged_to_the_file_not_stderr(setup, capsys):
+    setup.hub.fail(Q4, status=503, times=1)
+    code, out, err = setup.run(capsys, "download", "tiny-chat")
+    assert code == 0 and out == f"{setup.models / GGUF_REPO / Q4}\n"
+    assert "Retrying in 1 s (the hub answered 503)" in err
+    assert "attempt 1" not in err  # the log line is in the log file
+    import logging.handlers
+
+    # the log file of this process: the first command run in it chose it (a real CLI run is one command)
+    [log] = [h.baseFilename for h in logging.getLogger().handlers
+             if isinstance(h, logging.handlers.RotatingFileHandler)]
+    assert "the hub answered 503; attempt 1" in Path(log).read_text(encoding="utf-8")
+
+
 def test_a_model_atelier_downloaded_is_not_fetched_again(setup, capsys):
     assert setup.run(capsys, "download", "tiny-chat")[0] == 0
     asked = len(setup.hub.requests)
