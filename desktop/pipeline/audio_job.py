@@ -16,8 +16,10 @@ from desktop.core.engine import ProgressCallback
 from desktop.core.errors import ModelFileError, UserFacingError
 from desktop.core.jobs import Job
 from desktop.core.model_cache import ModelCache
+from desktop.core.models import fit
 from desktop.core.audio.piper_engine import PiperEngine
 from desktop.core.audio.transformers_audio import MUSIC_TYPES, MusicEngine, VitsEngine, model_type
+from desktop.pipeline import load_guard
 from desktop.pipeline.fingerprint import folder_fingerprint
 from desktop.pipeline.recording import call_patiently, commit_finished, run_recorded
 from desktop.pipeline.store_access import StoreAccess
@@ -46,9 +48,25 @@ def load_audio_engine(cache: ModelCache, model_path: str, n_threads: int):
         if path.suffix.lower() != ".onnx":
             raise ModelFileError(f"{path.name} is not a voice Atelier can load (a Piper .onnx voice, or a "
                                  "VITS / MusicGen folder).")
+        _check_room(cache, (*model, *settings), path.name, path.stat().st_size * PIPER_MEMORY_FACTOR)
         return cache.get_only(model, settings, lambda: PiperEngine(path, n_threads))
     engine = MusicEngine if model_type(path) in MUSIC_TYPES else VitsEngine
+    weights = sum(f.stat().st_size for f in path.glob("*.safetensors"))
+    _check_room(cache, (*model, *settings), path.name, round(weights * FOLDER_MEMORY_FACTOR))
     return cache.get_only(model, settings, lambda: engine(path, n_threads))
+
+
+# Rough multiples of the files on disk, assumed rather than measured for each model: a Piper
+# voice's onnxruntime session and arena came to ~4.2x its 63 MB file over prose (267 MB,
+# piper_engine.py); a transformers folder loads its weights as saved plus working memory
+# (MusicGen's decoder cache and EnCodec decode), taken as half the weights again.
+PIPER_MEMORY_FACTOR = 5
+FOLDER_MEMORY_FACTOR = 1.5
+
+
+def _check_room(cache: ModelCache, key: tuple, name: str, need_bytes: int) -> None:
+    load_guard.make_room(cache, key, lambda machine: fit.judge(need_bytes, None, machine), name,
+                         "Choose a smaller voice or model.")
 
 
 def run_audio_job(job: Job, cache: ModelCache, store: StoreAccess, progress: ProgressCallback) -> AudioOutcome:

@@ -5,7 +5,9 @@ the batch is cancelled; the Cancelled then carries the kept ones (`kept`)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import math
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,12 +16,17 @@ from desktop import __version__
 from desktop.core.image import diffusion_registry
 from desktop.core.image.diffusion_engine import DiffusionEngine
 from desktop.core.engine import ProgressCallback
-from desktop.core.errors import Cancelled
+from desktop.core.errors import Cancelled, ModelFileError
 from desktop.core.image.image_metadata import encode_image
 from desktop.core.image.image_request import FILE_FORMATS, ImageRequest
+from desktop.core.image import precision as precisions
 from desktop.core.image.image_settings import ImageSettings
+from desktop.core.image.safetensors_header import METADATA_KEY
+from desktop.core.image.safetensors_header import read_header as read_safetensors_header
 from desktop.core.jobs import Job, Progress
 from desktop.core.model_cache import ModelCache
+from desktop.core.models import fit
+from desktop.pipeline import load_guard
 from desktop.pipeline.fingerprint import folder_fingerprint
 from desktop.pipeline.recording import call_patiently, commit_finished, run_recorded
 from desktop.pipeline.store_access import StoreAccess
@@ -48,7 +55,10 @@ class ImageOutcome:
 
 
 def load_image_engine(cache: ModelCache, model_path: str, n_threads: int,
-                      model_dirs: list[Path] = (), precision: str = "auto") -> DiffusionEngine:
+                      model_dirs: list[Path] = (), precision: str = "auto",
+                      width: int = 512, height: int = 512) -> DiffusionEngine:
+    """The pipeline for `model_path`, loaded unless it would not fit in memory together with a
+    width × height image (see desktop/pipeline/load_guard.py)."""
     resolved = str(Path(model_path).resolve())
 
     def load() -> DiffusionEngine:
@@ -56,7 +66,57 @@ def load_image_engine(cache: ModelCache, model_path: str, n_threads: int,
         return DiffusionEngine(resolved, n_threads=n_threads, preview_folders=list(model_dirs),
                                config_candidates=candidates, precision=precision)
 
+    _check_room(cache, ("image", resolved, n_threads, precision), Path(resolved), precision, width, height)
     return cache.get_only(("image", resolved), (n_threads, precision), load)
+
+
+_PRECISION_BYTES = {"fp32": 4, "bf16": 2, "fp16": 2}
+
+
+def _check_room(cache: ModelCache, key: tuple, path: Path, precision: str, width: int, height: int) -> None:
+    """The weights in the precision they will run in (parameters counted from the
+    safetensors headers) plus the activations at width × height; on a GPU the fp16 weights
+    pass through RAM. A model already loaded is checked for the activations only."""
+    try:
+        parameters = weight_parameters(path)
+    except ModelFileError:
+        return  # the engine reports a damaged or missing model with its own message
+    if parameters == 0:
+        return
+    import torch
+
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    size = _PRECISION_BYTES[precisions.resolve(precision, device)]
+
+    def need(machine, weights: bool = True):
+        if device == "cuda":
+            return fit.judge(parameters * 2 if weights else 0, None, machine)
+        cpu = dataclasses.replace(machine, gpu=None)
+        return fit.for_diffusion(parameters * size if weights else 0, width, height, size, cpu)
+
+    advice = (f"Make a smaller image (now {width}×{height}) or choose a smaller model"
+              + (", or bf16 in Settings › Image precision." if size == 4 and device == "cpu" else "."))
+    load_guard.make_room(cache, key, need, path.name, advice,
+                         loaded_need=(lambda machine: need(machine, weights=False)) if device == "cpu" else None)
+
+
+def weight_parameters(path: Path) -> int:
+    """Numbers in the weights diffusers loads from a .safetensors file or a diffusers folder
+    (in each component folder the plain files, else the variant ones such as *.fp16.*)."""
+    if path.is_file():
+        return _count(read_safetensors_header(path)) if path.suffix.lower() == ".safetensors" else 0
+    by_folder: dict[Path, list[Path]] = {}
+    for file in path.rglob("*.safetensors"):
+        by_folder.setdefault(file.parent, []).append(file)
+    total = 0
+    for files in by_folder.values():
+        plain = [f for f in files if f.name.count(".") == 1]  # not name.fp16.safetensors
+        total += sum(_count(read_safetensors_header(f)) for f in (plain or files))
+    return total
+
+
+def _count(header: dict) -> int:
+    return sum(math.prod(entry["shape"]) for name, entry in header.items() if name != METADATA_KEY)
 
 
 def run_image_job(job: Job, cache: ModelCache, store: StoreAccess, progress: ProgressCallback) -> ImageOutcome:
@@ -76,7 +136,8 @@ def _run_batch(job: Job, cache: ModelCache, store: StoreAccess, progress: Progre
     request: ImageRequest = job.request
     request.validate()
     engine = load_image_engine(cache, job.model_path, job.options.n_threads,
-                               [Path(p) for p in job.options.model_dirs], job.options.precision)
+                               [Path(p) for p in job.options.model_dirs], job.options.precision,
+                               request.width, request.height)
     model_name = Path(engine.model_path).name
     model_hash = folder_fingerprint(Path(engine.model_path))
     base_seed = request.seed if request.seed >= 0 else random.randrange(2**31)

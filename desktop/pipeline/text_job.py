@@ -10,9 +10,12 @@ from pathlib import Path
 from desktop.core.engine import ProgressCallback
 from desktop.core.errors import Cancelled
 from desktop.core.jobs import Job
-from desktop.core.text.llama_engine import LlamaTextEngine
+from desktop.core.models import fit
+from desktop.core.text.gguf_header import read_header
+from desktop.core.text.llama_engine import LlamaTextEngine, _kv_cache_bytes as kv_cache_bytes
 from desktop.core.model_cache import ModelCache
 from desktop.core.text.text_request import TextRequest, TextResult
+from desktop.pipeline import load_guard
 from desktop.pipeline.recording import call_patiently, commit_finished, run_recorded
 from desktop.pipeline.store_access import StoreAccess
 from desktop.store.asset_files import sha256_of_file
@@ -34,9 +37,26 @@ class TextOutcome:
 
 def load_text_engine(cache: ModelCache, model_path: str, n_ctx: int, n_threads: int) -> LlamaTextEngine:
     resolved = str(Path(model_path).resolve())
-    size = Path(model_path).stat().st_size if Path(model_path).exists() else 0
-    return cache.get_only(("text", resolved), (n_ctx, n_threads),
-                          lambda: LlamaTextEngine(model_path, n_ctx=n_ctx, n_threads=n_threads), expected_bytes=size)
+    model, settings = ("text", resolved), (n_ctx, n_threads)
+    size = 0
+    if Path(model_path).is_file():  # a missing file is the engine's to report
+        header = read_header(model_path)
+        context = max(256, min(n_ctx, header.context_length or n_ctx))  # as the engine clamps it
+        kv_per_token = kv_cache_bytes(header, 1)
+        size = fit.language_model_bytes(header.file_size, kv_per_token, context)
+        load_guard.make_room(
+            cache, (*model, *settings),
+            lambda machine: fit.for_language_model(header.file_size, kv_per_token, context, machine),
+            header.name, _text_advice(context, kv_per_token))
+    return cache.get_only(model, settings, lambda: LlamaTextEngine(model_path, n_ctx=n_ctx, n_threads=n_threads),
+                          expected_bytes=size)
+
+
+def _text_advice(context: int, kv_per_token: int) -> str:
+    cache_bytes = context * kv_per_token
+    shorter = (f" or a shorter context (Settings › Context length, now {context:,} tokens, whose cache alone "
+               f"takes about {cache_bytes / 1e9:.1f} GB)") if cache_bytes >= 256 * 1024 * 1024 else ""
+    return f"Choose a smaller quantization (Q4_K_M) or a smaller model{shorter}."
 
 
 def model_hash(store: StoreAccess, model_path: str) -> str:

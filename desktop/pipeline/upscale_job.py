@@ -11,7 +11,9 @@ from desktop.core.image.image_metadata import encode_image, read_settings
 from desktop.core.image.image_settings import ImageSettings
 from desktop.core.jobs import Job
 from desktop.core.model_cache import ModelCache
+from desktop.core.models import fit
 from desktop.core.image.upscale_engine import UpscaleEngine, UpscaleRequest
+from desktop.pipeline import load_guard
 from desktop.pipeline.image_job import ImageItem, ImageOutcome, _versions
 from desktop.pipeline.recording import call_patiently, commit_finished, run_recorded
 from desktop.pipeline.store_access import StoreAccess
@@ -20,12 +22,26 @@ from desktop.store.generations import AssetMeta, NewGeneration, transaction
 from desktop.store.pending_commits import FinishedWork
 
 
+def load_upscale_engine(cache: ModelCache, model_path: str, n_threads: int, working_bytes: int) -> UpscaleEngine:
+    """The upscaler, loaded unless it and `working_bytes` (the output image and a tile's
+    activations, load_guard.upscale_working_bytes) would not fit; a loaded one is checked
+    for the working memory alone. The weights are counted twice: the state dict read from
+    the file and the network built from it are both in memory while it loads."""
+    path = Path(model_path).resolve()
+    model, settings = ("upscale", str(path)), (n_threads,)
+    weights = path.stat().st_size * 2 if path.is_file() else 0
+    load_guard.make_room(cache, (*model, *settings), lambda machine: fit.judge(weights + working_bytes, None, machine),
+                         path.name, "Upscale a smaller image, or by 2 instead of 4.",
+                         loaded_need=lambda machine: fit.judge(working_bytes, None, machine))
+    return cache.get_only(model, settings, lambda: UpscaleEngine(path, n_threads=n_threads))
+
+
 def run_upscale_job(job: Job, cache: ModelCache, store: StoreAccess, progress) -> ImageOutcome:
     request: UpscaleRequest = job.request
-    threads = job.options.n_threads
-    engine = cache.get_only(("upscale", str(Path(job.model_path).resolve())), (threads,),
-                            lambda: UpscaleEngine(job.model_path, n_threads=threads))
     source = open_image(request.source_path)
+    engine = load_upscale_engine(cache, job.model_path, job.options.n_threads,
+                                 load_guard.upscale_working_bytes(source.width, source.height, request.factor,
+                                                                  request.tile, request.overlap))
     settings = read_settings(request.source_path) or ImageSettings()
     upscaler = Path(engine.model_path).stem
     settings.width, settings.height = source.width * request.factor, source.height * request.factor

@@ -76,11 +76,14 @@ def test_a_language_model_on_a_gpu_needs_the_same_figure_in_gpu_memory():
     assert estimate.vram_bytes == estimate.ram_bytes == fit.language_model_bytes(2 * GB, 114688, 4096)
 
 
-def test_image_activations_grow_with_the_pixels_and_halve_in_16_bit():
+def test_image_activations_grow_with_the_pixels_and_shrink_in_16_bit():
     small, big = fit.diffusion_activation_bytes(512, 512), fit.diffusion_activation_bytes(1024, 1024)
-    assert 0.5 * GB < small < 1.5 * GB  # the measured VAE decode at 512² (module docstring)
+    for side, measured_mib in ((256, 366), (512, 1011), (768, 2303), (1024, 3871)):  # fp32 VAE decodes here
+        assert measured_mib * MIB <= fit.diffusion_activation_bytes(side, side) <= 1.12 * measured_mib * MIB
     assert abs((big - small) - fit.ACTIVATION_BYTES_PER_PIXEL * (1024**2 - 512**2)) <= 1
-    assert abs(fit.diffusion_activation_bytes(512, 512, 2) - small / 2) <= 1
+    half = fit.diffusion_activation_bytes(512, 512, 2)
+    assert abs(half - small * fit.HALF_PRECISION_ACTIVATIONS) <= 1
+    assert 658 * MIB <= half < small  # measured in bfloat16 at 512²
 
 
 def test_a_diffusion_model_needs_its_weights_and_the_activations_at_the_image_size():
