@@ -14,6 +14,7 @@ options (--data-dir, --verbose) before or after its name."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from dataclasses import dataclass
 from functools import cached_property
@@ -123,14 +124,23 @@ class ModelsContext:
         scan.models = [m for m in scan.models if not Path(m.real_path).is_relative_to(ours)]
         return scan
 
+    @cached_property
+    def _hidden_paths(self) -> frozenset[str]:
+        paths = set()
+        for entry in self.settings.hidden_models:
+            if str(entry).strip():
+                path = os.path.abspath(os.path.expanduser(entry))
+                paths |= {path, os.path.realpath(path)}
+        return frozenset(paths)
+
     def hidden(self, path) -> bool:
-        """Hidden from the window's lists by the person (Settings' hidden_models)."""
-        hidden = set(self.settings.hidden_models)
-        return str(path) in hidden or str(Path(path).resolve()) in hidden
+        """Hidden from the window's lists by the person (Settings' hidden_models), matched as
+        the window matches it: by the path it was listed under or by the file behind it."""
+        return bool({os.path.abspath(path), os.path.realpath(path)} & self._hidden_paths)
 
 
 def list_command(args, context: ModelsContext) -> int:
-    from desktop.core.models.local_copies import Wanted, in_models_folder, in_other_apps
+    from desktop.core.models.local_copies import ATELIER, Wanted, in_models_folder, in_other_apps
 
     entries = context.catalog.for_studio(args.studio) if args.studio else list(context.catalog.entries)
     verdicts = _fit_verdicts(entries)
@@ -141,7 +151,7 @@ def list_command(args, context: ModelsContext) -> int:
     for entry in entries:
         wanted = Wanted.for_entry(entry)
         copy = in_models_folder(wanted, context.models_folder) or in_other_apps(wanted, found, hash_files=False)
-        installed = "" if copy is None else ("yes" if copy.source == "Atelier" else f"in {copy.source}")
+        installed = "" if copy is None else ("yes" if copy.source == ATELIER else f"in {copy.source}")
         rows.append((entry.id, entry.name, entry.studio, _default_size(entry), entry.licence,
                      "gated" if entry.gated else "", installed, verdicts[entry.id][1]))
     _print_table(rows)

@@ -17,8 +17,13 @@ import shlex
 import sys
 import threading
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from desktop.cli_progress import TerminalProgress
+
+if TYPE_CHECKING:
+    from desktop.core.models.catalog import CatalogEntry
+    from desktop.core.models.local_copies import Wanted
 
 PAUSED_EXIT = 130  # as a shell reports a command stopped by Ctrl+C
 
@@ -29,8 +34,8 @@ class Request:
     revision: str | None
     patterns: tuple[str, ...]
     title: str
-    wanted: object              # local_copies.Wanted
-    entry: object = None        # the catalog entry, when one was named
+    wanted: Wanted              # what counts as already here
+    entry: CatalogEntry | None = None  # the catalog entry, when one was named
     quant: str | None = None
     file: str | None = None     # the one file asked for after REPO:
     # --revision named another version than the catalog's: copies here may be of another one
@@ -42,25 +47,13 @@ def download_command(args, context) -> int:
     from desktop.core.error_text import describe
     from desktop.core.errors import Cancelled
     from desktop.core.models import download_errors as errors
-    from desktop.core.models.local_copies import in_models_folder, in_other_apps
 
     try:
         request = _request(args, context)
     except (ValueError, errors.DownloadError) as exc:
         print(describe(exc), file=sys.stderr)
         return 1
-    copy = None
-    if not request.other_revision:
-        copy = in_models_folder(request.wanted, context.models_folder)
-        if copy is None and (request.wanted.main or request.wanted.folder):
-            copy = in_other_apps(request.wanted, context.other_apps.models)
-    if copy is not None:
-        hidden = " (hidden in the window's lists)" if context.hidden(copy.path) else ""
-        where = "downloaded by Atelier" if copy.source == "Atelier" else f"kept by {copy.source}, {copy.how}"
-        print(f"{request.title} is already on this machine ({where}){hidden}; not downloaded again.",
-              file=sys.stderr)
-        print(copy.path)
-        _say_recommended(request)
+    if _already_here(request, context):
         return 0
     from desktop import logging_setup
     from desktop.paths import DataLayout
@@ -69,8 +62,8 @@ def download_command(args, context) -> int:
     # window's do, instead of cutting through the progress bar
     logging_setup.setup(DataLayout(context.data_dir).logs)
     bar = TerminalProgress()
-    download = context.downloader().download(request.repo, request.revision, request.patterns)
     try:
+        download = context.downloader().download(request.repo, request.revision, request.patterns)
         result = _run_until_done_or_paused(download, bar)
     except KeyboardInterrupt:  # a second Ctrl+C while pausing
         bar.say("Stopped. The partial files stay; run the same command again to continue: "
@@ -79,7 +72,7 @@ def download_command(args, context) -> int:
     except Cancelled:
         bar.say("Cancelled.")
         return 1
-    except errors.DownloadError as exc:
+    except (errors.DownloadError, OSError) as exc:
         bar.end()
         print(describe(exc), file=sys.stderr)
         return 1
@@ -96,6 +89,25 @@ def download_command(args, context) -> int:
     print(_loadable(request, result))
     _say_recommended(request)
     return 0
+
+
+def _already_here(request: Request, context) -> bool:
+    """Say where the model already is, if it is on this machine (nothing is sent to the hub)."""
+    from desktop.core.models.local_copies import ATELIER, in_models_folder, in_other_apps
+
+    if request.other_revision:
+        return False
+    copy = in_models_folder(request.wanted, context.models_folder)
+    if copy is None and (request.wanted.main or request.wanted.folder):
+        copy = in_other_apps(request.wanted, context.other_apps.models)
+    if copy is None:
+        return False
+    hidden = " (hidden in the window's lists)" if context.hidden(copy.path) else ""
+    where = "downloaded by Atelier" if copy.source == ATELIER else f"kept by {copy.source}, {copy.how}"
+    print(f"{request.title} is already on this machine ({where}){hidden}; not downloaded again.", file=sys.stderr)
+    print(copy.path)
+    _say_recommended(request)
+    return True
 
 
 def _request(args, context) -> Request:
