@@ -115,13 +115,16 @@ class ModelsContext:
     @cached_property
     def other_apps(self):
         """Models other apps keep (standard places and the folders added in Settings), less
-        any that are Atelier's own downloads (a models folder inside another app's tree)."""
+        Atelier's own downloads (a models folder set inside another app's tree is scanned
+        with it; a model folder holding Atelier's manifest is Atelier's)."""
         from desktop.core.models.discovery import discover, identify_root
+        from desktop.core.models.downloads import read_manifests
 
-        extra = [identify_root(Path(folder).expanduser()) for folder in self.settings.other_app_dirs]
+        extra = [identify_root(Path(folder).expanduser()) for folder in self.settings.other_app_dirs
+                 if str(folder).strip()]
         scan = discover(extra=extra)
-        ours = self.models_folder.resolve()
-        scan.models = [m for m in scan.models if not Path(m.real_path).is_relative_to(ours)]
+        ours = {m.folder.resolve() for m in read_manifests(self.models_folder)}
+        scan.models = [m for m in scan.models if ours.isdisjoint({Path(m.real_path), *Path(m.real_path).parents})]
         return scan
 
     @cached_property

@@ -245,6 +245,20 @@ def test_installed_lists_atelier_downloads_and_other_apps_models_apart(setup, ca
     assert "voice-model (Folder)" in lines and "[hidden" not in lines["voice-model (Folder)"]
 
 
+def test_a_models_folder_inside_lm_studios_tree_lists_each_model_once(setup, capsys):
+    lm_studio = setup.home / ".lmstudio" / "models"
+    theirs = lm_studio / "lmstudio-community" / "gemma-GGUF" / "gemma-Q4_K_M.gguf"
+    theirs.parent.mkdir(parents=True)
+    theirs.write_bytes(gguf_bytes(3000))
+    setup.settings(models_dir=str(lm_studio))  # one folder for both apps: LM Studio's layout
+    assert setup.run(capsys, "download", "tiny-chat")[0] == 0
+    assert setup.run(capsys, "download", "tiny-sd")[0] == 0
+    code, out, _ = setup.run(capsys, "installed")
+    ours, others = out.split("Kept by other apps")
+    assert GGUF_REPO in ours and FOLDER_REPO in ours
+    assert GGUF_REPO not in others and FOLDER_REPO not in others and str(theirs) in others
+
+
 def test_remove_deletes_only_what_atelier_downloaded(setup, capsys):
     assert setup.run(capsys, "download", "tiny-chat")[0] == 0
     folder = setup.models / GGUF_REPO
