@@ -78,7 +78,7 @@ def test_the_image_studio_says_what_is_wrong_and_what_to_do(tmp_path, case):
     message = str(raised.value)
     assert message.startswith("my-model.safetensors ") and "again" in message and "unpack" not in message
     # ... and scanning the model folders lists it as a problem instead of failing.
-    models, problems = diffusion_registry.scan([tmp_path], include_hf_cache=False)
+    models, problems = diffusion_registry.scan([tmp_path])
     assert models == [] and [p.message for p in problems] == [message]
     assert upscaler_registry.scan([tmp_path]) == ([], [])
 
@@ -184,7 +184,7 @@ def test_model_folders_with_odd_json_are_problems_not_crashes(tmp_path, text):
     for part in ("", "unet", "text_encoder"):
         (folder / part).mkdir(parents=True, exist_ok=True)
         (folder / part / ("model_index.json" if not part else "config.json")).write_text(text)
-    models, problems = diffusion_registry.scan([tmp_path], include_hf_cache=False)
+    models, problems = diffusion_registry.scan([tmp_path])
     assert [m.family for m in models] in ([], ["diffusers"]) and len(models) + len(problems) == 1
     checkpoint = tmp_path / "tiny.safetensors"
     checkpoint.write_bytes(tiny_checkpoint())

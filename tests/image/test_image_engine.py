@@ -281,7 +281,7 @@ def test_single_file_checkpoints_load_with_a_borrowed_configuration(tmp_path, ti
                                    models / "my-finetune.safetensors")
     # The registry lists it beside the diffusers folders it can borrow a configuration from.
     (models / "tiny-sd").symlink_to(tiny_sd, target_is_directory=True)
-    listed = {Path(m.path).name: m.family for m in diffusion_registry.scan([models], include_hf_cache=False)[0]}
+    listed = {Path(m.path).name: m.family for m in diffusion_registry.scan([models])[0]}
     assert listed == {"my-finetune.safetensors": "SD 1.x single file", "tiny-sd": "SD 1.x/2.x"}
     with pytest.raises(ModelFileError, match="needs the configuration of a diffusers SD 1.x model"):
         DiffusionEngine(checkpoint, n_threads=2, config_candidates=[])

@@ -56,18 +56,22 @@ def test_scan_lists_good_models_and_reports_bad_ones(tmp_path, tiny_gguf):
     folder.mkdir()
     (folder / "good.gguf").write_bytes(tiny_gguf.read_bytes())
     (folder / "broken.gguf").write_bytes(tiny_gguf.read_bytes()[:1000])
-    models, problems = gguf_registry.scan([folder], include_builtin=False, include_hf_cache=False)
+    models, problems = gguf_registry.scan([folder], include_builtin=False)
     assert [m.name for m in models] == ["Tiny Llama"]
     assert len(problems) == 1 and "incomplete" in problems[0].message
 
 
-def test_scan_finds_models_in_the_hugging_face_cache(tmp_path, tiny_gguf, monkeypatch):
-    snapshot = tmp_path / "hub" / "models--someone--tiny-GGUF" / "snapshots" / "abc123"
-    snapshot.mkdir(parents=True)
-    (snapshot / "tiny.Q4.gguf").symlink_to(tiny_gguf)
-    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
-    models, _ = gguf_registry.scan([], include_builtin=False)
-    assert [m.source for m in models] == [gguf_registry.HF_CACHE]
+def test_scan_lists_other_apps_models_in_place_with_their_source(tmp_path, tiny_gguf):
+    # Found by core/models/discovery (the Hugging Face cache among them) and handed in by
+    # desktop/model_sources.py; tests/models/test_model_sources.py runs the whole way.
+    from desktop.core.model_registry import Candidate
+
+    blob = tmp_path / "blobs" / "sha256-1234"  # an Ollama blob: no extension
+    blob.parent.mkdir()
+    blob.write_bytes(tiny_gguf.read_bytes())
+    models, _ = gguf_registry.scan([], include_builtin=False, found=[Candidate(str(blob), "Ollama", "tiny:latest")])
+    assert [(m.name, m.source, m.path) for m in models] == [("tiny:latest", "Ollama", str(blob))]
+    assert models[0].label.endswith("· Ollama")
 
 
 def test_type_tables_match_the_gguf_package():
@@ -136,7 +140,7 @@ def test_the_text_studio_and_the_model_list_tell_damaged_from_incomplete(tmp_pat
     data = tiny_gguf.read_bytes()
     (folder / "damaged.gguf").write_bytes(DAMAGE["key length"](data))
     (folder / "cut.gguf").write_bytes(data[: len(data) // 2])
-    _models, problems = gguf_registry.scan([folder], include_builtin=False, include_hf_cache=False)
+    _models, problems = gguf_registry.scan([folder], include_builtin=False)
     said = {Path(p.path).name: p.message for p in problems}
     assert said["damaged.gguf"].startswith("damaged.gguf is damaged or not a GGUF model")
     assert said["cut.gguf"].startswith("cut.gguf is incomplete (the file ends early)")
