@@ -58,7 +58,6 @@ def add_parser(commands, below: list[argparse.ArgumentParser]) -> None:
 
 
 def run(args) -> int:
-    from desktop.core.error_text import describe
     from desktop.core.models.catalog import CatalogError
 
     context = ModelsContext(args)
@@ -70,8 +69,8 @@ def run(args) -> int:
 
             return download_command(args, context)
         return commands[args.models_command](args, context)
-    except CatalogError as exc:
-        print(describe(exc), file=sys.stderr)
+    except CatalogError as exc:  # its message names the file, entry and field
+        print(str(exc), file=sys.stderr)
         return 1
 
 

@@ -50,8 +50,8 @@ def download_command(args, context) -> int:
 
     try:
         request = _request(args, context)
-    except (ValueError, errors.DownloadError) as exc:
-        print(describe(exc), file=sys.stderr)
+    except (ValueError, errors.DownloadError) as exc:  # a wrong name or quantization: said as it is
+        print(str(exc), file=sys.stderr)
         return 1
     if _already_here(request, context):
         return 0

@@ -113,7 +113,9 @@ def test_download_a_folder_model_and_any_repository_file(setup, capsys):
     assert "Recommended" not in err
 
     code, _, err = setup.run(capsys, "download", "no-such-model")
-    assert code == 1 and "No model “no-such-model” in the catalog" in err
+    assert code == 1 and err.startswith("No model “no-such-model” in the catalog")
+    code, _, err = setup.run(capsys, "download", "tiny-chat", "--quant", "Q2_K")
+    assert code == 1 and err == "Tiny Chat has no Q2_K file; choose one of Q4_K_M, Q8_0.\n"
     code, _, err = setup.run(capsys, "download", "someone/missing:x.gguf")
     assert code == 1 and "someone/missing" in err and "not found" in err
 
@@ -348,6 +350,9 @@ def test_list_shows_the_catalog_with_installed_markers(setup, capsys):
     assert " yes " in chat and " yes " not in sd
     code, out, _ = setup.run(capsys, "list", "--studio", "image")
     assert code == 0 and [line.split()[0] for line in out.splitlines()] == ["ID", "tiny-sd"]
+    setup.catalog.write_text("{not json", encoding="utf-8")
+    code, out, err = setup.run(capsys, "list")
+    assert code == 1 and out == "" and err.startswith("The model catalog catalog.json is not valid JSON")
 
 
 def test_the_progress_bar_redraws_one_line_on_a_terminal():
