@@ -23,24 +23,24 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def big_file(folder: Path, megabytes: int) -> Path:
-    path = folder / "big.gguf"
+    """Random bytes (not a model: the scans that follow the download leave it alone)."""
+    path = folder / "big.data"
     block = os.urandom(1 << 20)
     with path.open("wb") as stream:
-        stream.write(b"GGUF")
         for _ in range(megabytes):
             stream.write(block)
     return path
 
 
 def other_app_tree(root: Path, files: int) -> Path:
-    """A ComfyUI-shaped tree: a few models among many other files, as a real install has."""
-    models = root / "ComfyUI" / "models"
+    """A folder a person added as another app's store, of no known layout: walked in full
+    (the slowest case; a known store is read only where its models are)."""
+    store = root / "some-app-models"
     for index in range(files):
-        folder = models / "custom_nodes_data" / f"d{index // 500:03d}"
+        folder = store / f"d{index // 500:03d}"
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"f{index}.txt").write_bytes(b"x")
-    (models / "checkpoints").mkdir(parents=True, exist_ok=True)
-    return root / "ComfyUI"
+    return store
 
 
 def main() -> None:
@@ -65,7 +65,7 @@ def main() -> None:
     sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
     print(f"making a {args.mb} MB file and a tree of {args.files:,} files…", flush=True)
     hub = FakeHub()
-    hub.add_repo("bench/big-GGUF", {"big.gguf": big_file(work, args.mb)}, lfs={"big.gguf"})
+    hub.add_repo("bench/big", {"big.data": big_file(work, args.mb)}, lfs={"big.data"})
     tree = other_app_tree(work / "apps", args.files)
 
     app = QApplication.instance() or QApplication([])
@@ -85,7 +85,7 @@ def main() -> None:
     beat.phase()
     window.open_models("downloads")
     started = time.perf_counter()
-    task = services.downloads.start(FetchPlan("", "bench/big-GGUF", None, ("big.gguf",), None, "big"))
+    task = services.downloads.start(FetchPlan("", "bench/big", None, ("big.data",), None, "big"))
     spin(lambda: task.state in ("done", "failed"))
     seconds = time.perf_counter() - started
     results = [report(f"download {args.mb} MB", beat.phase())]
@@ -95,8 +95,7 @@ def main() -> None:
     for name in ("models", "image_models", "upscalers", "audio_models"):
         getattr(services, name).scanned.connect(lambda: scans.append(1))
     started = time.perf_counter()
-    services.settings.set("other_app_dirs", [str(tree)])
-    services.rescan_models()
+    services.settings.set("other_app_dirs", [str(tree)])  # the model lists scan again
     spin(lambda: len(scans) >= 4)
     results.append(report(f"scan {args.files:,} files", beat.phase()))
     print(f"  all four model lists scanned in {time.perf_counter() - started:.1f} s")

@@ -93,5 +93,4 @@ class InstalledModels(QObject):
         """Another app's model leaves Atelier's lists; its files stay where they are."""
         hidden = self.services.settings.get("hidden_models")
         if row.path not in hidden:
-            self.services.settings.set("hidden_models", [*hidden, row.path])
-        self.services.rescan_models()
+            self.services.settings.set("hidden_models", [*hidden, row.path])  # the lists scan again

@@ -101,14 +101,12 @@ class InstalledTab(QWidget):
             self.model.delete(row)
 
     def show_hidden(self) -> None:
-        self.services.settings.set("hidden_models", [])
-        self.services.rescan_models()
+        self.services.settings.set("hidden_models", [])  # the lists scan again
 
     def add_app_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Another app's model folder")
         if folder:
             folders = self.services.settings.get("other_app_dirs")
             if folder not in folders:
-                self.services.settings.set("other_app_dirs", [*folders, folder])
-            self.services.rescan_models()
+                self.services.settings.set("other_app_dirs", [*folders, folder])  # the lists scan again
             self.status.setText(f"Looking for models in {folder}…")
