@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
-
 from PySide6.QtCore import QObject, Signal
 
 HELPER_KINDS = {"taesd"}
@@ -24,7 +22,11 @@ class Offer:
     entry: object          # CatalogEntry
     plan: object           # FetchPlan of its default choice
     fit: object            # FitEstimate
-    installed_at: Path | None
+    copy: object           # LocalCopy: already here (Atelier's download, or another app's), else None
+
+    @property
+    def installed_at(self) -> Path | None:
+        return self.copy.path if self.copy is not None else None
 
     @property
     def size_text(self) -> str:
@@ -33,10 +35,12 @@ class Offer:
         return human_size(self.plan.approx_bytes) if self.plan.approx_bytes else "size shown when it starts"
 
 
-def offers_for(studios: tuple[str, ...], models_folder: Path, everything: bool = False) -> list[Offer]:
-    """On a worker thread: every catalog entry of `studios` with its fit and install state,
-    best picks first; `everything` keeps helper models and those too big (the Models window)."""
+def offers_for(studios: tuple[str, ...], models_folder: Path, others: tuple = (), everything: bool = False) -> list[Offer]:
+    """On a worker thread: every catalog entry of `studios` with its fit and whether a copy is
+    here already (`others`: the other apps' models the last scan found; names only, no
+    hashing), best picks first; `everything` keeps helper models and those too big."""
     from desktop.core.models import catalog, fetch_plan, fit
+    from desktop.core.models.local_copies import Wanted, in_models_folder, in_other_apps
 
     machine = fit.this_machine()
     found = []
@@ -47,7 +51,9 @@ def offers_for(studios: tuple[str, ...], models_folder: Path, everything: bool =
             estimate = fit.for_entry(entry, machine)
             if estimate.verdict == "too big" and not everything:
                 continue
-            found.append(Offer(entry, fetch_plan.plan(entry), estimate, fetch_plan.installed(entry, models_folder)))
+            wanted = Wanted.for_entry(entry)
+            copy = in_models_folder(wanted, models_folder) or in_other_apps(wanted, others, hash_files=False)
+            found.append(Offer(entry, fetch_plan.plan(entry), estimate, copy))
     found.sort(key=lambda o: (VERDICT_ORDER.get(o.fit.verdict, 3), o.plan.approx_bytes or 0))
     return found
 
@@ -56,18 +62,18 @@ class ModelOffers(QObject):
     ready = Signal(list)  # list[Offer]
     failed = Signal(str)
 
-    def __init__(self, background, studios: tuple[str, ...], models_folder: Callable[[], Path],
-                 everything: bool = False, parent: QObject | None = None):
+    def __init__(self, services, studios: tuple[str, ...], everything: bool = False, parent: QObject | None = None):
         super().__init__(parent)
-        self._background, self._studios, self._folder, self._everything = background, studios, models_folder, everything
+        self._services, self._studios, self._everything = services, studios, everything
         self.offers: list[Offer] = []
         self._ticket = 0
 
     def refresh(self) -> None:
         self._ticket += 1
-        ticket, studios, folder, everything = self._ticket, self._studios, self._folder(), self._everything
-        self._background.run(lambda: offers_for(studios, folder, everything),
-                             lambda offers: self._apply(ticket, offers), lambda exc: self.failed.emit(str(exc)))
+        ticket, studios, everything = self._ticket, self._studios, self._everything
+        folder, others = self._services.models_folder(), self._services.other_apps.latest().models
+        self._services.background.run(lambda: offers_for(studios, folder, others, everything),
+                                      lambda offers: self._apply(ticket, offers), lambda exc: self.failed.emit(str(exc)))
 
     def _apply(self, ticket: int, offers: list[Offer]) -> None:
         if ticket == self._ticket:  # a later refresh's answer wins

@@ -1,5 +1,5 @@
-"""What to fetch for a catalog entry, and whether Atelier already has it — one answer for the
-Models window, the "Get a model" cards and `models download`.
+"""What to fetch for a catalog entry — one answer for the Models window, the "Get a model" cards
+and `models download` (whether a copy is already here: local_copies.py).
 
 A GGUF entry fetches the files of one quantization (catalog.files_for); a folder entry (a
 diffusers model, a transformers voice) fetches by its patterns, which name configs and
@@ -14,7 +14,6 @@ from pathlib import Path
 
 from desktop.core.models import catalog
 from desktop.core.models.catalog import CatalogEntry
-from desktop.core.models.download_manifest import model_folder, read_manifest
 
 # Entries whose loadable thing is one file rather than the folder (Piper's .onnx.json rides along).
 SINGLE_FILE_KINDS = {"gguf": ".gguf", "piper": ".onnx", "upscaler": ".safetensors"}
@@ -50,16 +49,3 @@ def load_path(entry: CatalogEntry, folder: Path, quant: str | None = None) -> Pa
         return folder
     files = [f.path for f in catalog.files_for(entry, quant) if f.path.lower().endswith(suffix)]
     return folder / files[0] if files else folder
-
-
-def installed(entry: CatalogEntry, models_folder: Path, quant: str | None = None) -> Path | None:
-    """Where Atelier's own download of the entry is, complete, else None (reads one small file)."""
-    folder = model_folder(models_folder, entry.source.repo)
-    manifest = read_manifest(folder)
-    if manifest is None:
-        return None
-    have = {f.path for f in manifest.files}
-    wanted = {f.path for f in catalog.files_for(entry, quant)}
-    if not wanted <= have or not all((folder / path).is_file() for path in wanted):
-        return None
-    return load_path(entry, folder, quant)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
+from desktop.core.models.local_copies import ATELIER
 from desktop.viewmodels.model_offers import ModelOffers
 
 STUDIOS = (("All studios", ""), ("Text", "text"), ("Code", "code"), ("Image", "image"), ("Upscaler", "upscaler"),
@@ -19,8 +20,7 @@ class CatalogTab(QWidget):
     def __init__(self, services, parent=None):
         super().__init__(parent)
         self.services = services
-        self.offers = ModelOffers(services.background, tuple(key for _label, key in STUDIOS if key),
-                                  services.models_folder, everything=True, parent=self)
+        self.offers = ModelOffers(services, tuple(key for _label, key in STUDIOS if key), everything=True, parent=self)
         self.studio = QComboBox()
         for label, key in STUDIOS:
             self.studio.addItem(label, key)
@@ -82,8 +82,11 @@ class CatalogTab(QWidget):
         return combo
 
     def _action(self, offer, index: int) -> QWidget:
-        if offer.installed_at is not None:
-            return QLabel("Installed")
+        if offer.copy is not None:
+            where = "Installed" if offer.copy.source == ATELIER else f"In {offer.copy.source}"
+            label = QLabel(where)
+            label.setToolTip(f"{offer.copy.path} ({offer.copy.how})")
+            return label
         button = QPushButton("Download")
         button.clicked.connect(lambda: self.download(index))
         return button

@@ -92,7 +92,7 @@ class ModelOfferCard(QFrame):
         layout.addLayout(self.rows_box)
         layout.addWidget(self.more)
         self.rows: list[OfferRow] = []
-        self.offers = ModelOffers(services.background, CARD_STUDIOS[studio], services.models_folder, parent=self)
+        self.offers = ModelOffers(services, CARD_STUDIOS[studio], parent=self)
         self.offers.ready.connect(self._show_offers)
         self.offers.failed.connect(lambda message: self.heading.setText(f"The model catalog could not be read: {message}"))
         downloads = services.downloads
