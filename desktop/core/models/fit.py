@@ -39,7 +39,7 @@ from desktop.core.models.catalog import CatalogEntry, files_for
 from desktop.core.models.machine import Gpu, Machine, this_machine
 
 __all__ = ["FITS", "TIGHT", "TOO_BIG", "UNKNOWN", "FitEstimate", "Gpu", "Machine", "ModelTooBigError",
-           "diffusion_activation_bytes", "for_diffusion", "for_entry", "for_language_model",
+           "diffusion_activation_bytes", "diffusion_weights_fp16", "for_diffusion", "for_entry", "for_language_model",
            "judge", "language_model_bytes", "this_machine"]
 
 FITS, TIGHT, TOO_BIG = "fits", "tight", "too big"
@@ -203,8 +203,20 @@ def _diffusion_entry(entry: CatalogEntry, machine: Machine, width: int | None, h
     width, height = width or rec_w, height or rec_h
     fp32_weights = max(0, ram_mb * MIB - diffusion_activation_bytes(rec_w, rec_h, 4))
     precision_bytes = 2 if machine.native_bf16 else 4
-    gpu_weights = max(0, vram_mb * MIB - diffusion_activation_bytes(rec_w, rec_h, 2)) if vram_mb else None
+    gpu_weights = diffusion_weights_fp16(entry) if vram_mb else None
     return for_diffusion(fp32_weights * precision_bytes // 4, width, height, precision_bytes, machine, gpu_weights)
+
+
+def diffusion_weights_fp16(entry: CatalogEntry) -> int | None:
+    """An image entry's weights in fp16, taken back out of the catalog's GPU figure (fp16
+    weights + fp16 activations at the recommended size), else its CPU figure (float32), or None."""
+    rec_w = _positive(entry.recommended.get("width")) or DEFAULT_IMAGE_SIDE
+    rec_h = _positive(entry.recommended.get("height")) or rec_w
+    if entry.memory.vram_mb:
+        return max(0, entry.memory.vram_mb * MIB - diffusion_activation_bytes(rec_w, rec_h, 2))
+    if entry.memory.ram_mb:
+        return max(0, entry.memory.ram_mb * MIB - diffusion_activation_bytes(rec_w, rec_h, 4)) // 2
+    return None
 
 
 def _unknown(reason: str) -> FitEstimate:
