@@ -5,9 +5,13 @@ recorded user message, begin_stream, one append_stream per token, end_stream), l
 Qt lay out and paint after each, and times it all on the GUI thread. One update per token
 is the worst case: the worker throttles progress to about 20 per second, so a fast model
 sends several tokens per update. Target: the cost at 1,000 messages within 1.5x of the
-cost at 2.
+cost at 2. Also times opening the longest conversation (set_messages on a new view, laid
+out and painted).
 
-    python bench/chat_stream_cost.py [--tokens 128] [--replies 7] [--sizes 2 120 1000]
+--window sets how many latest messages the view draws (ChatView.window_size); a window as
+large as the conversation draws it all, which is how the window's size was chosen.
+
+    python bench/chat_stream_cost.py [--tokens 128] [--replies 7] [--sizes 2 120 1000] [--window N]
 """
 
 from __future__ import annotations
@@ -62,6 +66,8 @@ def main() -> None:
     parser.add_argument("--replies", type=int, default=7)
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES),
                         help="conversation lengths; the first is the baseline, the last the long one")
+    parser.add_argument("--window", type=int, default=None,
+                        help="latest messages the view draws (default: the view's own)")
     args = parser.parse_args()
     sizes = args.sizes
 
@@ -69,6 +75,10 @@ def main() -> None:
 
     from desktop.ui.text.chat_view import ChatView
 
+    if args.window:
+        ChatView.window_size = args.window
+    print(f"view draws the latest {ChatView.window_size} messages" if hasattr(ChatView, "window_size")
+          else "view draws the whole conversation")
     app = QApplication.instance() or QApplication([])
     views, histories = {}, {}
     for size in sizes:
@@ -101,6 +111,27 @@ def main() -> None:
     print(f"extra GUI time per update at {sizes[-1]} messages: {extra:.2f} ms")
     ratio = costs[sizes[-1]] / costs[sizes[0]]
     print(f"ratio {sizes[-1]} / {sizes[0]} messages: {ratio:.2f}x  (target <= 1.5x) {verdict(ratio <= 1.5)}")
+    cpu, wall = opening_cost(app, ChatView, history(sizes[-1]))
+    print(f"opening a {sizes[-1]}-message conversation: {cpu * 1000:.0f} ms GUI-thread CPU, wall {wall * 1000:.0f} ms"
+          " (median of 3)")
+
+
+def opening_cost(app, view_class, messages, runs: int = 3) -> tuple[float, float]:
+    """GUI-thread CPU and wall seconds from set_messages on a new view to its first paint."""
+    cpus, walls = [], []
+    for _ in range(runs):
+        view = view_class()
+        view.resize(800, 600)
+        view.show()
+        app.processEvents()
+        cpu_start, wall_start = time.thread_time(), time.perf_counter()
+        view.set_messages(messages)
+        app.processEvents()
+        cpus.append(time.thread_time() - cpu_start)
+        walls.append(time.perf_counter() - wall_start)
+        view.close()
+        view.deleteLater()
+    return median(cpus), median(walls)
 
 
 if __name__ == "__main__":

@@ -1,10 +1,10 @@
-"""The conversation view: Markdown, escaping, code blocks, and streaming that only
-re-renders the message being written, inside its own table."""
+"""The conversation view: Markdown, escaping, code blocks, streaming that only re-renders
+the message being written, and the window of latest messages a long conversation draws."""
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PySide6.QtCore import QUrl
-from PySide6.QtGui import QTextFrame
+from PySide6.QtGui import QTextCursor, QTextFrame
 
 from desktop.core.text.markdown_html import MarkdownRenderer
 from desktop.ui.text.chat_view import ChatView, ShownMessage
@@ -37,11 +37,26 @@ def test_streaming_into_a_long_conversation_keeps_history_intact(qtbot):
     assert view.toPlainText().count("Hello there") == 1
 
 
-def fresh_html(qtbot, messages) -> str:
+def fresh_html(qtbot, messages, first_shown: int = 0) -> str:
+    return fresh_view(qtbot, messages, first_shown).toHtml()
+
+
+def fresh_view(qtbot, messages, first_shown: int = 0) -> ChatView:
+    """A new view drawing the same messages, from `first_shown` on, in one go."""
     fresh = ChatView()
     qtbot.addWidget(fresh)
+    fresh.window_size = len(messages) - first_shown
     fresh.set_messages([ShownMessage(m.id, m.role, m.content, m.note) for m in messages])
-    return fresh.toHtml()
+    assert fresh.first_shown == first_shown
+    return fresh
+
+
+def assert_drawn_as_fresh(qtbot, view: ChatView) -> None:
+    """The document equals a fresh rendering of the same window, and every message's recorded
+    start is where a fresh rendering puts it (later edits cut the document there)."""
+    fresh = fresh_view(qtbot, view.messages(), view.first_shown)
+    assert view.toHtml() == fresh.toHtml()
+    assert [b.start for b in view._blocks] == [b.start for b in fresh._blocks]
 
 
 def conversation(n):
@@ -60,17 +75,18 @@ def test_a_reply_in_a_1000_message_conversation_renders_only_the_new_messages(qt
     before = view.render_count
     # What the Text studio does for one reply: the saved user message, then the stream.
     view.set_messages(history + [ShownMessage(1001, "user", "one more")])
-    previous_reply_start = view._blocks[999].start
+    previous_reply_start = view._blocks[999 - view.first_shown].start
     view.begin_stream()
     chunks = ["Sure", ", ", "**here**", ":\n\n```py\n", "y = 2\n", "```\n", "done"]
     for chunk in chunks:
         view.append_stream(chunk)
     view.end_stream(1002, "".join(chunks))
     # The previous reply (it loses its Regenerate link), the user message, the empty reply,
-    # each chunk, the final reply; the 999 before are untouched in the document.
+    # each chunk, the final reply; those before are untouched in the document.
     assert view.render_count - before == 1 + 1 + 1 + len(chunks) + 1
     assert earliest_change and min(earliest_change) >= previous_reply_start > 0
-    assert view.toHtml() == fresh_html(qtbot, view.messages())
+    assert_drawn_as_fresh(qtbot, view)
+    assert view.toPlainText().count("Regenerate") == 1
     assert view.code_block(1001, 0).code == "y = 2\n"
 
 
@@ -229,3 +245,182 @@ def test_a_finished_paragraph_of_a_streaming_reply_is_not_rendered_again(qtbot, 
     assert sum("Paragraph0 " in s for s in rendered_sources) <= 11
     assert len(rendered_sources) <= 2 * len(words)
     assert not [text for text in parsed if "Paragraph0 " in text and "Paragraph2 " in text]
+
+
+# -- the window of latest messages ----------------------------------------------------------
+
+def top_level_tables(view: ChatView) -> int:
+    return len(view.document().rootFrame().childFrames())
+
+
+def top_in_view(view: ChatView, index: int) -> int:
+    """Where message `index` begins, in the viewport's pixels (from Qt's own cursor geometry)."""
+    cursor = QTextCursor(view.document())
+    cursor.setPosition(view._blocks[index - view.first_shown].start + 1)
+    return view.cursorRect(cursor).top()
+
+
+def test_a_1000_message_conversation_draws_only_the_latest_window_below_a_link(qtbot):
+    view = ChatView()
+    qtbot.addWidget(view)
+    history = conversation(1000)
+    view.set_messages(history)
+    window = view.window_size
+    assert view.first_shown == 1000 - window and view.render_count == window
+    assert top_level_tables(view) == window  # what Qt walks on every edit
+    text = view.toPlainText()
+    assert text.startswith("Show earlier messages") and f"({1000 - window:,} not shown)" in text
+    assert f"question {1000 - window - 2}\n" not in text and f"question {1000 - window}\n" in text
+    assert view.messages() == history  # the conversation stays whole for the studio
+    assert_drawn_as_fresh(qtbot, view)
+    # Opening another conversation draws its own latest messages, without the link if short.
+    view.set_messages(conversation(3))
+    assert view.first_shown == 0 and "Show earlier" not in view.toPlainText()
+    assert_drawn_as_fresh(qtbot, view)
+
+
+def test_showing_earlier_messages_keeps_the_message_read_at_the_top_in_place(qtbot):
+    view = ChatView()
+    qtbot.addWidget(view)
+    view.resize(500, 400)
+    view.show()
+    view.set_messages(conversation(250))
+    bar = view.verticalScrollBar()
+    bar.setValue(0)  # read up to the link
+    before = top_in_view(view, 150)
+    before_render = view.render_count
+    view.anchorClicked.emit(QUrl("msg:earlier:0"))
+    assert view.first_shown == 50 and view.render_count - before_render == 100  # only the new ones
+    assert top_in_view(view, 150) == before and bar.value() > 0
+    assert_drawn_as_fresh(qtbot, view)
+    # From the middle of a message, and down to the first one: the link goes away.
+    bar.setValue(bar.value() + 37)
+    before = top_in_view(view, 150)
+    view.show_earlier()
+    assert view.first_shown == 0 and "Show earlier" not in view.toPlainText()
+    assert top_in_view(view, 150) == before
+    assert_drawn_as_fresh(qtbot, view)
+    view.show_earlier()  # nothing earlier: nothing happens
+    assert view.first_shown == 0
+
+
+def one_reply_edits(qtbot, size: int) -> tuple[int, int, int]:
+    """Renders, document edits and top-level tables for one reply as the Text studio drives it."""
+    view = ChatView()
+    qtbot.addWidget(view)
+    history = conversation(size)
+    view.set_messages(history)
+    edits, renders = [], view.render_count
+    view.document().contentsChange.connect(lambda *change: edits.append(change))
+    view.set_messages(history + [ShownMessage(size + 1, "user", "one more")])
+    view.begin_stream()
+    tables = top_level_tables(view)
+    for chunk in ["Sure", ", ", "**here**", ":\n\n```py\n", "y = 2\n", "```\n", "done"]:
+        view.append_stream(chunk)
+        tables = max(tables, top_level_tables(view))
+    view.end_stream(size + 2, "Sure, **here**:\n\n```py\ny = 2\n```\ndone")
+    assert_drawn_as_fresh(qtbot, view)
+    return view.render_count - renders, len(edits), tables
+
+
+def test_a_reply_in_a_1000_message_conversation_edits_no_more_than_in_a_2_message_one(qtbot):
+    renders, edits, _tables = one_reply_edits(qtbot, 2)
+    long_renders, long_edits, long_tables = one_reply_edits(qtbot, 1000)
+    assert (long_renders, long_edits) == (renders, edits)
+    assert long_tables <= ChatView.window_size + 2  # the window, the question, the reply
+
+
+def test_a_long_session_lets_the_oldest_drawn_messages_go_and_keeps_those_asked_for(qtbot):
+    view = ChatView()
+    qtbot.addWidget(view)
+    view.window_size = 10
+    history = conversation(30)
+    view.set_messages(history)
+    assert view.first_shown == 20
+    for n in range(31, 47, 2):  # replies: the window grows by two messages each
+        history = history + conversation(n + 1)[-2:]
+        view.set_messages(history)
+        assert len(history) - view.first_shown <= 10 + 5
+        assert_drawn_as_fresh(qtbot, view)
+    assert view.first_shown > 20
+    view.show_earlier()  # the person asks for earlier ones: the window keeps them
+    kept = len(history) - view.first_shown
+    history = history + conversation(len(history) + 2)[-2:]
+    view.set_messages(history)
+    assert len(history) - view.first_shown == kept + 2
+    assert_drawn_as_fresh(qtbot, view)
+
+
+def test_a_message_loaded_from_earlier_can_be_copied_edited_and_resent(qtbot):
+    view = ChatView()
+    qtbot.addWidget(view)
+    history = conversation(1000)
+    view.set_messages(history)
+    assert view.code_block(851, 0) is None  # not drawn yet
+    view.show_earlier()
+    assert view.code_block(851, 0).code == "x = 851\n"
+    view.anchorClicked.emit(QUrl("msg:copy:851"))
+    from PySide6.QtGui import QGuiApplication
+    assert QGuiApplication.clipboard().text() == history[851].content
+    with qtbot.waitSignal(view.edit_requested) as blocker:
+        view.anchorClicked.emit(QUrl(f"msg:edit:{history[850].id}"))
+    assert blocker.args == [851]
+    before = view.render_count
+    # What the studio shows after edit-and-resend: the messages before it, then the new one.
+    view.set_messages(history[:850] + [ShownMessage(2000, "user", "edited question")])
+    assert view.first_shown == 800 and view.render_count - before == 1
+    assert_drawn_as_fresh(qtbot, view)
+
+
+def test_reveal_message_draws_what_it_needs_and_scrolls_to_the_message(qtbot):
+    view = ChatView()
+    qtbot.addWidget(view)
+    view.resize(500, 400)
+    view.show()
+    view.set_messages(conversation(1000))
+    assert view.reveal_message(5)  # message id 5, the fifth message
+    assert view.first_shown <= 4
+    assert 0 <= top_in_view(view, 4) < 20
+    assert not view.reveal_message(123456)
+    assert_drawn_as_fresh(qtbot, view)
+
+
+def test_earlier_messages_loaded_while_a_reply_streams(qtbot):
+    view = ChatView()
+    qtbot.addWidget(view)
+    view.set_messages(conversation(300))
+    view.begin_stream("A note.")
+    view.append_stream("First **part**.\n\n```py\nx")
+    view.show_earlier()
+    view.append_stream(" = 1\n```\nEnd.")
+    assert view.toPlainText().count("First part.") == 1 and view.code_block(300, 0).code == "x = 1\n"
+    view.end_stream(301)
+    assert view.first_shown == 100
+    assert_drawn_as_fresh(qtbot, view)
+
+
+def test_a_conversation_found_by_search_opens_at_the_match_even_far_back(qtbot, services):
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.ui.shell.theme import Theme
+    from desktop.ui.text.text_panel import TextPanel
+
+    def long_conversation(lib):
+        found = lib.conversations.create("text", "A long one")
+        for i in range(300):
+            text = "the Harbour needle is here" if i == 20 else f"message {i}"
+            lib.conversations.add_message(found.id, "user" if i % 2 == 0 else "assistant", text)
+        return found
+
+    found = services.store.call(long_conversation)
+    panel = TextPanel(services, Theme(QApplication.instance(), "light"))
+    qtbot.addWidget(panel)
+    panel.resize(1000, 700)
+    panel.show()
+    panel.sidebar.search.setText("harbour NEEDLE")
+    qtbot.waitUntil(lambda: panel.conversations.row_of(found.id) >= 0, timeout=5000)
+    panel.sidebar.select_id(found.id)
+    qtbot.waitUntil(lambda: len(panel.view.messages()) == 300, timeout=5000)
+    view = panel.view
+    assert view.first_shown <= 20 and 0 <= top_in_view(view, 20) < 20
+    assert view.reveal_text("no such words") is False

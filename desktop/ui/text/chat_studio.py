@@ -177,22 +177,25 @@ class ChatStudio(ChatLayout, JobPanel, StudioFiles, QWidget):
         self.system_prompt.setPlainText(conversation.system_prompt)
         if conversation.model_path:
             self.picker.choose(conversation.model_path)
-        self._reload_messages()
+        # Found by a search: open it at the match (the view draws only the latest messages).
+        self._reload_messages(reveal=self.sidebar.search.text())
 
-    def _reload_messages(self, note_for_last: str = "") -> None:
+    def _reload_messages(self, note_for_last: str = "", reveal: str = "") -> None:
         if self.conversation is None:
             return
         cid = self.conversation.id
         self.services.store.submit(lambda lib: lib.conversations.messages(cid),
-                                   lambda messages: self._show_messages(cid, messages, note_for_last))
+                                   lambda messages: self._show_messages(cid, messages, note_for_last, reveal))
 
-    def _show_messages(self, cid: int, messages, note_for_last: str) -> None:
+    def _show_messages(self, cid: int, messages, note_for_last: str, reveal: str = "") -> None:
         if self.conversation is None or self.conversation.id != cid:
             return
         shown = [ShownMessage(m.id, m.role, m.content) for m in messages]
         if shown and note_for_last:
             shown[-1].note = note_for_last
         self.view.set_messages(shown)
+        if reveal.strip():
+            self.view.reveal_text(reveal)
         self._update_buttons()
 
     def _rename(self, conversation_id: int, title: str) -> None:

@@ -1,13 +1,23 @@
 """A conversation rendered as rich text: Markdown, highlighted code blocks with Copy/Save,
 and per-message actions. Each update re-renders only the messages it changes, and a streamed
-update rewrites only the inside of the reply being written (see _redraw_streaming)."""
+update rewrites only the inside of the reply being written (see _redraw_streaming).
+
+Only the latest messages are in the document (a window of `window_size`, with a "Show earlier
+messages" link above them), as chat apps with long histories do. Why: each finished message is
+a table, and Qt walks every top-level table of the document on every edit
+(QTextDocumentPrivate::markFrames), so with the whole of a 1,000-message conversation in the
+document every streamed update cost ~0.45 ms more than in a new one, and opening it rendered
+all 1,000. The view still holds every message (`messages()`): the conversation is whole for
+the studio, the library and exports; earlier ones are drawn when the person asks for them.
+"""
 
 from __future__ import annotations
 
+import bisect
 import html
 from dataclasses import dataclass
 
-from PySide6.QtCore import QUrl, Signal
+from PySide6.QtCore import QPoint, QUrl, Signal
 from PySide6.QtGui import QGuiApplication, QTextCursor
 from PySide6.QtWidgets import QTextBrowser
 
@@ -17,6 +27,10 @@ from desktop.ui.text.live_reply import LiveReply
 
 ROLE_LABELS = {"user": "You", "assistant": "Assistant", "system": "System"}
 CELL_PADDING = 8  # px around a message's text
+# Messages drawn when a conversation opens, and added per "Show earlier messages". Measured
+# (bench/chat_stream_cost.py --window): GUI time per reply at 100 shown tables is within
+# ~1.1x of a new conversation's, and 100 messages fill many screens.
+WINDOW_SIZE = 100
 
 
 @dataclass
@@ -48,6 +62,7 @@ class ChatView(QTextBrowser):
     edit_requested = Signal(int)          # message id
     regenerate_requested = Signal()
     save_code_requested = Signal(object)  # CodeBlock
+    window_size = WINDOW_SIZE
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -57,8 +72,10 @@ class ChatView(QTextBrowser):
         self._renderer: MarkdownRenderer | None = None  # built on first use (start-up time)
         self._live_renderer: LiveMarkdownRenderer | None = None  # for the reply being written
         self._dark = False
-        self._messages: list[ShownMessage] = []
-        self._blocks: list[_Block] = []  # what the document shows, one per message, in order
+        self._messages: list[ShownMessage] = []  # the whole conversation
+        self._first = 0  # index of the first message drawn; those before wait behind the link
+        self._page = self.window_size  # how many the window keeps: grows with each "earlier"
+        self._blocks: list[_Block] = []  # what the document shows, one per message from _first
         self._streaming: ShownMessage | None = None
         self._live: LiveReply | None = None  # the streaming reply as drawn in place
         self.render_count = 0  # messages rendered so far (tests and benches read it)
@@ -91,14 +108,65 @@ class ChatView(QTextBrowser):
             self._rebuild()
 
     def set_messages(self, messages: list[ShownMessage]) -> None:
-        """Show these messages. Those the view already shows at the same place keep their
-        blocks: a conversation reloaded after a reply re-renders only what changed."""
+        """Show these messages, the latest `window_size` of them drawn. Those the view already
+        shows at the same place keep their blocks: a conversation reloaded after a reply
+        re-renders only what changed, and keeps the earlier messages the person loaded."""
+        first_shown = self._messages[self._first].id if self._first < len(self._messages) else None
         self._messages = list(messages)
         self._streaming = None
+        same = (first_shown is not None and self._first < len(messages)
+                and messages[self._first].id == first_shown)
+        if not same:  # another conversation: its latest messages, drawn afresh
+            self._page = self.window_size
+            self._first = max(0, len(messages) - self._page)
+            self._blocks.clear()
+        elif len(messages) - self._first > self._page + self.window_size // 2:
+            # A long session in one conversation: let the oldest drawn ones go, in one step
+            # every window_size / 2 messages rather than one per reply.
+            self._move_window(len(messages) - self._page)
         self._sync(scroll_to_end=True)
 
     def messages(self) -> list[ShownMessage]:
+        """The whole conversation, drawn or not."""
         return list(self._messages)
+
+    @property
+    def first_shown(self) -> int:
+        """Index of the earliest message drawn; 0 when the whole conversation is."""
+        return self._first
+
+    def show_earlier(self, down_to: int | None = None) -> None:
+        """Draw the `window_size` messages before those shown (or down to index `down_to`),
+        keeping in place the message at the top of the view: the person reads on upwards."""
+        if self._first == 0 or not self._blocks:
+            return
+        new_first = max(0, self._first - self.window_size)
+        if down_to is not None:
+            new_first = max(0, min(new_first, down_to))
+        anchor, offset = self._top_message()
+        added = self._first - new_first
+        self._page = max(self._page, len(self._messages) - new_first)
+        self._move_window(new_first)
+        self.verticalScrollBar().setValue(round(self._y_of(anchor + added)) - offset)
+
+    def reveal_message(self, message_id: int) -> bool:
+        """Scroll to a message, drawing the earlier ones it needs first (search, scroll-to).
+        False if the conversation has no such message."""
+        index = next((i for i, m in enumerate(self._messages) if m.id == message_id), None)
+        if index is None:
+            return False
+        if index < self._first:
+            self.show_earlier(down_to=index)
+        self.verticalScrollBar().setValue(round(self._y_of(index - self._first)))
+        return True
+
+    def reveal_text(self, query: str) -> bool:
+        """Scroll to the latest message holding every word of `query` (a conversation found
+        by the list's search opens at the match, drawn even if it is far back)."""
+        words = query.casefold().split()
+        match = next((m for m in reversed(self._messages)
+                      if words and m.id is not None and all(w in m.content.casefold() for w in words)), None)
+        return match is not None and self.reveal_message(match.id)
 
     def begin_stream(self, note: str = "") -> None:
         self._streaming = ShownMessage(None, "assistant", "", note)
@@ -126,8 +194,9 @@ class ChatView(QTextBrowser):
 
     # -- rendering -----------------------------------------------------------------------
 
-    def _key(self, index: int, message: ShownMessage) -> tuple:
+    def _key(self, index: int) -> tuple:
         """Everything a message's block depends on: equal keys, identical blocks."""
+        message = self._messages[index]
         last_reply = (message.role == "assistant" and index == len(self._messages) - 1
                       and self._streaming is None)
         return (message.id, message.role, message.content, message.note, last_reply,
@@ -139,19 +208,22 @@ class ChatView(QTextBrowser):
 
     def _sync(self, first: int = 0, scroll_to_end: bool = False) -> None:
         """Bring the document in line with the messages: find the first message whose block
-        differs (checking from `first`), cut the document there and render from it on.
+        differs (checking from index `first`), cut the document there and render from it on.
         Earlier blocks are untouched, so a reply costs the same in any length of conversation."""
         follow = self._scroll_follower(scroll_to_end)
         if not self._messages:
             self._blocks.clear()
             self._live = None
+            self._first = 0
             self.setHtml(f'<p style="color:gray"><i>{html.escape(self.placeholder)}</i></p>')
             return
         if not self._blocks:
             self.document().clear()  # the placeholder, or nothing yet
-        count = len(self._messages)
-        cut = max(0, min(first, len(self._blocks), count))
-        while cut < min(count, len(self._blocks)) and self._blocks[cut].key == self._key(cut, self._messages[cut]):
+            if self._first:
+                QTextCursor(self.document()).insertHtml(self._earlier_link())
+        count = len(self._messages) - self._first  # blocks the window needs
+        cut = max(0, min(first - self._first, len(self._blocks), count))
+        while cut < min(count, len(self._blocks)) and self._blocks[cut].key == self._key(self._first + cut):
             cut += 1
         if cut == count == len(self._blocks):
             return
@@ -165,8 +237,8 @@ class ChatView(QTextBrowser):
             del self._blocks[cut:]
         else:
             cursor.movePosition(QTextCursor.End)
-        for index in range(cut, count):
-            block = self._render(index, self._key(index, self._messages[index]), cursor.position())
+        for index in range(self._first + cut, len(self._messages)):
+            block = self._render(index, self._key(index), cursor.position())
             cursor.insertHtml(block.html)
             self._blocks.append(block)
         cursor.endEditBlock()
@@ -177,11 +249,12 @@ class ChatView(QTextBrowser):
         a table, and from its last Markdown block on (LiveReply), so an update costs neither
         the conversation's length nor the reply's."""
         index = len(self._messages) - 1
-        if len(self._blocks) != len(self._messages) or not self._blocks[index].key[5]:
+        local = index - self._first
+        if len(self._blocks) != local + 1 or not self._blocks[local].key[5]:
             self._sync(first=index)  # the reply is not drawn as streaming yet
             return
         follow = self._scroll_follower()
-        block = self._blocks[index]
+        block = self._blocks[local]
         if self._live is None:  # drawn whole by _sync, as a table: once per reply, replace it
             cursor = QTextCursor(self.document())
             cursor.setPosition(block.start)
@@ -190,9 +263,60 @@ class ChatView(QTextBrowser):
             self._live = LiveReply(self.live_renderer, str(index), block.header, CELL_PADDING)
         self._live.draw(self.document(), self._streaming.content)
         self.render_count += 1
-        self._blocks[index] = _Block(self._key(index, self._streaming), block.start, block.header,
+        self._blocks[local] = _Block(self._key(index), block.start, block.header,
                                      "", block.shade, self._live.code_blocks())
         follow()
+
+    def _move_window(self, new_first: int) -> None:
+        """Draw from message `new_first` on: the blocks above the first kept one are replaced
+        (the link, and the messages let go or added), those below keep their rendering and
+        only move down or up. The document is the same as one drawn afresh (tests compare)."""
+        new_first = max(0, min(new_first, len(self._messages) - 1))
+        if new_first == self._first:
+            return
+        dropped = max(0, new_first - self._first)
+        if not self._blocks or dropped >= len(self._blocks):  # nothing drawn is kept
+            self._first = new_first
+            self._blocks.clear()
+            return
+        document = self.document()
+        cursor = QTextCursor(document)
+        size = document.characterCount()
+        cursor.beginEditBlock()
+        cursor.setPosition(self._blocks[dropped].start, QTextCursor.KeepAnchor)
+        cursor.removeSelectedText()
+        cursor.setPosition(0)
+        if new_first:
+            cursor.insertHtml(self._earlier_link(new_first))
+        added = []
+        for index in range(new_first, self._first):
+            added.append(self._render(index, self._key(index), cursor.position()))
+            cursor.insertHtml(added[-1].html)
+        cursor.endEditBlock()
+        moved = document.characterCount() - size
+        kept = self._blocks[dropped:]
+        for block in kept:
+            block.start += moved
+        self._blocks = added + kept
+        self._first = new_first
+        self._live = None  # its positions moved: the streaming reply is drawn again whole
+
+    def _earlier_link(self, first: int | None = None) -> str:
+        first = self._first if first is None else first
+        return (f'<p align="center"><a href="msg:earlier:0">Show earlier messages</a>'
+                f' &nbsp; <small>({first:,} not shown)</small></p>')
+
+    def _y_of(self, local: int) -> float:
+        """Top of a drawn message (by its place in the window), in document coordinates."""
+        document = self.document()
+        return document.documentLayout().blockBoundingRect(document.findBlock(self._blocks[local].start + 1)).top()
+
+    def _top_message(self) -> tuple[int, int]:
+        """The drawn message at the top of the view (by its place in the window), and how far
+        below the view's top it begins (negative: it began above)."""
+        position = self.cursorForPosition(QPoint(4, 4)).position()
+        local = max(0, bisect.bisect_right([b.start for b in self._blocks], position) - 1)
+        return local, round(self._y_of(local)) - self.verticalScrollBar().value()
 
     def _scroll_follower(self, to_end: bool = False):
         """Call before an edit; the function it returns, called after, keeps the view at the
@@ -234,6 +358,8 @@ class ChatView(QTextBrowser):
             self.edit_requested.emit(int(key))
         elif kind == "msg" and action == "regenerate":
             self.regenerate_requested.emit()
+        elif kind == "msg" and action == "earlier":
+            self.show_earlier()
         elif kind == "code" and len(scheme_parts) == 4:
             block = self.code_block(int(key), int(scheme_parts[3]))
             if block is None:
@@ -244,7 +370,9 @@ class ChatView(QTextBrowser):
                 self.save_code_requested.emit(block)
 
     def code_block(self, message_index: int, block_index: int) -> CodeBlock | None:
-        if not 0 <= message_index < len(self._blocks):
+        """The code block of a drawn message, by the message's index in the conversation."""
+        local = message_index - self._first
+        if not 0 <= local < len(self._blocks):
             return None
-        blocks = self._blocks[message_index].code_blocks
+        blocks = self._blocks[local].code_blocks
         return blocks[block_index] if 0 <= block_index < len(blocks) else None
