@@ -25,6 +25,7 @@ class JobKind(str, Enum):  # str: runners are found by name
     IMAGE = "image"
     UPSCALE = "upscale"
     AUDIO = "audio"
+    VIDEO = "video"
 
 
 class JobState(Enum):
@@ -47,6 +48,7 @@ class Studio(str, Enum):
     CODE = "code"
     IMAGE = "image"
     AUDIO = "audio"
+    VIDEO = "video"
 
 
 @dataclass(frozen=True)

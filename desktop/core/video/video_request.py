@@ -42,6 +42,7 @@ class VideoRequest:
     previews: bool = True
     motion_bucket_id: int = 127  # SVD: how much motion (1-255)
     extends: str = ""           # the clip this one continues from its last frame ("" for none)
+    extends_generation_id: int | None = None  # its library item, when it has one
 
     def validate(self, family: str = "") -> None:
         """`family` ("animatediff", "svd", "ltx"; "" before the model is known) adds its limits."""
