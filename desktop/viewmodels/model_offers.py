@@ -23,6 +23,7 @@ class Offer:
     plan: object           # FetchPlan of its default choice
     fit: object            # FitEstimate
     copy: object           # LocalCopy: already here (Atelier's download, or another app's), else None
+    speed: str | None = None  # "about 40 tokens/s on this machine (estimate)", when one can be given
 
     @property
     def installed_at(self) -> Path | None:
@@ -35,14 +36,16 @@ class Offer:
         return human_size(self.plan.approx_bytes) if self.plan.approx_bytes else "size shown when it starts"
 
 
-def offers_for(studios: tuple[str, ...], models_folder: Path, others: tuple = (), everything: bool = False) -> list[Offer]:
+def offers_for(studios: tuple[str, ...], models_folder: Path, others: tuple = (), everything: bool = False,
+               budget_mib: int = 0) -> list[Offer]:
     """On a worker thread: every catalog entry of `studios` with its fit and whether a copy is
     here already (`others`: the other apps' models the last scan found; names only, no
     hashing), best picks first; `everything` keeps helper models and those too big."""
-    from desktop.core.models import catalog, fetch_plan, fit
+    from desktop.core.models import catalog, fetch_plan, fit, machine_speed
     from desktop.core.models.local_copies import Wanted, in_models_folder, in_other_apps
 
-    machine = fit.this_machine()
+    machine = fit.this_machine(budget_mib)
+    speed = machine_speed.measured()  # the one-time measurement (~1 s the first time), cached
     found = []
     for studio in studios:
         for entry in catalog.for_studio(studio):
@@ -53,7 +56,8 @@ def offers_for(studios: tuple[str, ...], models_folder: Path, others: tuple = ()
                 continue
             wanted = Wanted.for_entry(entry)
             copy = in_models_folder(wanted, models_folder) or in_other_apps(wanted, others, hash_files=False)
-            found.append(Offer(entry, fetch_plan.plan(entry), estimate, copy))
+            found.append(Offer(entry, fetch_plan.plan(entry), estimate, copy,
+                               machine_speed.estimate_for_entry(entry, speed, machine)))
     found.sort(key=lambda o: (VERDICT_ORDER.get(o.fit.verdict, 3), o.plan.approx_bytes or 0))
     return found
 
@@ -72,7 +76,8 @@ class ModelOffers(QObject):
         self._ticket += 1
         ticket, studios, everything = self._ticket, self._studios, self._everything
         folder, others = self._services.models_folder(), self._services.other_apps.latest().models
-        self._services.background.run(lambda: offers_for(studios, folder, others, everything),
+        budget = self._services.settings.get("memory_budget_mib")
+        self._services.background.run(lambda: offers_for(studios, folder, others, everything, budget),
                                       lambda offers: self._apply(ticket, offers), lambda exc: self.failed.emit(str(exc)))
 
     def _apply(self, ticket: int, offers: list[Offer]) -> None:

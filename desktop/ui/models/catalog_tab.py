@@ -12,7 +12,7 @@ from desktop.viewmodels.model_offers import ModelOffers
 
 STUDIOS = (("All studios", ""), ("Text", "text"), ("Code", "code"), ("Image", "image"), ("Upscaler", "upscaler"),
            ("Audio", "audio"), ("Video", "video"))
-COLUMNS = ("Name", "Studio", "Size", "Licence", "Fits this computer?", "Choice", "")
+COLUMNS = ("Name", "Studio", "Size", "Licence", "Fits this computer?", "Speed here", "Choice", "")
 FIT_COLORS = {"fits": "#2e7d32", "tight": "#b26a00", "too big": "#c62828"}
 
 
@@ -58,7 +58,7 @@ class CatalogTab(QWidget):
         for index, offer in enumerate(self.shown):
             entry = offer.entry
             licence = entry.licence + (" · gated" if entry.gated else "")
-            cells = (entry.name, entry.studio, offer.size_text, licence, offer.fit.text())
+            cells = (entry.name, entry.studio, offer.size_text, licence, offer.fit.text(), offer.speed or "")
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setToolTip(entry.description)
@@ -66,8 +66,8 @@ class CatalogTab(QWidget):
             color = FIT_COLORS.get(offer.fit.verdict)
             if color:
                 self.table.item(index, 4).setForeground(_brush(color))
-            self.table.setCellWidget(index, 5, self._choice(entry))
-            self.table.setCellWidget(index, 6, self._action(offer, index))
+            self.table.setCellWidget(index, 6, self._choice(entry))
+            self.table.setCellWidget(index, 7, self._action(offer, index))
         self.table.resizeColumnsToContents()
 
     def _choice(self, entry) -> QWidget:
@@ -95,7 +95,7 @@ class CatalogTab(QWidget):
         from desktop.core.models import fetch_plan
 
         offer = self.shown[index]
-        choice = self.table.cellWidget(index, 5)
+        choice = self.table.cellWidget(index, 6)
         quant = choice.currentText() if isinstance(choice, QComboBox) else None
         task = self.services.downloads.start(fetch_plan.plan(offer.entry, quant))
         self.detail.setText(f"{task.plan.title}: queued — see Downloads.")

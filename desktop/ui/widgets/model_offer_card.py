@@ -32,7 +32,8 @@ class OfferRow(QWidget):
         licence = entry.licence + (" · gated: accept the licence on its page first" if entry.gated else "")
         self.title = QLabel(f"<b>{entry.name}</b> — {entry.description}")
         self.title.setWordWrap(True)
-        self.facts = QLabel(f"{offer.size_text} · {licence} · {offer.fit.text()}")
+        speed = f" · {offer.speed}" if offer.speed else ""
+        self.facts = QLabel(f"{offer.size_text} · {licence} · {offer.fit.text()}{speed}")
         self.facts.setWordWrap(True)
         self.facts.setToolTip(entry.memory.estimate)
         self.download_button = QPushButton("Download")
