@@ -28,8 +28,10 @@ from desktop.ui.text.live_reply import LiveReply
 ROLE_LABELS = {"user": "You", "assistant": "Assistant", "system": "System"}
 CELL_PADDING = 8  # px around a message's text
 # Messages drawn when a conversation opens, and added per "Show earlier messages". Measured
-# (bench/chat_stream_cost.py --window): GUI time per reply at 100 shown tables is within
-# ~1.1x of a new conversation's, and 100 messages fill many screens.
+# with bench/chat_stream_cost.py --window (GUI time per reply at 1,000 messages / at 2):
+# 50 -> 1.08x, 100 -> 1.11x, 200 -> 1.14x, 400 -> 1.38x, all -> 1.75x; opening 1,000 messages
+# 43 / 72 / 137 / 265 / 678 ms. 100 fills many screens and stays cheap when a long session
+# grows it to 150 before the oldest go.
 WINDOW_SIZE = 100
 
 
@@ -157,6 +159,8 @@ class ChatView(QTextBrowser):
             return False
         if index < self._first:
             self.show_earlier(down_to=index)
+        if not 0 <= index - self._first < len(self._blocks):
+            return False  # nothing drawn yet to scroll to
         self.verticalScrollBar().setValue(round(self._y_of(index - self._first)))
         return True
 
