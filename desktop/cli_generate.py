@@ -72,7 +72,7 @@ def generate_image(args) -> int:
                            batch=args.batch, scheduler=args.scheduler, init_image=init,
                            strength=args.strength, previews=False)
     job = _job(JobKind.IMAGE, request, args.model, Studio.IMAGE, settings, library, threads=args.threads,
-               precision=args.precision)
+               precision=args.precision, found=_other_apps_for_image(args.model, settings))
     outcome, code = _run_job(run_image_job, job, library, settings)
     if outcome is None:
         return code
@@ -134,6 +134,16 @@ def _job(kind, request, model, studio, settings, library, **overrides):
     options = engine_options(settings, library.layout.models, **overrides)
     return Job(kind, request, str(model), JobOrigin(studio), options,
                title=f"{studio.value} (command line)")
+
+
+def _other_apps_for_image(model, settings) -> tuple:
+    """A single-file model borrows a configuration, maybe from another app's diffusers model
+    (the window keeps its last scan; a command scans only when it needs to); previews are off."""
+    if not Path(model).is_file():
+        return ()
+    from desktop.model_sources import discover_other_apps
+
+    return tuple(discover_other_apps(settings.other_app_dirs, settings.hidden_models).image())
 
 
 def _say_waiting(progress) -> None:

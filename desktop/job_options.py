@@ -20,10 +20,13 @@ def model_folders(settings: Settings, library_models: Path) -> list[Path]:
 
 
 def engine_options(settings: Settings, library_models: Path, *, threads: int = 0, context: int = 0,
-                   precision: str = "") -> EngineOptions:
+                   precision: str = "", found: tuple = ()) -> EngineOptions:
+    """`found`: what the last scan of other apps' stores offers image jobs (the window keeps
+    it; the CLI scans only when a single-file model needs a configuration)."""
     return EngineOptions(
         n_threads=hardware.threads_from_setting(threads or settings.cpu_threads),
         n_ctx=context or settings.context_length,
         model_dirs=tuple(str(p) for p in model_folders(settings, library_models)),
         precision=precision or settings.image_precision,
+        found_models=tuple(found),
     )

@@ -146,7 +146,9 @@ class Services(QObject):
     def engine_options(self) -> EngineOptions:
         """A job's engine options from the settings as they are when it is queued (the CLI
         builds them with the same function)."""
-        return engine_options(self.settings.snapshot(), self.layout.models)
+        others = self.other_apps.latest()  # the last scan: nothing is walked here, on the GUI thread
+        return engine_options(self.settings.snapshot(), self.layout.models,
+                              found=(*others.image(), *others.tiny_autoencoders()))
 
     def job_session(self, studio: Studio, parent=None) -> JobSession:
         """An observable job session for one studio's panel."""

@@ -59,6 +59,9 @@ class EngineOptions:
     n_ctx: int = 4096
     model_dirs: tuple[str, ...] = ()   # where single-file image models find their configurations
     precision: str = "auto"
+    # Other apps' image models and tiny autoencoders (model_registry.Candidate), used in place:
+    # configurations a single file can borrow, and sharper previews.
+    found_models: tuple = ()
 
 
 @dataclass(frozen=True)

@@ -40,10 +40,12 @@ class AudioOutcome:
 
 
 def load_audio_engine(cache: ModelCache, model_path: str, n_threads: int):
-    path = Path(model_path).resolve()
+    # Opened as given (a Hugging Face cache link keeps the voice's .onnx name; its blob has
+    # none); known to the cache by where it leads.
+    path = Path(model_path).absolute()
     if not path.exists():
         raise ModelFileError(f"{model_path} does not exist. Was it moved or deleted?")
-    model, settings = ("audio", str(path)), (n_threads,)
+    model, settings = ("audio", str(path.resolve())), (n_threads,)
     if path.is_file():
         if path.suffix.lower() != ".onnx":
             raise ModelFileError(f"{path.name} is not a voice Atelier can load (a Piper .onnx voice, or a "

@@ -56,15 +56,19 @@ class ImageOutcome:
 
 def load_image_engine(cache: ModelCache, model_path: str, n_threads: int,
                       model_dirs: list[Path] = (), precision: str = "auto",
-                      width: int = 512, height: int = 512) -> DiffusionEngine:
+                      width: int = 512, height: int = 512, found: tuple = ()) -> DiffusionEngine:
     """The pipeline for `model_path`, loaded unless it would not fit in memory together with a
-    width × height image (see desktop/pipeline/load_guard.py)."""
+    width × height image (see desktop/pipeline/load_guard.py). `found`: other apps' models
+    (configurations for a single file, tiny autoencoders for previews). The engine opens the
+    path as given — a Hugging Face cache link keeps the file's name and extension, its blob
+    does not — while the cache knows the model by where the link leads."""
     resolved = str(Path(model_path).resolve())
+    opened = str(Path(model_path).absolute())
 
     def load() -> DiffusionEngine:
-        candidates = diffusion_registry.config_folders(list(model_dirs)) if Path(resolved).is_file() else []
-        return DiffusionEngine(resolved, n_threads=n_threads, preview_folders=list(model_dirs),
-                               config_candidates=candidates, precision=precision)
+        candidates = diffusion_registry.config_folders(list(model_dirs), found) if Path(opened).is_file() else []
+        return DiffusionEngine(opened, n_threads=n_threads, preview_folders=list(model_dirs),
+                               config_candidates=candidates, precision=precision, preview_found=found)
 
     _check_room(cache, ("image", resolved, n_threads, precision), Path(resolved), precision, width, height)
     return cache.get_only(("image", resolved), (n_threads, precision), load)
@@ -137,7 +141,7 @@ def _run_batch(job: Job, cache: ModelCache, store: StoreAccess, progress: Progre
     request.validate()
     engine = load_image_engine(cache, job.model_path, job.options.n_threads,
                                [Path(p) for p in job.options.model_dirs], job.options.precision,
-                               request.width, request.height)
+                               request.width, request.height, job.options.found_models)
     model_name = Path(engine.model_path).name
     model_hash = folder_fingerprint(Path(engine.model_path))
     base_seed = request.seed if request.seed >= 0 else random.randrange(2**31)

@@ -100,7 +100,7 @@ class DiffusionEngine:
 
     def __init__(self, model_path: str | Path, *, n_threads: int = 1, device: str | None = None,
                  preview_folders: list[Path] = (), config_candidates: list[Path] = (),
-                 precision: str = precisions.AUTO):
+                 precision: str = precisions.AUTO, preview_found: tuple = ()):
         import torch
         from diffusers import AutoPipelineForText2Image
         from diffusers.utils import logging as diffusers_logging
@@ -131,7 +131,7 @@ class DiffusionEngine:
         self.default_scheduler = self.base.scheduler
         self.is_sdxl = "XL" in type(self.base).__name__
         self._pipes = {"txt2img": self.base}
-        self.preview_decoder = self._preview_decoder(list(preview_folders))
+        self.preview_decoder = self._preview_decoder(list(preview_folders), preview_found)
         self.load_s = time.perf_counter() - started
 
     def _load_single_file(self, path: Path, candidates: list[Path]):
@@ -153,10 +153,10 @@ class DiffusionEngine:
         else:
             self.base.to(self.device)
 
-    def _preview_decoder(self, folders: list[Path]):
+    def _preview_decoder(self, folders: list[Path], found: tuple = ()):
         from desktop.core.image.tiny_autoencoder import TinyPreviewDecoder, find_tiny_autoencoder
 
-        folder = find_tiny_autoencoder(folders, self.is_sdxl)
+        folder = find_tiny_autoencoder(folders, self.is_sdxl, found)
         return TinyPreviewDecoder(folder) if folder is not None else None
 
     def preview(self, latents):
