@@ -1,6 +1,6 @@
 """A voice kept in the Hugging Face cache is a link named voice.onnx to a blob with no
 extension: it loads through the link (the engine opens the path as given) and the model cache
-knows it by its blob, so two links to one blob share one loaded voice."""
+knows it by the file the link leads to."""
 
 import os
 import threading
