@@ -51,9 +51,8 @@ class VideoRequest:
         if family == "svd":
             if self.init_image is None:
                 raise UserFacingError("Stable Video Diffusion animates an image: drop or paste one first.")
-        elif not self.prompt.strip():
-            raise UserFacingError("Describe the video first." if self.init_image is None else
-                                  "Describe how the image should move first.")
+        elif not self.prompt.strip() and self.init_image is None:
+            raise UserFacingError("Describe the video first (or drop an image to animate).")
         self._check_sizes()
         if family == "ltx" and (self.width % 32 or self.height % 32):
             raise UserFacingError(f"LTX-Video needs sides that are multiples of 32 (got {self.width}×{self.height}).")
