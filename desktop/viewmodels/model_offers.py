@@ -33,7 +33,7 @@ class Offer:
     def size_text(self) -> str:
         from desktop.core.model_registry import human_size
 
-        return human_size(self.plan.approx_bytes) if self.plan.approx_bytes else "size shown when it starts"
+        return human_size(self.plan.approx_bytes) if self.plan.approx_bytes else "size known when it starts"
 
 
 def offers_for(studios: tuple[str, ...], models_folder: Path, others: tuple = (), everything: bool = False,

@@ -84,7 +84,7 @@ def test_the_models_window_lists_the_catalog_and_pauses_and_resumes_a_download(q
     qtbot.waitUntil(lambda: models.catalog.table.rowCount() >= 1, timeout=20000)
     assert models.catalog.table.item(0, 0).text() == "Tiny Chat"
     fake_hub.stall(Q4, after=2048, seconds=3.0)  # a slow link: time to pause mid-file
-    models.catalog.table.cellWidget(0, 6).setCurrentText("Q4_K_M")
+    models.catalog.table.cellWidget(0, 2).setCurrentText("Q4_K_M")
     models.catalog.download(0)
     queue = window.services.downloads
     qtbot.waitUntil(lambda: queue.tasks() and queue.tasks()[0].state == "downloading", timeout=10000)

@@ -76,7 +76,6 @@ class AudioPanel(JobPanel, QWidget):
         center = QWidget()
         column = QVBoxLayout(center)
         column.setContentsMargins(0, 0, 0, 0)
-        column.addWidget(self.offer_card)
         column.addLayout(header)
         column.addWidget(self.error)
         column.addWidget(self.text, 3)
@@ -97,7 +96,8 @@ class AudioPanel(JobPanel, QWidget):
         splitter.setSizes([820, 280])
         outer = QVBoxLayout(self)
         outer.setContentsMargins(6, 6, 6, 6)
-        outer.addWidget(splitter)
+        outer.addWidget(self.offer_card)  # across the studio, as in every studio
+        outer.addWidget(splitter, 1)
         self._update_state()
 
     def _connect(self) -> None:

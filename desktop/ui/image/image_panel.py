@@ -115,7 +115,6 @@ class ImagePanel(JobPanel, QWidget):
         left = QWidget()
         column = QVBoxLayout(left)
         column.setContentsMargins(0, 0, 0, 0)
-        column.addWidget(self.offer_card)
         header = QHBoxLayout()
         header.addWidget(QLabel("Model"))
         header.addWidget(self.picker, 1)
@@ -152,7 +151,8 @@ class ImagePanel(JobPanel, QWidget):
         splitter.setSizes([460, 640])
         outer = QVBoxLayout(self)
         outer.setContentsMargins(6, 6, 6, 6)
-        outer.addWidget(splitter)
+        outer.addWidget(self.offer_card)  # across the studio: the form below is of no use without a model
+        outer.addWidget(splitter, 1)
         self._update_state()
 
     def _connect(self) -> None:

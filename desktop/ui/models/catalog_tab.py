@@ -12,7 +12,8 @@ from desktop.viewmodels.model_offers import ModelOffers
 
 STUDIOS = (("All studios", ""), ("Text", "text"), ("Code", "code"), ("Image", "image"), ("Upscaler", "upscaler"),
            ("Audio", "audio"), ("Video", "video"))
-COLUMNS = ("Name", "Studio", "Size", "Licence", "Fits this computer?", "Speed here", "Choice", "")
+COLUMNS = ("Name", "", "Choice", "Studio", "Size", "Fits this computer?", "Speed here (estimate)", "Licence")
+NAME, ACTION, CHOICE = 0, 1, 2  # the rest are text cells in COLUMNS' order
 FIT_COLORS = {"fits": "#2e7d32", "tight": "#b26a00", "too big": "#c62828"}
 
 
@@ -53,21 +54,27 @@ class CatalogTab(QWidget):
 
     def _show(self, offers) -> None:
         studio = self.studio.currentData()
-        self.shown = [o for o in offers if not studio or o.entry.studio == studio]
+        order = [key for _label, key in STUDIOS]
+        self.shown = sorted((o for o in offers if not studio or o.entry.studio == studio),
+                            key=lambda o: order.index(o.entry.studio))  # by studio; best picks first within one
         self.table.setRowCount(len(self.shown))
         for index, offer in enumerate(self.shown):
             entry = offer.entry
             licence = entry.licence + (" · gated" if entry.gated else "")
-            cells = (entry.name, entry.studio, offer.size_text, licence, offer.fit.text(), offer.speed or "")
-            for column, text in enumerate(cells):
+            size = offer.size_text if offer.plan.approx_bytes else "—"
+            speed = (offer.speed or "").replace(" on this machine (estimate)", "")
+            cells = {NAME: entry.name, 3: entry.studio, 4: size, 5: _short_fit(offer.fit), 6: speed, 7: licence}
+            tips = {4: offer.size_text, 5: f"{offer.fit.text()} ({entry.memory.estimate})",
+                    6: offer.speed or "", 7: entry.licence_url}
+            for column, text in cells.items():
                 item = QTableWidgetItem(text)
-                item.setToolTip(entry.description)
+                item.setToolTip(tips.get(column, entry.description))
                 self.table.setItem(index, column, item)
             color = FIT_COLORS.get(offer.fit.verdict)
             if color:
-                self.table.item(index, 4).setForeground(_brush(color))
-            self.table.setCellWidget(index, 6, self._choice(entry))
-            self.table.setCellWidget(index, 7, self._action(offer, index))
+                self.table.item(index, 5).setForeground(_brush(color))
+            self.table.setCellWidget(index, CHOICE, self._choice(entry))
+            self.table.setCellWidget(index, ACTION, self._action(offer, index))
         self.table.resizeColumnsToContents()
 
     def _choice(self, entry) -> QWidget:
@@ -95,7 +102,7 @@ class CatalogTab(QWidget):
         from desktop.core.models import fetch_plan
 
         offer = self.shown[index]
-        choice = self.table.cellWidget(index, 6)
+        choice = self.table.cellWidget(index, CHOICE)
         quant = choice.currentText() if isinstance(choice, QComboBox) else None
         task = self.services.downloads.start(fetch_plan.plan(offer.entry, quant))
         self.detail.setText(f"{task.plan.title}: queued — see Downloads.")
@@ -113,6 +120,13 @@ class CatalogTab(QWidget):
         self.detail.setText(f"<b>{entry.name}</b> — {entry.description}<br>From {entry.source.repo}; "
                             f"licence {entry.licence} ({entry.licence_url}). Recommended: {recommended}."
                             f"{gated}{unverified}")
+
+
+def _short_fit(estimate) -> str:
+    """"fits · 1.7 GB": the verdict and the memory needed; the whole sentence is the tooltip."""
+    if estimate.ram_bytes is None:
+        return "not known"
+    return f"{estimate.verdict} · {estimate.ram_bytes / 1e9:.1f} GB"
 
 
 def _brush(color: str):

@@ -73,7 +73,6 @@ class ChatLayout:
         center = QWidget()
         column = QVBoxLayout(center)
         column.setContentsMargins(0, 0, 0, 0)
-        column.addWidget(self.offer_card)
         column.addLayout(header)
         column.addWidget(self.banner)
         column.addWidget(self.error)
@@ -102,7 +101,8 @@ class ChatLayout:
         splitter.setSizes([200, 640, 260])
         outer = QVBoxLayout(self)
         outer.setContentsMargins(6, 6, 6, 6)
-        outer.addWidget(splitter)
+        outer.addWidget(self.offer_card)  # across the studio: readable in a small window
+        outer.addWidget(splitter, 1)
         self._update_buttons()
 
     def _center_widget(self) -> QWidget:

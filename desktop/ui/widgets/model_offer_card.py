@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Callable
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy,
+                               QVBoxLayout, QWidget)
 
 from desktop.viewmodels.model_offers import CARD_STUDIOS, ModelOffers
 
@@ -19,7 +20,8 @@ PICKS = 3
 
 
 class OfferRow(QWidget):
-    """One pick: what it is, its size, licence and fit, and its download."""
+    """One pick on two lines — what it is, then its size, licence, fit and speed here — with its
+    Download button beside it; the progress bar and Pause/Cancel appear while it downloads."""
 
     download_requested = Signal(object)  # Offer
     pause_requested = Signal(object)
@@ -30,27 +32,29 @@ class OfferRow(QWidget):
         self.offer = offer
         entry = offer.entry
         licence = entry.licence + (" · gated: accept the licence on its page first" if entry.gated else "")
+        speed = f" · {offer.speed}" if offer.speed else ""
         self.title = QLabel(f"<b>{entry.name}</b> — {entry.description}")
         self.title.setWordWrap(True)
-        speed = f" · {offer.speed}" if offer.speed else ""
-        self.facts = QLabel(f"{offer.size_text} · {licence} · {offer.fit.text()}{speed}")
+        self.facts = QLabel(f"<small>{offer.size_text} · {licence} · {offer.fit.text()}{speed}</small>")
         self.facts.setWordWrap(True)
         self.facts.setToolTip(entry.memory.estimate)
         self.download_button = QPushButton("Download")
         self.pause_button, self.cancel_button = QPushButton("Pause"), QPushButton("Cancel")
         self.bar = QProgressBar()
-        self.bar.setTextVisible(True)
         self.status = QLabel()
         self.status.setWordWrap(True)
         grid = QGridLayout(self)
-        grid.setContentsMargins(0, 4, 0, 4)
-        grid.addWidget(self.title, 0, 0, 1, 4)
-        grid.addWidget(self.facts, 1, 0, 1, 4)
-        grid.addWidget(self.bar, 2, 0)
-        grid.addWidget(self.download_button, 2, 1)
-        grid.addWidget(self.pause_button, 2, 2)
-        grid.addWidget(self.cancel_button, 2, 3)
-        grid.addWidget(self.status, 3, 0, 1, 4)
+        grid.setContentsMargins(0, 2, 0, 2)
+        grid.setVerticalSpacing(1)
+        grid.addWidget(self.title, 0, 0)
+        grid.addWidget(self.facts, 1, 0)
+        grid.addWidget(self.download_button, 0, 1, 2, 1)
+        progress = QHBoxLayout()
+        progress.addWidget(self.bar, 1)
+        progress.addWidget(self.pause_button)
+        progress.addWidget(self.cancel_button)
+        grid.addLayout(progress, 2, 0, 1, 2)
+        grid.addWidget(self.status, 3, 0, 1, 2)
         grid.setColumnStretch(0, 1)
         self.download_button.clicked.connect(lambda: self.download_requested.emit(self.offer))
         self.pause_button.clicked.connect(lambda: self.pause_requested.emit(self.offer))
@@ -59,8 +63,8 @@ class OfferRow(QWidget):
 
     def show_state(self, state: str, text: str = "", fraction: float | None = None) -> None:
         moving = state in ("queued", "downloading")
-        self.bar.setVisible(state not in ("idle",))
-        self.download_button.setVisible(not moving)
+        self.bar.setVisible(state != "idle")
+        self.download_button.setVisible(not moving and state != "done")
         self.download_button.setText("Resume" if state in ("paused", "failed") else "Download")
         self.pause_button.setVisible(moving)
         self.cancel_button.setVisible(state in ("queued", "downloading", "paused", "failed"))
@@ -69,6 +73,7 @@ class OfferRow(QWidget):
             self.bar.setValue(int(fraction * 1000))
         elif state == "queued":
             self.bar.setRange(0, 0)  # busy: the size comes with the first answer from the hub
+        self.status.setVisible(bool(text))
         self.status.setText(text)
         self.status.setStyleSheet("color: #d9534f" if state == "failed" else "")
 
@@ -84,10 +89,12 @@ class ModelOfferCard(QFrame):
         self._landed: list[tuple[object, str]] = []  # downloaded, waiting for the list to hold them
         self.setFrameShape(QFrame.StyledPanel)
         self.setObjectName("modelOfferCard")
+        self.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Maximum)  # its own height, never squeezed
         self.heading = QLabel()
         self.heading.setWordWrap(True)
         self.rows_box = QVBoxLayout()
         self.more = QLabel("More models, and the ones other apps keep: <b>Models</b> in the menu bar.")
+        self.more.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
         layout.addLayout(self.rows_box)
@@ -127,9 +134,9 @@ class ModelOfferCard(QFrame):
             row.deleteLater()
         self.rows = []
         picks = [o for o in offers if o.installed_at is None][:PICKS]
-        self.heading.setText(f"<b>Get a model for the {self.studio.capitalize()} studio</b><br>"
-                             + ("These fit this computer; each downloads with one click and is ready when it lands."
-                                if picks else "Nothing in the catalog fits this computer's free memory."))
+        self.heading.setText(f"<b>Get a model for the {self.studio.capitalize()} studio</b> — "
+                             + ("these fit this computer; each downloads with one click and is ready when it lands."
+                                if picks else "nothing in the catalog fits this computer's free memory."))
         for offer in picks:
             row = OfferRow(offer, self)
             row.download_requested.connect(self._download)
