@@ -105,3 +105,55 @@ def test_the_models_window_lists_the_catalog_and_pauses_and_resumes_a_download(q
     qtbot.waitUntil(lambda: any(r.downloaded_to for r in models.installed.model.rows), timeout=20000)
     own = next(r for r in models.installed.model.rows if r.downloaded_to)
     assert own.source == "Downloaded by Atelier"
+
+
+def test_the_image_studios_card_gets_a_few_step_model_with_its_settings_and_it_draws(qtbot, tmp_path, data_dir,
+                                                                                      fake_hub, monkeypatch):
+    """A diffusers folder (many files, one download, one progress): chosen with its card's
+    recommended steps and guidance, then an image is made with it."""
+    from catalog_helpers import FOLDER_REPO, UNET, folder_entry
+    from tiny_models import write_tiny_sd
+
+    from desktop.core.models import catalog
+    from desktop.services import Services
+    from desktop.settings import Settings
+    from desktop.ui.shell.main_window import MainWindow
+    from desktop.ui.shell.theme import Theme
+    from desktop.viewmodels.settings_model import SettingsModel
+
+    source = write_tiny_sd(tmp_path / "tiny-sd")
+    files = {p.relative_to(source).as_posix(): p for p in source.rglob("*") if p.is_file()}
+    fake_hub.add_repo(FOLDER_REPO, files, lfs={k for k in files if k.endswith(".safetensors")})
+    entry = folder_entry({UNET: files[UNET].read_bytes()}, known=True,
+                         recommended={"steps": 2, "guidance": 0.0, "width": 64, "height": 64,
+                                      "scheduler": "EulerAncestralDiscreteScheduler"})
+    entry["source"]["patterns"] = ["*.json", "*/*.json", "*/*.txt", "*/*.safetensors"]
+    path = tmp_path / "catalog.json"
+    path.write_text(json.dumps({"schema": 1, "updated": "2026-12-01", "models": [entry]}), encoding="utf-8")
+    monkeypatch.setattr(catalog, "default_path", lambda: path)
+    catalog._shipped.cache_clear()
+    settings = SettingsModel(Settings(hub_endpoint=fake_hub.url, cpu_threads=2, image_precision="fp32"))
+    services = Services(settings, data_dir)
+    try:
+        win = MainWindow(settings, Theme(QApplication.instance(), "light"), services)
+        qtbot.addWidget(win)
+        win.show()
+        services.rescan_models()
+        win.show_panel("image")
+        panel = win.panel("image")
+        qtbot.waitUntil(lambda: panel.offer_card.isVisible() and len(panel.offer_card.rows) == 1, timeout=20000)
+        panel.offer_card.rows[0].download_button.click()
+        folder = data_dir / "models" / FOLDER_REPO
+        qtbot.waitUntil(lambda: panel.picker.current() is not None and panel.picker.current().path == str(folder),
+                        timeout=60000)
+        qtbot.waitUntil(lambda: panel.form.steps.value() == 2, timeout=10000)
+        assert (panel.form.guidance.value(), panel.form.width_box.value(), panel.form.scheduler.currentText()) == \
+            (0.0, 64, "Euler a")
+        assert not (folder / "unet" / "diffusion_pytorch_model.bin").exists()
+        panel.form.prompt.setPlainText("a red cube")
+        with qtbot.waitSignal(panel.session.finished, timeout=60000):
+            panel.generate()
+        qtbot.waitUntil(lambda: not panel.offer_card.isVisible(), timeout=10000)
+    finally:
+        services.shutdown()
+        catalog._shipped.cache_clear()

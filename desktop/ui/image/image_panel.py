@@ -44,6 +44,7 @@ class ImagePanel(JobPanel, QWidget):
         self.session = services.job_session(Studio.IMAGE, self)
         self.init_image = None       # PIL image of the image prompt
         self.found_settings = None   # settings read from the dropped image, offered on request
+        self._chosen_path = None     # the model last chosen: its recommended settings were applied
         self.setAcceptDrops(True)
         self._build()
         self._connect()
@@ -179,15 +180,27 @@ class ImagePanel(JobPanel, QWidget):
         QShortcut(QKeySequence.Paste, self, self.paste_image, context=Qt.WidgetWithChildrenShortcut)
 
     def _on_model_chosen(self, info) -> None:
-        if info is not None:
-            self.services.settings.set(MODEL_SETTING, info.path)
+        if info is None or info.path == self._chosen_path:  # the picker says so again after every scan
+            return
+        self._chosen_path = info.path
+        self.services.settings.set(MODEL_SETTING, info.path)
+        # A catalog model, however it got here, brings its recommended steps, guidance and size.
+        from desktop.core.models.catalog_match import entry_for
+
+        path, folder = info.path, self.services.models_folder()
+        self.services.background.run(lambda: entry_for(path, folder), lambda entry: self._apply_entry(path, entry))
+
+    def _apply_entry(self, path: str, entry) -> None:
+        current = self.picker.current()
+        if entry is not None and current is not None and current.path == path:
+            self.form.apply_recommended(entry.recommended)
+            self.status.setText(f"{entry.name}: its recommended settings — {self.form.summary()}.")
 
     def use_catalog_model(self, entry, path: str) -> None:
         """A catalog model just downloaded: chosen, with the settings its card recommends (a
         few-step model gets its 1–4 steps and no guidance)."""
-        self.picker.choose(path)
-        self.form.apply_recommended(entry.recommended)
-        self.status.setText(f"{entry.name} is ready: {self.form.summary()}.")
+        self.picker.choose(path)  # its recommended settings follow (_on_model_chosen)
+        self.status.setText(f"{entry.name} is ready.")
 
     def _update_state(self) -> None:
         busy = self.session.busy
