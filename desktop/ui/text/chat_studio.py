@@ -38,6 +38,7 @@ class ChatStudio(ChatLayout, JobPanel, StudioFiles, QWidget):
         self._recording = False  # a message is being saved before its job is queued
         self._editing_from: int | None = None
         self._mode_forced = False
+        self._chosen_path = None  # the model last chosen: its catalog entry's context was applied
         self._build()
         self._connect()
         self.conversations.reload()
@@ -90,6 +91,12 @@ class ChatStudio(ChatLayout, JobPanel, StudioFiles, QWidget):
             self.banner.show()
             return
         self.services.settings.set(self.model_setting, info.path)
+        if info.path != self._chosen_path:  # the picker says so again after every scan
+            self._chosen_path = info.path
+            from desktop.core.models.catalog_match import entry_for
+
+            path, folder = info.path, self.services.models_folder()
+            self.services.background.run(lambda: entry_for(path, folder), lambda e: self._apply_entry(path, e))
         # A base model cannot converse: Chat is offered only for a model with a chat template.
         chat = self.mode.model().item(self.mode.findData(CHAT))
         chat.setEnabled(info.has_chat_template)
@@ -106,15 +113,21 @@ class ChatStudio(ChatLayout, JobPanel, StudioFiles, QWidget):
 
     def use_catalog_model(self, entry, path: str) -> None:
         """A catalog model just downloaded: chosen (an instruct model converses: Chat mode, its
-        own chat template), with the context its card recommends."""
+        own chat template; its recommended context follows from _on_model_chosen)."""
         self._mode_forced = False
         self.picker.choose(path)
+        self.input.setFocus()
+
+    def _apply_entry(self, path: str, entry) -> None:
+        """A catalog model chosen, however it arrived: the context its entry recommends."""
+        current = self.picker.current()
+        if entry is None or current is None or current.path != path:
+            return
         context = entry.recommended.get("context_length")
         if isinstance(context, int) and context > self.services.settings.get("context_length"):
             self.services.settings.set("context_length", context)
-        self.status.setText(f"{entry.name} is ready (context {self.services.settings.get('context_length'):,} "
-                            "tokens). Write a message and press Ctrl+Enter.")
-        self.input.setFocus()
+        self.status.setText(f"{entry.name} (context {self.services.settings.get('context_length'):,} tokens). "
+                            "Write a message and press Ctrl+Enter.")
 
     @property
     def busy(self) -> bool:
