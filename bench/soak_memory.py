@@ -94,6 +94,22 @@ class Soak:
     def idle(self) -> bool:
         return self.services.queue.is_idle()
 
+    def ready(self, panel) -> bool:
+        session = getattr(panel, "session", None)
+        return self.idle() and (session is None or not session.busy)
+
+    def run(self, panel, start, heard=lambda: True, timeout_s: float = 300.0) -> None:
+        """Start a job as the person does (the panel's own action) and wait until it is over;
+        a start the panel refuses for the moment (its last result still being kept) is tried
+        again, so every count in the report is jobs that ran."""
+        self.spin(lambda: self.ready(panel), timeout_s)
+        for _ in range(100):
+            start()
+            if not self.idle():
+                break
+            self.spin(timeout_s=0.1)
+        self.spin(lambda: self.ready(panel) and heard(), timeout_s)
+
     # -- what a person does ---------------------------------------------------------------
 
     def text(self, n: int) -> None:
@@ -101,21 +117,18 @@ class Soak:
         if n % 10 == 0:
             panel.new_conversation()  # a new topic now and then, as a person does
         panel.input.setPlainText(f"Note {n}: once upon a time, in a lighthouse by the sea,")
-        panel.send()
-        self.spin(self.idle)
+        self.run(panel, panel.send)
 
     def image(self, n: int) -> None:
         panel = self.window.panel("image")
         panel.form.prompt.setPlainText(f"a lighthouse on a cliff at sunset, study {n}")
-        panel.generate()
-        self.spin(self.idle)
+        self.run(panel, panel.generate)
 
     def speech(self, n: int) -> None:
         panel = self.window.panel("audio")
         panel.text.setPlainText(SPEECH.format(n=n))
-        panel.generate()
         # The sentences are heard as they come; the finished file takes over after the last.
-        self.spin(lambda: self.idle() and not panel.player.streaming, timeout_s=180)
+        self.run(panel, panel.generate, lambda: not panel.player.streaming)
 
     def burst(self, count: int) -> None:
         """Jobs queued faster than they run (as the CLI or several studios can), then all cancelled."""
