@@ -190,3 +190,23 @@ def test_wrong_model_choices_get_clear_messages(video_models, library, cache, mo
     with pytest.raises(UserFacingError, match=message):
         run(job, cache, library)
     assert library.conn.execute("SELECT COUNT(*) FROM generations").fetchone()[0] == 0
+
+
+def test_ltx_video_is_recognised_and_refused_with_its_estimate_where_it_cannot_fit(tmp_path, library, monkeypatch):
+    """The transformer family runs through the same job (its tiny version is too slow on a CPU
+    for this suite: bench-free proof is that it is picked, validated and judged before loading)."""
+    from desktop.core.models.fit import Machine, ModelTooBigError
+    from desktop.pipeline import load_guard
+    from desktop.pipeline.video_job import family_of
+    from tiny_video_models import write_tiny_ltx
+
+    folder = write_tiny_ltx(tmp_path / "ltx")
+    assert family_of(folder) == "ltx"
+    small = Machine(total_ram_bytes=1024**3, available_ram_bytes=100 * 1024**2, budget_bytes=512 * 1024**2)
+    monkeypatch.setattr(load_guard, "current_machine", lambda: small)
+    cache = ModelCache(2**34)
+    with pytest.raises(UserFacingError, match="8k\\+1"):
+        run(video_job(folder, VideoRequest("a cat", frames=16, width=512, height=320)), cache, library)
+    with pytest.raises(ModelTooBigError, match="ltx was not loaded: it needs about .* GB"):
+        run(video_job(folder, VideoRequest("a cat", frames=97, width=704, height=480)), cache, library)
+    assert cache.keys() == [] and library.conn.execute("SELECT COUNT(*) FROM generations").fetchone()[0] == 0

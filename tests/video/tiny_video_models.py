@@ -62,3 +62,32 @@ def tiny_svd_pipeline(seed: int = 0):
 def write_tiny_svd(folder: Path, seed: int = 0) -> Path:
     tiny_svd_pipeline(seed).save_pretrained(folder, safe_serialization=True)
     return Path(folder)
+
+
+def tiny_ltx_pipeline(seed: int = 0):
+    """LTX-Video with a one-layer transformer, a small causal video VAE and a tiny T5 text
+    encoder whose SentencePiece-style vocabulary is written here (no tokenizer download)."""
+    import torch
+    from diffusers import AutoencoderKLLTXVideo, FlowMatchEulerDiscreteScheduler, LTXPipeline, LTXVideoTransformer3DModel
+    from transformers import T5Config, T5EncoderModel, T5TokenizerFast
+
+    pieces = [("<pad>", 0.0), ("</s>", 0.0), ("<unk>", 0.0)] + \
+        [(f"▁{w}", -1.0) for w in "a red cube turning slowly cat on mat".split()] + \
+        [(c, -2.0) for c in "abcdefghijklmnopqrstuvwxyz"]
+    tokenizer = T5TokenizerFast(vocab=pieces, extra_ids=0)
+    torch.manual_seed(seed)
+    text_encoder = T5EncoderModel(T5Config(vocab_size=len(pieces), d_model=32, d_kv=8, d_ff=37, num_layers=1,
+                                           num_heads=4))
+    transformer = LTXVideoTransformer3DModel(in_channels=8, out_channels=8, patch_size=1, patch_size_t=1,
+                                             num_attention_heads=4, attention_head_dim=8, cross_attention_dim=32,
+                                             num_layers=1, caption_channels=32)
+    vae = AutoencoderKLLTXVideo(latent_channels=8, block_out_channels=(8, 8, 8, 8),
+                                spatio_temporal_scaling=(True, True, False, False), layers_per_block=(1, 1, 1, 1, 1),
+                                patch_size=1, patch_size_t=1, encoder_causal=True, decoder_causal=False)
+    return LTXPipeline(transformer=transformer, vae=vae, scheduler=FlowMatchEulerDiscreteScheduler(),
+                       text_encoder=text_encoder, tokenizer=tokenizer)
+
+
+def write_tiny_ltx(folder: Path, seed: int = 0) -> Path:
+    tiny_ltx_pipeline(seed).save_pretrained(folder, safe_serialization=True)
+    return Path(folder)
