@@ -63,7 +63,8 @@ def test_the_text_studios_card_downloads_a_chat_model_that_then_answers(qtbot, w
     downloaded = data_dir / "models" / GGUF_REPO / Q4
     assert downloaded.is_file() and panel.picker.current().path == str(downloaded)
     assert [g.path for g in fake_hub.gets_of(GGUF_REPO, Q8)] == []  # only the chosen quantization
-    assert panel.current_mode() == "chat" and panel.services.settings.get("context_length") == 2048
+    assert panel.current_mode() == "chat"
+    qtbot.waitUntil(lambda: panel.services.settings.get("context_length") == 2048, timeout=10000)  # its card's
     qtbot.waitUntil(lambda: not card.isVisible(), timeout=10000)  # the studio can chat now
 
     panel.sampling.max_tokens.setValue(8)
