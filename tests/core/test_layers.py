@@ -75,3 +75,12 @@ def test_a_ui_studio_imports_only_itself_and_the_shared_widgets(path):
     here = path.parent.name
     others = [f"desktop.ui.{s}" for s in (*UI_STUDIOS, "shell") if s != here]
     assert not [m for m in imported_modules(path) if any(m == o or m.startswith(o + ".") for o in others)]
+
+
+MAX_LINES = 400
+
+
+@pytest.mark.parametrize("path", sorted(PACKAGE.rglob("*.py")), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_no_module_is_over_400_lines(path):
+    """One idea per module: past 400 lines a module holds several; split it by concept."""
+    assert len(path.read_text(encoding="utf-8").splitlines()) <= MAX_LINES
