@@ -27,6 +27,20 @@ GPU_DECODE_CHUNK = 8
 PROMPT_CACHE_SIZE = 4
 
 
+def _return_freed_memory() -> None:
+    """Give the memory freed while loading back to the system: AnimateDiff builds its motion
+    UNet from a copy of the base's UNet, and glibc keeps the freed copy (GBs) in the process
+    unless asked to return it."""
+    import ctypes
+    import sys
+
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+        except (OSError, AttributeError):  # not glibc (musl): nothing to do
+            pass
+
+
 class VideoEngine:
     """Subclasses load `self.pipe` in `_load()` and build a call's arguments in `_arguments()`."""
 
@@ -51,6 +65,7 @@ class VideoEngine:
         started = time.perf_counter()
         self.pipe = self._load()
         self.pipe.set_progress_bar_config(disable=True)
+        _return_freed_memory()
         self._place()
         taesd = find_taesd(list(preview_folders)) if self.family in ("animatediff", "svd") else None
         self.previewer = FramePreviewer(taesd) if self.family in ("animatediff", "svd") else None
