@@ -71,13 +71,14 @@ class DownloadQueue(QObject):
         return list(self._tasks)
 
     def find(self, repo: str, patterns: tuple[str, ...]) -> DownloadTask | None:
-        return next((t for t in self._tasks if t.plan.repo == repo and t.plan.patterns == patterns
+        """The latest download of these files still listed (a finished one stays, as history)."""
+        return next((t for t in reversed(self._tasks) if t.plan.repo == repo and t.plan.patterns == patterns
                      and t.state != CANCELLED), None)
 
     def start(self, plan: FetchPlan) -> DownloadTask:
         """Queue a download (or go on with the same one already listed)."""
         task = self.find(plan.repo, plan.patterns)
-        if task is None:
+        if task is None or task.state == DONE:  # done before (then deleted): a new download
             task = DownloadTask(plan)
             self._tasks.append(task)
         elif task.state in (PAUSED, FAILED):
