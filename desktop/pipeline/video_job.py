@@ -133,8 +133,10 @@ def _check_room(cache, key, family, path: Path, adapter: str, request: VideoRequ
     if weights == 0:
         return
 
+    copy = video_memory.parameters(path / "unet") if family == "animatediff" and (path / "unet").is_dir() else 0
+
     def need(machine, loaded: bool = False):
-        return video_memory.estimate(weights, request, resolved, device, machine, memory_saving, loaded)
+        return video_memory.estimate(weights, request, resolved, device, machine, memory_saving, loaded, copy)
 
     advice = (f"Make a shorter or smaller clip (now {request.frames} frames at {request.width}×{request.height})"
               + (", or choose bf16 in Settings › Image precision." if resolved == "fp32" and device == "cpu" else "."))

@@ -16,10 +16,13 @@ from desktop.core.video.video_engine import CPU_DECODE_CHUNK, GPU_DECODE_CHUNK
 from desktop.core.video.video_request import VideoRequest
 
 PRECISION_BYTES = {"fp32": 4, "bf16": 2, "fp16": 2}
-# Working memory of the denoiser per output pixel of each frame in the batch, float32. Measured
-# on AnimateDiff (SD 1.5 UNet + motion modules), 16 frames at 512², see bench/video_memory.py.
-DENOISER_BYTES_PER_PIXEL = 700
-BASE_BYTES = 256 * fit.MIB  # torch, diffusers, the tokenizer and the frames themselves
+# Measured by bench/video_memory.py on AnimateDiff (SD 1.5 + the default MotionAdapter, 1.52 B
+# parameters), fp32, 16 frames at 512²: loaded and settled 7.75 GB for 6.1 GB of weights (the
+# rest: torch, diffusers and the allocator's keep); the denoising step added 2.7 GB (~650 bytes
+# per output pixel of each frame); each frame decoded at once ~1 GB; loading peaked at 10.95 GB
+# (the base UNet and the motion UNet built from it are both in memory for a moment).
+DENOISER_BYTES_PER_PIXEL = 650
+BASE_BYTES = 1536 * fit.MIB
 
 
 def parameters(path: Path) -> int:
@@ -55,15 +58,17 @@ def working_bytes(request: VideoRequest, precision_bytes: int, memory_saving: bo
 
 
 def estimate(weights: int, request: VideoRequest, precision: str, device: str, machine: fit.Machine,
-             memory_saving: bool = True, loaded: bool = False) -> fit.FitEstimate:
-    """On a CPU: weights and working memory in RAM. On a GPU: the fp16 weights pass through RAM
-    as they load; GPU memory holds them (with offload, the largest third at a time) and the
-    clip's working memory."""
+             memory_saving: bool = True, loaded: bool = False, load_copy: int = 0) -> fit.FitEstimate:
+    """On a CPU: weights and the larger of the clip's working memory and what loading holds for
+    a moment (`load_copy` parameters: AnimateDiff's base UNet while the motion UNet is built from
+    it). On a GPU: the weights pass through RAM as they load; GPU memory holds them (with
+    offload, the largest third at a time) and the clip's working memory."""
     size = PRECISION_BYTES[precision]
     weight_bytes = 0 if loaded else weights * size
+    transient = 0 if loaded else load_copy * size
     if device == "cuda":
         work = working_bytes(request, 2, memory_saving, device)
         on_gpu = (weights * 2 // 3 if memory_saving else weights * 2) + work
-        return fit.judge(weight_bytes, on_gpu, machine)
-    return fit.judge(weight_bytes + working_bytes(request, size, memory_saving, device), None,
-                     dataclasses.replace(machine, gpu=None))
+        return fit.judge(weight_bytes + transient, on_gpu, machine)
+    return fit.judge(weight_bytes + max(working_bytes(request, size, memory_saving, device), BASE_BYTES + transient),
+                     None, dataclasses.replace(machine, gpu=None))
