@@ -23,7 +23,7 @@ def global_options(top_level: bool) -> argparse.ArgumentParser:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from desktop.core.image.precision import PRECISIONS
+    from desktop.core.precision import PRECISIONS
 
     parser = argparse.ArgumentParser(prog="atelier", description=f"{APP_NAME}: a local generative studio.",
                                      parents=[global_options(top_level=True)])
@@ -104,6 +104,10 @@ def build_parser() -> argparse.ArgumentParser:
     music.add_argument("--format", choices=("wav", "flac", "ogg"), default="wav")
     music.add_argument("--threads", type=int, default=0, help="CPU threads (default: physical cores)")
 
+    from desktop import cli_video
+
+    cli_video.add_video_parser(modalities, below)
+
     check = commands.add_parser("check", help="check the library (the same report as the window's start-up "
                                 "check); with --repair, fix what it found", parents=below)
     check.add_argument("--repair", action="store_true",
@@ -129,12 +133,13 @@ def main(argv: list[str] | None = None) -> int:
         from desktop import cli_models
 
         return cli_models.run(args)
-    from desktop import cli_generate, cli_library
+    from desktop import cli_generate, cli_library, cli_video
 
     commands = {"export": cli_library.export_command, "import": cli_library.import_command,
                 "check": cli_library.check_command}
     if args.command in commands:
         return commands[args.command](args)
     modalities = {"text": cli_generate.generate_text, "image": cli_generate.generate_image,
-                  "speech": cli_generate.generate_audio, "music": cli_generate.generate_audio}
+                  "speech": cli_generate.generate_audio, "music": cli_generate.generate_audio,
+                  "video": cli_video.generate_video}
     return modalities[args.modality](args)

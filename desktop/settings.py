@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from desktop import paths
-from desktop.core.image.precision import PRECISIONS
+from desktop.core.precision import PRECISIONS
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +88,7 @@ class Settings:
     last_image_model: str = setting("")
     last_upscaler_model: str = setting("")
     last_audio_model: str = setting("")
+    last_video_model: str = setting("")
     window_geometry: str = setting("")  # base64 of QMainWindow.saveGeometry()
     window_state: str = setting("")
 

@@ -19,7 +19,7 @@ from desktop.core.engine import ProgressCallback
 from desktop.core.errors import Cancelled, ModelFileError
 from desktop.core.image.image_metadata import encode_image
 from desktop.core.image.image_request import FILE_FORMATS, ImageRequest
-from desktop.core.image import precision as precisions
+from desktop.core import precision as precisions
 from desktop.core.image.image_settings import ImageSettings
 from desktop.core.image.safetensors_header import METADATA_KEY
 from desktop.core.image.safetensors_header import read_header as read_safetensors_header

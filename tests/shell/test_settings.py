@@ -39,7 +39,7 @@ def test_image_precision_is_a_setting_with_a_safe_fallback(tmp_path):
     for bad in ("fp64", 16, None):
         path.write_text(json.dumps({"values": {"image_precision": bad}}))
         assert settings_io.load(path).image_precision == "auto"
-    from desktop.core.image.precision import PRECISIONS
+    from desktop.core.precision import PRECISIONS
 
     assert PRECISIONS == ("auto", "fp32", "bf16", "fp16")
 
@@ -47,7 +47,7 @@ def test_image_precision_is_a_setting_with_a_safe_fallback(tmp_path):
 def test_settings_are_declared_once_and_clamped_on_load(tmp_path):
     import json
 
-    from desktop.core.image.precision import PRECISIONS
+    from desktop.core.precision import PRECISIONS
     from desktop.settings import THEMES, Settings, declared, load
 
     edited = {f.name: f.metadata for f in declared()}
@@ -77,7 +77,7 @@ def test_reading_a_setting_that_is_not_declared_is_an_error():
 
 def test_every_studios_last_model_is_one_name_and_an_older_file_keeps_its_upscaler(tmp_path):
     last = sorted(f.name for f in fields(settings_io.Settings) if f.name.startswith("last_"))
-    assert last == [f"last_{studio}_model" for studio in ("audio", "code", "image", "text", "upscaler")]
+    assert last == [f"last_{studio}_model" for studio in ("audio", "code", "image", "text", "upscaler", "video")]
     path = tmp_path / "settings.json"
     path.write_text(json.dumps({"schema": 1, "values": {"last_upscaler": "/models/x4.safetensors"}}))
     assert settings_io.load(path).last_upscaler_model == "/models/x4.safetensors"
