@@ -118,6 +118,9 @@ def export_gallery(store, out: Path, entries: list[dict], fmt: str = "zip", titl
                     asset["file"] = name
                     files += 1
                 entry["file"] = entry["assets"][0]["file"] if entry["assets"] else None
+                if entry["modality"] == "video":  # the page shows a clip's poster until it plays
+                    entry["poster"] = next((a["file"] for a in entry["assets"][1:] if a["mime"].startswith("image/")),
+                                           None)
                 progress(index + 1, len(entries))
             with writer.text("manifest.json") as handle:
                 _write_manifest(handle, title, entries)

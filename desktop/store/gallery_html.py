@@ -14,7 +14,7 @@ PAGE = """<!doctype html>
 body {{ font-family: system-ui, sans-serif; margin: 2rem; background: #fafafa; color: #222; }}
 .grid {{ display: grid; grid-template-columns: repeat(auto-fill, minmax(220px, 1fr)); gap: 1rem; }}
 figure {{ margin: 0; background: #fff; border: 1px solid #ddd; border-radius: 6px; padding: .5rem; }}
-img, audio {{ width: 100%; height: auto; border-radius: 4px; }}
+img, audio, video {{ width: 100%; height: auto; border-radius: 4px; }}
 figcaption {{ font-size: .85rem; overflow-wrap: anywhere; }}
 pre {{ white-space: pre-wrap; font-size: .8rem; }}
 </style></head>
@@ -27,13 +27,19 @@ pre {{ white-space: pre-wrap; font-size: .8rem; }}
 
 def render(title: str, items: list[dict]) -> str:
     """`items`: dicts with prompt, modality, model_name, seed, params, and `file` (a path
-    relative to the page) when the item has one."""
+    relative to the page) when the item has one; a video item may have a `poster` (an image
+    file relative to the page)."""
     e = html.escape
     cards = []
     for item in items:
         file = item.get("file")
         media = ""
-        if file and item.get("modality") == "image":
+        if file and item.get("modality") == "video":
+            poster = item.get("poster")
+            poster_attr = f' poster="{e(poster, quote=True)}"' if poster else ""
+            media = (f'<video controls loop muted playsinline preload="metadata"{poster_attr} src="{e(file, quote=True)}">'
+                     f'<a href="{e(file, quote=True)}">{e(file)}</a></video>')
+        elif file and item.get("modality") == "image":
             media = f'<a href="{e(file, quote=True)}"><img src="{e(file, quote=True)}" alt="{e(item.get("prompt", "")[:120], quote=True)}" loading="lazy"></a>'
         elif file and item.get("modality") == "audio":
             media = f'<audio controls preload="none" src="{e(file, quote=True)}"></audio>'

@@ -9,7 +9,8 @@ from PySide6.QtCore import QAbstractListModel, QMimeData, QModelIndex, Qt, Signa
 from PySide6.QtGui import QColor
 
 from desktop.viewmodels.item_mime import ITEMS_MIME, items_mime
-from desktop.viewmodels.thumbnails import ThumbnailCache, placeholder
+from desktop.viewmodels.thumbnails import THUMB_SIDE, ThumbnailCache, placeholder
+from desktop.viewmodels.video_thumbnails import HoverFrames
 from desktop.store.library_items import LibraryItem, LibraryQuery
 
 ITEM_ROLE = Qt.UserRole + 1
@@ -27,6 +28,9 @@ class LibraryModel(QAbstractListModel):
         self._data_dir = str(data_dir)
         self.thumbnails = ThumbnailCache(background, parent=self)
         self.thumbnails.ready.connect(self._thumbnail_ready)
+        self.hover_frames = HoverFrames(background, THUMB_SIDE, parent=self)
+        self.hover_frames.ready.connect(self._thumbnail_ready)
+        self.hover_frames.tick.connect(self._thumbnail_ready)
         self._items: list[LibraryItem] = []
         self._rows_by_key: dict[str, int] = {}
         self._cursor = None
@@ -55,7 +59,10 @@ class LibraryModel(QAbstractListModel):
             return f"{item.modality} · {item.model_name}{stars}\n{item.prompt[:300]}"
         if role == Qt.DecorationRole:
             pixmap = None
-            if item.asset_path and (item.mime or "").startswith("image/"):
+            if item.asset_path and item.modality == "video":  # before images: a GIF/WebP clip is image/*
+                clip = self.absolute(item.asset_path)
+                pixmap = self.hover_frames.current(clip) or self.thumbnails.get_video(clip)
+            elif item.asset_path and (item.mime or "").startswith("image/"):
                 pixmap = self.thumbnails.get(self.absolute(item.asset_path))
             elif item.asset_path and (item.mime or "").startswith("audio/"):
                 pixmap = self.thumbnails.get_waveform_tile(self.absolute(item.asset_path), MODALITY_COLORS["audio"])
@@ -111,6 +118,12 @@ class LibraryModel(QAbstractListModel):
 
     def absolute(self, relative: str) -> str:
         return f"{self._data_dir}/{relative}"
+
+    def hover(self, row: int) -> None:
+        """The mouse is over `row` (-1: over nothing): a video item there cycles a few frames."""
+        item = self._items[row] if 0 <= row < len(self._items) else None
+        video = item is not None and item.modality == "video" and item.asset_path
+        self.hover_frames.hover(self.absolute(item.asset_path) if video else "")
 
     def item(self, row: int) -> LibraryItem:
         return self._items[row]

@@ -61,6 +61,12 @@ class ThumbnailCache(QObject):
     def get_waveform_tile(self, path: str, color: QColor) -> QPixmap | None:
         return self._get(path, lambda: _make_waveform_tile(path, color))
 
+    def get_video(self, clip: str) -> QPixmap | None:
+        """The clip's poster (or first frame) as a tile."""
+        from desktop.viewmodels.video_thumbnails import make_video_thumbnail
+
+        return self._get(clip, lambda: make_video_thumbnail(clip, THUMB_SIDE))
+
     def get_text_tile(self, key: str, text: str, color: QColor) -> QPixmap | None:
         return self._get(key, lambda: _make_text_tile(text, color))
 

@@ -4,7 +4,7 @@ rendered on the thread pool; the window shows "Loading…" meanwhile."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QDialog, QHBoxLayout, QLabel, QPushButton, QSplitter, QStackedWidget,
                                QTextBrowser, QVBoxLayout, QWidget)
@@ -33,7 +33,8 @@ def _render_text(details: ItemDetails, dark: bool) -> str:
 
 
 class ItemPane(QWidget):
-    """One item's content: image view, or the text rendered as Markdown."""
+    """One item's content: image view, a clip playing, audio, or the text rendered as Markdown."""
+    frame_prompt = Signal(str)   # a video frame saved as PNG, for the Image studio
 
     def __init__(self, background, absolute, dark: bool = False, parent=None):
         super().__init__(parent)
@@ -50,6 +51,7 @@ class ItemPane(QWidget):
         column.addWidget(self.stack)
         self.details: ItemDetails | None = None
         self.audio = None   # a player, made for the first audio item
+        self.video = None   # likewise for the first video item
         self._ticket = 0
 
     def show_item(self, details: ItemDetails) -> None:
@@ -61,7 +63,11 @@ class ItemPane(QWidget):
         g = details.generation
         image_asset = next((a for a in g.assets if a["mime"].startswith("image/")), None)
         audio_asset = next((a for a in g.assets if a["mime"].startswith("audio/")), None)
-        if audio_asset is not None:
+        if self.video is not None:
+            self.video.stop()
+        if g.modality == "video" and g.assets:
+            self._show_video(g)
+        elif audio_asset is not None:
             self._show_audio(self._absolute(stored_at(audio_asset["path"], bool(g.trashed_at))))
         elif image_asset is not None:
             path = self._absolute(stored_at(image_asset["path"], bool(g.trashed_at)))
@@ -80,6 +86,21 @@ class ItemPane(QWidget):
             self.stack.addWidget(self.audio)
         self.audio.load(path)
         self.stack.setCurrentWidget(self.audio)
+
+    def _show_video(self, g) -> None:
+        """The clip plays (or its frames are drawn); its poster is the generation's second asset."""
+        if self.video is None:
+            from desktop.ui.library.video_view import VideoView
+
+            self.video = VideoView(self._background)
+            self.video.frame_prompt.connect(self.frame_prompt)
+            self.stack.addWidget(self.video)
+        trashed = bool(g.trashed_at)
+        clip = self._absolute(stored_at(g.assets[0]["path"], trashed))
+        poster = next((a for a in g.assets[1:] if a["mime"].startswith("image/")), None)
+        self.video.load(clip, self._absolute(stored_at(poster["path"], trashed)) if poster else "",
+                        float((g.params or {}).get("fps") or 0))
+        self.stack.setCurrentWidget(self.video)
 
     def _show_image(self, ticket: int, image: QImage) -> None:
         if ticket == self._ticket:  # a later item may have been chosen meanwhile

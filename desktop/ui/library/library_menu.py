@@ -22,7 +22,8 @@ def show_item_menu(panel, where) -> None:
         return
     menu.addAction("Use these settings", panel._reuse)
     if panel._image_asset() is not None:
-        menu.addAction("Use as image prompt", panel._use_as_image_prompt)
+        video = panel.details is not None and panel.details.generation.modality == "video"
+        menu.addAction("Use a frame as image prompt" if video else "Use as image prompt", panel._use_as_image_prompt)
     menu.addSeparator()
     menu.addAction("Favourite", lambda: panel.set_favorite(True))
     menu.addAction("Not a favourite", lambda: panel.set_favorite(False))

@@ -18,6 +18,7 @@ from desktop.viewmodels.library_model import ITEM_ROLE, LibraryModel
 from desktop.viewmodels.thumbnails import THUMB_SIDE
 from desktop.ui.library.collection_list import CollectionList
 from desktop.ui.library.gallery_transfer import GalleryTransfer
+from desktop.ui.library.grid_hover import GridHover
 from desktop.ui.library.item_details import details_html
 from desktop.ui.library.library_filters import LibraryFilters
 from desktop.ui.library.library_actions import LibraryActions
@@ -93,6 +94,7 @@ class LibraryPanel(LibraryActions, QWidget):
         self.grid.setDragEnabled(True)
         self.grid.setDragDropMode(QAbstractItemView.DragOnly)
         self.grid.setContextMenuPolicy(Qt.CustomContextMenu)
+        self.grid_hover = GridHover(self.grid, self.model)
 
         self.info = QTextBrowser()
         self.info.setOpenLinks(False)
@@ -295,7 +297,9 @@ class LibraryPanel(LibraryActions, QWidget):
     def _image_asset(self):
         if self.details is None:
             return None
-        return next((a for a in self.details.generation.assets if a["mime"].startswith("image/")), None)
+        g = self.details.generation
+        assets = g.assets[1:] if g.modality == "video" else g.assets  # a clip's poster, not a GIF clip itself
+        return next((a for a in assets if a["mime"].startswith("image/")), None)
 
     def _context_menu(self, position) -> None:
         if self.selected_ids():
@@ -310,6 +314,7 @@ class LibraryPanel(LibraryActions, QWidget):
             return
         viewer = ItemViewer(self.services.background, self.model.absolute, self._step_viewer, self.theme.dark, self)
         viewer.setAttribute(Qt.WA_DeleteOnClose)
+        viewer.pane.frame_prompt.connect(self.image_prompt_requested)
         viewer.destroyed.connect(lambda: self._viewers.remove(viewer) if viewer in self._viewers else None)
         self._viewers.append(viewer)
         viewer.show_item(self.details)
