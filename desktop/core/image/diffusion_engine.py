@@ -14,12 +14,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from desktop.core import precision as precisions
+from desktop.core.weight_files import refuse_pickle
 from desktop.core.engine import ProgressCallback
 from desktop.core.errors import Cancelled, ModelFileError, UserFacingError
 from desktop.core.image.image_request import GeneratedImage, ImageRequest
 from desktop.core.jobs import Progress
 
-PICKLE_SUFFIXES = (".ckpt", ".bin", ".pt", ".pth", ".pkl")
 SMALL_GPU_BYTES = 8 * 1024**3
 
 
@@ -75,24 +75,9 @@ SCHEDULERS = {
 
 def check_model_path(path: Path) -> None:
     """Refuse what cannot or must not be loaded, with the reason."""
-    if not path.exists():
-        raise ModelFileError(f"{path} does not exist.")
-    if path.is_file():
-        if path.suffix.lower() in PICKLE_SUFFIXES:
-            raise ModelFileError(
-                f"{path.name} is a pickle-based checkpoint ({path.suffix}). Loading it could run "
-                "arbitrary code, so Atelier never does: use a .safetensors version of the model.")
-        if path.suffix.lower() != ".safetensors":
-            raise ModelFileError(f"{path.name} is not a model Atelier can load (.safetensors or a diffusers folder).")
-        return
-    if not (path / "model_index.json").exists():
+    if path.is_dir() and not (path / "model_index.json").exists():
         raise ModelFileError(f"{path.name} is not a diffusers model folder (no model_index.json).")
-    weights = list(path.rglob("*.safetensors"))
-    pickles = [p for p in path.rglob("*") if p.suffix.lower() in PICKLE_SUFFIXES]
-    if not weights and pickles:
-        raise ModelFileError(
-            f"{path.name} only has pickle-based weights ({pickles[0].name}). Loading them could run "
-            "arbitrary code, so Atelier never does: use a copy with .safetensors weights.")
+    refuse_pickle(path, "checkpoint")
 
 
 class DiffusionEngine:

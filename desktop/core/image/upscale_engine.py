@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from desktop.core.image.diffusion_engine import PICKLE_SUFFIXES
+from desktop.core.weight_files import PICKLE_SUFFIXES
 from desktop.core.engine import ProgressCallback
 from desktop.core.errors import Cancelled, ModelFileError, UserFacingError
 from desktop.core.jobs import Progress

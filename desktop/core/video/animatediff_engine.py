@@ -16,7 +16,8 @@ from pathlib import Path
 from desktop.core.errors import ModelFileError, UserFacingError
 from desktop.core.json_files import read_object
 from desktop.core.video.video_engine import VideoEngine
-from desktop.core.video.video_loading import is_lightning, load_motion_adapter, refuse_pickle
+from desktop.core.video.video_loading import is_lightning, load_motion_adapter
+from desktop.core.weight_files import refuse_pickle
 from desktop.core.video.video_request import VideoRequest
 
 # Display name -> (diffusers scheduler class, settings on top of the base's scheduler config)

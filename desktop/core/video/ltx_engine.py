@@ -13,7 +13,7 @@ from pathlib import Path
 from desktop.core.errors import ModelFileError
 from desktop.core.json_files import read_object
 from desktop.core.video.video_engine import VideoEngine
-from desktop.core.video.video_loading import refuse_pickle
+from desktop.core.weight_files import refuse_pickle
 from desktop.core.video.video_request import VideoRequest
 
 PIPELINES = ("LTXPipeline", "LTXImageToVideoPipeline")

@@ -23,7 +23,8 @@ from typing import Iterable
 from desktop.core.errors import ModelFileError
 from desktop.core.json_files import read_object
 from desktop.core.model_registry import FOLDER, Candidate, ModelProblem, find_files, human_size, source_note
-from desktop.core.video.video_loading import PICKLE_SUFFIXES, is_lightning, lightning_steps
+from desktop.core.video.video_loading import is_lightning, lightning_steps
+from desktop.core.weight_files import PICKLE_SUFFIXES
 
 MOTION_ADAPTER, ANIMATEDIFF_BASE, SVD, LTX = "motion adapter", "AnimateDiff base", "Stable Video Diffusion", "LTX-Video"
 PIPELINES = {"StableVideoDiffusionPipeline": SVD, "LTXPipeline": LTX, "LTXImageToVideoPipeline": LTX}
