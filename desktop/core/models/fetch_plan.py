@@ -16,7 +16,8 @@ from desktop.core.models import catalog
 from desktop.core.models.catalog import CatalogEntry
 
 # Entries whose loadable thing is one file rather than the folder (Piper's .onnx.json rides along).
-SINGLE_FILE_KINDS = {"gguf": ".gguf", "piper": ".onnx", "upscaler": ".safetensors"}
+SINGLE_FILE_KINDS = {"gguf": ".gguf", "piper": ".onnx", "upscaler": ".safetensors",
+                     "motion-adapter-file": ".safetensors"}  # AnimateDiff-Lightning: one file per step count
 
 
 @dataclass(frozen=True)
