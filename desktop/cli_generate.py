@@ -54,19 +54,14 @@ def generate_text(args) -> int:
 
 def generate_image(args) -> int:
     from desktop import settings as settings_io
-    from desktop.core.error_text import describe
     from desktop.core.image.image_request import ImageRequest
     from desktop.pipeline.image_job import run_image_job
 
     settings = settings_io.load()
-    try:
-        init = _open_image(args.init_image) if args.init_image else None
-    except Exception as exc:  # noqa: BLE001 - a bad init image gets a message
-        print(describe(exc), file=sys.stderr)
+    opened = open_image_and_library(args)
+    if opened is None:
         return 1
-    library = open_library(args.data_dir)
-    if library is None:
-        return 1
+    init, library = opened
     request = ImageRequest(prompt=args.prompt, negative=args.negative, steps=args.steps,
                            guidance=args.guidance, width=args.width, height=args.height, seed=args.seed,
                            batch=args.batch, scheduler=args.scheduler, init_image=init,
@@ -211,6 +206,20 @@ def _find_voice(voice: str, data_dirs: list, settings=None) -> str | None:
     others = discover_other_apps(settings.other_app_dirs, settings.hidden_models)
     found, _problems = audio_registry.scan([], others.audio())
     return next((info.path for info in found if info.is_speech and info.name == voice), None)
+
+
+def open_image_and_library(args):
+    """The image prompt (`--init-image`, if given) and the library for an image or video
+    command: (image or None, library), or None after saying what is wrong."""
+    from desktop.core.error_text import describe
+
+    try:
+        init = _open_image(args.init_image) if args.init_image else None
+    except Exception as exc:  # noqa: BLE001 - a bad init image gets a message
+        print(describe(exc), file=sys.stderr)
+        return None
+    library = open_library(args.data_dir)
+    return None if library is None else (init, library)
 
 
 def _open_image(path: Path):

@@ -10,8 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from desktop.cli_generate import _job, _open_image, _run_job, _say_waiting
-from desktop.cli_library import open_library
+from desktop.cli_generate import _job, _run_job, _say_waiting, open_image_and_library
 from desktop.core.jobs import JobKind, Studio
 
 FORMATS = ("mp4", "webm", "gif", "webp")
@@ -52,19 +51,14 @@ def add_video_parser(modalities, parents: list) -> argparse.ArgumentParser:
 
 def generate_video(args) -> int:
     from desktop import settings as settings_io
-    from desktop.core.error_text import describe
     from desktop.core.video.video_request import VideoRequest
     from desktop.pipeline.video_job import run_video_job
 
     settings = settings_io.load()
-    try:
-        init = _open_image(args.init_image) if args.init_image else None
-    except Exception as exc:  # noqa: BLE001 - a bad init image gets a message
-        print(describe(exc), file=sys.stderr)
+    opened = open_image_and_library(args)
+    if opened is None:
         return 1
-    library = open_library(args.data_dir)
-    if library is None:
-        return 1
+    init, library = opened
     request = VideoRequest(prompt=args.prompt, negative=args.negative, frames=args.frames, fps=args.fps,
                            width=args.width, height=args.height, steps=args.steps, guidance=args.guidance,
                            seed=args.seed, init_image=init, strength=args.strength, scheduler=args.scheduler,
