@@ -13,7 +13,6 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from desktop import paths
-from desktop.core.precision import PRECISIONS
 
 log = logging.getLogger(__name__)
 

@@ -180,8 +180,6 @@ def test_the_memory_estimate_grows_with_frames_and_shrinks_with_the_memory_optio
 
     assert work(long, 4, True, "cpu") > 4 * work(small, 4, True, "cpu")
     assert video_memory.working_bytes(long, 4, False, "cpu") > video_memory.working_bytes(long, 4, True, "cpu")
-    import dataclasses
-
     from desktop.core.models import fit
 
     roomy = dataclasses.replace(fit.this_machine(), available_ram_bytes=10**15, budget_bytes=10**15)

@@ -111,7 +111,7 @@ def judge(ram_bytes: int, vram_bytes: int | None, machine: Machine) -> FitEstima
         verdict, reason = TIGHT, (f"more than the memory set aside for loaded models ({_gb(machine.budget_bytes)}, "
                                   "Settings › Memory for loaded models): other models are unloaded first")
     elif verdict == TOO_BIG:
-        reason = (f"more than this machine has free; closing other apps may free enough"
+        reason = ("more than this machine has free; closing other apps may free enough"
                   if _level(ram_bytes, machine.total_ram_bytes) != TOO_BIG
                   else f"more than this machine's {_gb(machine.total_ram_bytes)} of RAM")
     vram_room = machine.vram_room_bytes if vram_bytes is not None else None
