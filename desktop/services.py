@@ -1,7 +1,7 @@
 """The application's long-lived non-widget objects, created once and shared by the UI.
 
 No widgets: the store writer, background pool, inference thread, job queue, the lists of
-text models, image models, upscalers and audio models, and settings. Exit comes in two parts:
+text, image, upscaler, audio and video models, and settings. Exit comes in two parts:
 `begin_shutdown()` on the GUI thread never waits; `wait_stopped()` waits, with a bound, once
 no window is left. `shutdown()` does both (tests, scripts). Never terminate a thread.
 """
@@ -20,6 +20,7 @@ from desktop.core.audio import audio_registry
 from desktop.core.image import diffusion_registry, upscaler_registry
 from desktop.core.jobs import EngineOptions, Studio
 from desktop.core.text import gguf_registry
+from desktop.core.video import video_registry
 from desktop.job_options import engine_options, model_folders
 from desktop.model_sources import OtherAppStores
 from desktop.viewmodels.job_session import JobSession
@@ -79,7 +80,7 @@ class Services(QObject):
         self.queue = JobQueue(self.inference.worker, self)
         self.queue.library_changed.connect(self.store.announce)  # one broadcast: store.changed
         # Other apps' models (LM Studio, Ollama, the HF cache...): one disk walk per refresh
-        # round, shared by the four lists; each list's scan runs on the thread pool.
+        # round, shared by the five lists; each list's scan runs on the thread pool.
         self.other_apps = OtherAppStores()
         self._new_other_apps_round()
         self.models = ModelListModel(
@@ -97,6 +98,11 @@ class Services(QObject):
             self.background, self._model_folders, lambda: [], self,
             scan_fn=lambda folders, _files: audio_registry.scan(folders, self.other_apps.current().audio()),
             inspect_fn=audio_registry.inspect)
+        # Video: motion adapters, AnimateDiff bases (SD 1.5 folders, other apps' included), SVD, LTX.
+        self.video_models = ModelListModel(
+            self.background, self._model_folders, lambda: [], self,
+            scan_fn=lambda folders, _files: video_registry.scan(folders, self.other_apps.current().image()),
+            inspect_fn=video_registry.inspect)
         self.downloads = DownloadQueue(settings, self.downloader, lambda: settings.save_in_background(self.background),
                                        self)
         settings.changed.connect(self._on_setting_changed)
@@ -124,9 +130,9 @@ class Services(QObject):
 
     def rescan_models(self) -> None:
         """Every model list scans again (on the thread pool), the other apps' stores included,
-        walked once for the four lists."""
+        walked once for the five lists."""
         self._new_other_apps_round()
-        for models in (self.models, self.image_models, self.upscalers, self.audio_models):
+        for models in (self.models, self.image_models, self.upscalers, self.audio_models, self.video_models):
             models.refresh()
 
     def warm_up(self) -> None:

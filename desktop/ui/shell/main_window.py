@@ -126,7 +126,7 @@ class MainWindow(QMainWindow):
     # -- from the Library back to the panels --------------------------------------------------
 
     def reuse_generation(self, generation) -> None:
-        if generation.modality in ("image", "audio"):
+        if generation.modality in ("image", "audio", "video"):
             key = generation.modality
         else:
             key = "code" if generation.kind.startswith("code") else "text"

@@ -6,6 +6,7 @@ from desktop.ui.text.code_panel import CodePanel
 from desktop.ui.image.image_panel import ImagePanel
 from desktop.ui.library.library_panel import LibraryPanel
 from desktop.ui.text.text_panel import TextPanel
+from desktop.ui.video.video_panel import VideoPanel
 
 # (key, label, panel class)
 PANELS = [
@@ -13,5 +14,6 @@ PANELS = [
     ("code", "Code", CodePanel),
     ("image", "Image", ImagePanel),
     ("audio", "Audio", AudioPanel),
+    ("video", "Video", VideoPanel),
     ("library", "Library", LibraryPanel),
 ]
