@@ -59,11 +59,12 @@ class ClipPlayer(QWidget):
         controls = QHBoxLayout()
         for widget in (self.play_button, self.back_button, self.forward_button, self.loop):
             controls.addWidget(widget)
-        controls.addWidget(self.position, 1)
+        controls.addStretch(1)
         controls.addWidget(self.where)
-        column = QVBoxLayout(self)
+        column = QVBoxLayout(self)  # the position on its own row: a narrow window keeps it usable
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.stack, 1)
+        column.addWidget(self.position)
         column.addLayout(controls)
         self.play_button.clicked.connect(self.toggle)
         self.back_button.clicked.connect(lambda: self.step(-1))
