@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject, Signal
 HELPER_KINDS = {"taesd"}
 VERDICT_ORDER = {"fits": 0, "tight": 1, "too big": 2}
 # A studio's card offers these catalog studios (the Code studio's chat wants code models).
-CARD_STUDIOS = {"text": ("text",), "code": ("code",), "image": ("image",), "audio": ("audio",)}
+CARD_STUDIOS = {"text": ("text",), "code": ("code",), "image": ("image",), "audio": ("audio",), "video": ("video",)}
 
 
 @dataclass(frozen=True)
