@@ -88,8 +88,10 @@ def test_the_models_window_lists_the_catalog_and_pauses_and_resumes_a_download(q
     models.catalog.table.cellWidget(0, 2).setCurrentText("Q4_K_M")
     models.catalog.download(0)
     queue = window.services.downloads
-    qtbot.waitUntil(lambda: queue.tasks() and queue.tasks()[0].state == "downloading", timeout=10000)
+    qtbot.waitUntil(lambda: bool(queue.tasks()), timeout=10000)
     task = queue.tasks()[0]
+    # Pause once bytes have arrived (the link then stalls): the part already here is kept.
+    qtbot.waitUntil(lambda: task.progress is not None and task.progress.done_bytes > 0, timeout=10000)
     row = models.downloads.rows[task.id]
     row.pause_button.click()
     qtbot.waitUntil(lambda: task.state == "paused", timeout=20000)
