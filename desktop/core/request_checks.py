@@ -59,3 +59,16 @@ def text(name: str, value: str) -> None:
             shown = "an unpaired surrogate"
         raise UserFacingError(f"{name} is not UTF-8 text ({shown} at character {exc.start + 1}, from another "
                               "encoding): save or type it as UTF-8 and try again.") from None
+
+
+def side(name: str, value, low: int, high: int) -> None:
+    """An image or frame side in pixels: an int from low to high, a multiple of 8 (what the
+    autoencoders need); a near miss gets the two nearest sizes that would do."""
+    # The range first: -1 is "not positive", not "not a multiple of 8".
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        kind = "positive: " if isinstance(value, int) and value <= 0 else ""
+        raise UserFacingError(f"{name} must be {kind}between {low} and {high} pixels, a multiple of 8 (got {value}).")
+    if value % 8:
+        below, above = value // 8 * 8, value // 8 * 8 + 8
+        hint = " or ".join(str(v) for v in (below, above) if low <= v <= high)
+        raise UserFacingError(f"{name} must be a multiple of 8 (got {value}); try {hint}.")

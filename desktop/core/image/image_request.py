@@ -35,16 +35,8 @@ class ImageRequest:
         if not self.prompt.strip():
             raise UserFacingError("Describe the image first.")
         checks.text("The negative prompt", self.negative)
-        for name, side in (("Width", self.width), ("Height", self.height)):
-            # The range first: -1 is "not positive", not "not a multiple of 8".
-            if isinstance(side, bool) or not isinstance(side, int) or not MIN_SIDE <= side <= MAX_SIDE:
-                kind = "positive: " if isinstance(side, int) and side <= 0 else ""
-                raise UserFacingError(f"{name} must be {kind}between {MIN_SIDE} and {MAX_SIDE} pixels, "
-                                      f"a multiple of 8 (got {side}).")
-            if side % 8:
-                low, high = side // 8 * 8, side // 8 * 8 + 8
-                hint = " or ".join(str(v) for v in (low, high) if MIN_SIDE <= v <= MAX_SIDE)
-                raise UserFacingError(f"{name} must be a multiple of 8 (got {side}); try {hint}.")
+        checks.side("Width", self.width, MIN_SIDE, MAX_SIDE)
+        checks.side("Height", self.height, MIN_SIDE, MAX_SIDE)
         if not 1 <= self.steps <= MAX_STEPS:
             raise UserFacingError(f"Steps must be between 1 and {MAX_STEPS} (got {self.steps}).")
         if not 1 <= self.batch <= MAX_BATCH:

@@ -80,15 +80,8 @@ class VideoRequest:
             raise UserFacingError(f"Clips are saved as {', '.join(FILE_FORMATS)} (got {self.file_format!r}).")
 
     def _check_sizes(self) -> None:
-        for name, side in (("Width", self.width), ("Height", self.height)):
-            if isinstance(side, bool) or not isinstance(side, int) or not MIN_SIDE <= side <= MAX_SIDE:
-                kind = "positive: " if isinstance(side, int) and side <= 0 else ""
-                raise UserFacingError(f"{name} must be {kind}between {MIN_SIDE} and {MAX_SIDE} pixels, "
-                                      f"a multiple of 8 (got {side}).")
-            if side % 8:
-                low, high = side // 8 * 8, side // 8 * 8 + 8
-                hint = " or ".join(str(v) for v in (low, high) if MIN_SIDE <= v <= MAX_SIDE)
-                raise UserFacingError(f"{name} must be a multiple of 8 (got {side}); try {hint}.")
+        checks.side("Width", self.width, MIN_SIDE, MAX_SIDE)
+        checks.side("Height", self.height, MIN_SIDE, MAX_SIDE)
 
     @property
     def kind(self) -> str:
