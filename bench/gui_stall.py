@@ -41,6 +41,41 @@ class Heartbeat:
         return values
 
 
+class WatchedWindow:
+    """The real window on `data` with `settings`, shown, and a heartbeat running: `spin(until)`
+    runs the event loop as the app does; `beat.phase()` takes the lateness so far."""
+
+    def __init__(self, settings, data: Path):
+        from PySide6.QtWidgets import QApplication
+
+        from desktop.app import GIL_SWITCH_INTERVAL_S
+        from desktop.services import Services
+        from desktop.ui.shell.main_window import MainWindow
+        from desktop.ui.shell.theme import Theme
+        from desktop.viewmodels.settings_model import SettingsModel
+
+        sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)  # as the app sets it at start-up
+        self.app = QApplication.instance() or QApplication([])
+        self.services = Services(SettingsModel(settings), data)
+        self.window = MainWindow(self.services.settings, Theme(self.app, "light"), self.services)
+        self.window.show()
+        self.beat = Heartbeat()
+        self.beat.timer.start()
+        self.spin(lambda: False, timeout=1.0)  # the first paint and the start-up scans settle
+        self.beat.phase()
+
+    def spin(self, condition, timeout: float = 1800) -> None:
+        end = time.monotonic() + timeout
+        while not condition() and time.monotonic() < end:
+            self.app.processEvents()
+            time.sleep(0.001)
+
+    def close(self) -> None:
+        self.beat.timer.stop()
+        self.window.close()
+        self.services.shutdown()
+
+
 def report(name: str, late: list[float]) -> bool:
     if not late:
         print(f"{name:<28} no samples")

@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from gui_stall import Heartbeat, report
+from gui_stall import WatchedWindow, report
 from common import verdict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,38 +57,18 @@ def main() -> None:
     os.environ["ATELIER_CONFIG_DIR"] = str(work / "config")
     sys.path.insert(0, str(ROOT / "tests" / "models"))
     from fake_hub import FakeHub
-    from PySide6.QtWidgets import QApplication
 
-    from desktop.app import GIL_SWITCH_INTERVAL_S
     from desktop.core.models import removal
     from desktop.core.models.fetch_plan import FetchPlan
-    from desktop.services import Services
     from desktop.settings import Settings
-    from desktop.ui.shell.main_window import MainWindow
-    from desktop.ui.shell.theme import Theme
-    from desktop.viewmodels.settings_model import SettingsModel
 
-    sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
     print(f"making a {args.mb} MB file and a tree of {args.files:,} files…", flush=True)
     hub = FakeHub()
     hub.add_repo("bench/big", {"big.data": big_file(work, args.mb)}, lfs={"big.data"})
     tree = other_app_tree(work / "apps", args.files)
 
-    app = QApplication.instance() or QApplication([])
-    services = Services(SettingsModel(Settings(hub_endpoint=hub.url)), work / "data")
-    window = MainWindow(services.settings, Theme(app, "light"), services)
-    window.show()
-    beat = Heartbeat()
-    beat.timer.start()
-
-    def spin(condition, timeout=900):
-        end = time.monotonic() + timeout
-        while not condition() and time.monotonic() < end:
-            app.processEvents()
-            time.sleep(0.001)
-
-    spin(lambda: False, timeout=1.0)
-    beat.phase()
+    watched = WatchedWindow(Settings(hub_endpoint=hub.url), work / "data")
+    services, window, beat, spin = watched.services, watched.window, watched.beat, watched.spin
     window.open_models("downloads")
     results = []
     for rate, name in ((args.link_mbps * 1e6, f"{args.link_mbps:.0f} MB/s link"), (None, "loopback")):
@@ -109,9 +89,7 @@ def main() -> None:
     spin(lambda: len(scans) >= 4)
     results.append(report(f"scan {args.files:,} files", beat.phase()))
     print(f"  all four model lists scanned in {time.perf_counter() - started:.1f} s")
-    beat.timer.stop()
-    window.close()
-    services.shutdown()
+    watched.close()
     hub.close()
     print("overall:", verdict(all(results)))
 

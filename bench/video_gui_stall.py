@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from common import ROOT, verdict
-from gui_stall import Heartbeat, report
+from gui_stall import WatchedWindow, report
 
 
 def main() -> None:
@@ -39,35 +39,14 @@ def main() -> None:
 
         model, adapter = write_tiny_sd(work / "tiny-sd"), write_tiny_motion_adapter(work / "tiny-motion")
 
-    from PySide6.QtWidgets import QApplication
-
-    from desktop.app import GIL_SWITCH_INTERVAL_S
     from desktop.core.jobs import JobKind
     from desktop.core.video.video_request import VideoRequest
-    from desktop.services import Services
     from desktop.settings import Settings
-    from desktop.ui.shell.main_window import MainWindow
-    from desktop.ui.shell.theme import Theme
-    from desktop.viewmodels.settings_model import SettingsModel
 
-    sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
-    app = QApplication.instance() or QApplication([])
-    services = Services(SettingsModel(Settings(image_precision="fp32")), work / "data")
-    window = MainWindow(services.settings, Theme(app, "light"), services)
-    window.show()
-    window.show_panel("video")
-    panel = window.panel("video")
-    beat = Heartbeat()
-    beat.timer.start()
-
-    def spin(condition, timeout=1800):
-        end = time.monotonic() + timeout
-        while not condition() and time.monotonic() < end:
-            app.processEvents()
-            time.sleep(0.001)
-
-    spin(lambda: False, timeout=1.0)
-    beat.phase()
+    watched = WatchedWindow(Settings(image_precision="fp32"), work / "data")
+    beat, spin = watched.beat, watched.spin
+    watched.window.show_panel("video")
+    panel = watched.window.panel("video")
     events = []
     session = panel.session
     session.progress.connect(lambda _job, p: events.append(p.unit))
@@ -84,9 +63,7 @@ def main() -> None:
     print(f"{args.frames} frames at {args.size}², {args.steps} steps: {events[-1]} in "
           f"{time.perf_counter() - started:.1f} s")
     results = [report("load, denoise, decode", generating), report("encode + commit", encoding)]
-    beat.timer.stop()
-    window.close()
-    services.shutdown()
+    watched.close()
     print("overall:", verdict(all(results)))
 
 
