@@ -131,16 +131,22 @@ def save(speed: MachineSpeed, path: Path | None = None) -> None:
     os.replace(temporary, path)
 
 
+_measuring = threading.Lock()
+
+
 def measured(path: Path | None = None) -> MachineSpeed:
-    """The stored measurement, or a new one (blocking, < 2 s) that is then stored."""
-    speed = cached(path)
-    if speed is None:
-        speed = measure()
-        try:
-            save(speed, path)
-        except OSError as exc:  # a read-only cache folder: measure again next time
-            log.warning("Could not keep the machine speed measurement: %s", exc)
-    return speed
+    """The stored measurement, or a new one (blocking, < 2 s) that is then stored. Callers on
+    several threads at once (every studio's card at a first start) share one measurement:
+    measurements running side by side would also disturb each other."""
+    with _measuring:
+        speed = cached(path)
+        if speed is None:
+            speed = measure()
+            try:
+                save(speed, path)
+            except OSError as exc:  # a read-only cache folder: measure again next time
+                log.warning("Could not keep the machine speed measurement: %s", exc)
+        return speed
 
 
 def measure_in_background(on_done: Callable[[MachineSpeed], None] | None = None,
