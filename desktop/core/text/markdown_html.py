@@ -94,14 +94,19 @@ class MarkdownRenderer:
             out.append(self._md.renderer.render(run, self._md.options, {}))
         return Rendered("".join(out), blocks)
 
-    def _code_html(self, block: CodeBlock, index: int, prefix: str) -> str:
+    def code_parts(self, block: CodeBlock, index: int, prefix: str) -> tuple[str, str, str]:
+        """A code block's background colour, its header (language, Copy and Save links) and its
+        highlighted body: what every way of drawing a code block shows."""
         background = "#272822" if self.dark else "#f4f4f4"
         label = html.escape(block.language or "code")
         links = (f'<a href="code:copy:{prefix}:{index}">Copy</a> &nbsp; '
                  f'<a href="code:save:{prefix}:{index}">Save…</a>')
-        body = highlight_code(block.code.rstrip("\n"), block.language, self.dark)
+        return background, f"{label} &nbsp; {links}", highlight_code(block.code.rstrip("\n"), block.language, self.dark)
+
+    def _code_html(self, block: CodeBlock, index: int, prefix: str) -> str:
+        background, header, body = self.code_parts(block, index, prefix)
         return (
             f'<table width="100%" cellspacing="0" cellpadding="6" style="background:{background};'
-            f' margin-top:4px; margin-bottom:4px"><tr><td><small>{label} &nbsp; {links}</small>'
+            f' margin-top:4px; margin-bottom:4px"><tr><td><small>{header}</small>'
             f'<pre style="font-family:monospace; margin:0">{body}</pre></td></tr></table>'
         )

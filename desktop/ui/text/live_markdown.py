@@ -10,9 +10,7 @@ When the reply ends, the chat view renders it once more in the finished form, wi
 
 from __future__ import annotations
 
-import html
-
-from desktop.core.text.markdown_html import CodeBlock, MarkdownRenderer, Rendered, highlight_code
+from desktop.core.text.markdown_html import CodeBlock, MarkdownRenderer, Rendered
 
 
 class LiveMarkdownRenderer(MarkdownRenderer):
@@ -33,15 +31,10 @@ class LiveMarkdownRenderer(MarkdownRenderer):
                 if token.level == 0 and token.nesting >= 0 and token.map]
 
     def _code_html(self, block: CodeBlock, index: int, prefix: str) -> str:
-        index += self._first_code_index
-        background = "#272822" if self.dark else "#f4f4f4"
-        label = html.escape(block.language or "code")
-        links = (f'<a href="code:copy:{prefix}:{index}">Copy</a> &nbsp; '
-                 f'<a href="code:save:{prefix}:{index}">Save…</a>')
-        body = highlight_code(block.code.rstrip("\n"), block.language, self.dark)
+        background, header, body = self.code_parts(block, index + self._first_code_index, prefix)
         return (
             f'<p style="background-color:{background}; margin-top:4px; margin-bottom:0">'
-            f"<small>{label} &nbsp; {links}</small></p>"
+            f"<small>{header}</small></p>"
             f'<pre style="background-color:{background}; font-family:monospace; margin-top:0;'
             f' margin-bottom:4px">{body}</pre>'
         )
