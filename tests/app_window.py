@@ -1,5 +1,6 @@
 """The real window over a data folder, as the panel tests open it."""
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from desktop.viewmodels.settings_model import SettingsModel
@@ -18,6 +19,18 @@ def open_window(qtbot, data_dir, settings: Settings | None = None, panel: str = 
     if panel:
         window.show_panel(panel)
     return window, services
+
+
+def tile_drawn(model, row: int, placeholder) -> bool:
+    """Whether row's tile is drawn (not the placeholder); False while a reset empties the model."""
+    tile = model.index(row).data(Qt.DecorationRole)
+    return tile is not None and tile.toImage() != placeholder
+
+
+def searched(qtbot, library, text: str) -> None:
+    """Type into the Library's search and wait until the grid shows that search's results."""
+    library.filters.search.setText(text)
+    qtbot.waitUntil(lambda: library.model._query.text == text and not library.model.loading, timeout=10000)
 
 
 def view_only_library_item(qtbot, window):

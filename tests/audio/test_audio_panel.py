@@ -7,7 +7,7 @@ import pytest
 import soundfile
 from PySide6.QtCore import QPoint, Qt
 
-from app_window import open_window, view_only_library_item
+from app_window import open_window, searched, tile_drawn, view_only_library_item
 from desktop.settings import Settings
 
 TWO_SENTENCES = "Good morning. The coffee is ready."
@@ -112,12 +112,12 @@ def test_audio_lands_in_the_library_with_a_waveform_tile_and_comes_back_with_its
     qtbot.waitUntil(lambda: finished(panel), timeout=30000)
     window.show_panel("library")
     library = window.panel("library")
-    library.filters.search.setText("lighthouse keep")
-    qtbot.waitUntil(lambda: library.model.rowCount() == 1 and not library.model.loading, timeout=10000)
+    searched(qtbot, library, "lighthouse keep")
+    assert library.model.rowCount() == 1
     item = library.model.item(0)
     assert item.modality == "audio" and item.mime == "audio/wav"
     placeholder = library.model._placeholder("audio").toImage()
-    qtbot.waitUntil(lambda: library.model.index(0).data(Qt.DecorationRole).toImage() != placeholder, timeout=10000)
+    qtbot.waitUntil(lambda: tile_drawn(library.model, 0, placeholder), timeout=10000)
     panel.text.setPlainText("")
     panel.speech_form.length_scale.setValue(1.0)
     library.grid.setCurrentIndex(library.model.index(0))

@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from desktop.viewmodels.library_model import ITEM_ROLE, PAGE_SIZE
-from app_window import open_window
+from app_window import open_window, tile_drawn
 from desktop.store.asset_files import write_atomically
 from desktop.store.generations import AssetMeta, NewGeneration
 from desktop.store.library import Library
@@ -67,7 +67,7 @@ def test_placeholders_then_thumbnails_without_decoding_in_data(qtbot, panel):
     # A text item's tile shows the start of its reply, painted on the pool as well.
     text_row = next(r for r in range(model.rowCount()) if model.item(r).modality == "text")
     placeholder = model._placeholder("text").toImage()
-    qtbot.waitUntil(lambda: model.index(text_row).data(Qt.DecorationRole).toImage() != placeholder, timeout=10000)
+    qtbot.waitUntil(lambda: tile_drawn(model, text_row, placeholder), timeout=10000)
 
 
 def test_search_and_filters_update_the_grid(qtbot, panel):

@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 from PySide6.QtCore import Qt
 
-from app_window import open_window
+from app_window import open_window, tile_drawn
 from desktop.core.video.video_files import encode_video, poster_png, probe
 from desktop.core.video.video_metadata import VideoTags
 from desktop.store.asset_files import write_atomically
@@ -76,7 +76,7 @@ def test_a_video_item_shows_its_poster_or_else_its_first_frame(qtbot, window):
     without = next(r for r in range(model.rowCount()) if model.item(r).prompt.endswith(" 0"))
     placeholder = model._placeholder("video").toImage()
     for row in (with_poster, without):
-        qtbot.waitUntil(lambda: model.index(row).data(Qt.DecorationRole).toImage() != placeholder, timeout=10000)
+        qtbot.waitUntil(lambda: tile_drawn(model, row, placeholder), timeout=10000)
     red, green, blue = centre(model.index(with_poster).data(Qt.DecorationRole))
     assert red > 180 and blue < 60          # the poster the job wrote, not a decoded frame
     tile = model.index(without).data(Qt.DecorationRole)
