@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import math
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,8 +20,7 @@ from desktop.core.image.image_metadata import encode_image
 from desktop.core.image.image_request import FILE_FORMATS, ImageRequest
 from desktop.core import precision as precisions
 from desktop.core.image.image_settings import ImageSettings
-from desktop.core.image.safetensors_header import METADATA_KEY
-from desktop.core.image.safetensors_header import read_header as read_safetensors_header
+from desktop.core.weight_files import weight_parameters
 from desktop.core.jobs import Job, Progress
 from desktop.core.model_cache import ModelCache
 from desktop.core.models import fit
@@ -102,25 +100,6 @@ def _check_room(cache: ModelCache, key: tuple, path: Path, precision: str, width
               + (", or bf16 in Settings › Image precision." if size == 4 and device == "cpu" else "."))
     load_guard.make_room(cache, key, need, path.name, advice,
                          loaded_need=(lambda machine: need(machine, weights=False)) if device == "cpu" else None)
-
-
-def weight_parameters(path: Path) -> int:
-    """Numbers in the weights diffusers loads from a .safetensors file or a diffusers folder
-    (in each component folder the plain files, else the variant ones such as *.fp16.*)."""
-    if path.is_file():
-        return _count(read_safetensors_header(path)) if path.suffix.lower() == ".safetensors" else 0
-    by_folder: dict[Path, list[Path]] = {}
-    for file in path.rglob("*.safetensors"):
-        by_folder.setdefault(file.parent, []).append(file)
-    total = 0
-    for files in by_folder.values():
-        plain = [f for f in files if f.name.count(".") == 1]  # not name.fp16.safetensors
-        total += sum(_count(read_safetensors_header(f)) for f in (plain or files))
-    return total
-
-
-def _count(header: dict) -> int:
-    return sum(math.prod(entry["shape"]) for name, entry in header.items() if name != METADATA_KEY)
 
 
 def run_image_job(job: Job, cache: ModelCache, store: StoreAccess, progress: ProgressCallback) -> ImageOutcome:

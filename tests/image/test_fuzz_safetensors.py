@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from desktop.core.image import diffusion_registry, upscaler_registry
 from desktop.core.errors import ModelFileError
-from desktop.core.image.safetensors_header import read_header
+from desktop.core.safetensors_header import read_header
 from desktop.core.image.single_file_models import describe_checkpoint
 
 EXAMPLES = int(os.environ.get("ATELIER_FUZZ_EXAMPLES", "0"))

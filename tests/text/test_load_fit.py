@@ -145,7 +145,8 @@ def tiny_sd(tmp_path_factory):
 
 def test_an_image_job_too_big_is_refused_and_a_loaded_model_is_checked_for_the_image_size(tmp_path, tiny_sd, monkeypatch):
     from desktop.core.image.image_request import ImageRequest
-    from desktop.pipeline.image_job import load_image_engine, run_image_job, weight_parameters
+    from desktop.core.weight_files import weight_parameters
+    from desktop.pipeline.image_job import load_image_engine, run_image_job
 
     assert 1_000_000 < weight_parameters(tiny_sd) < 3_000_000  # the ~1.7 M parameters of the tiny SD
     small_machine(monkeypatch, available=50 * MB)  # 64² needs ~0.15 GB: the activations' base

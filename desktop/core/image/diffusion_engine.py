@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from desktop.core import precision as precisions
-from desktop.core.weight_files import refuse_pickle
+from desktop.core.weight_files import refuse_pickle, weight_variant
 from desktop.core.engine import ProgressCallback
 from desktop.core.errors import Cancelled, ModelFileError, UserFacingError
 from desktop.core.image.image_request import GeneratedImage, ImageRequest
@@ -105,7 +105,7 @@ class DiffusionEngine:
                 self.base = self._load_single_file(path, list(config_candidates))
             else:
                 self.base = AutoPipelineForText2Image.from_pretrained(
-                    path, dtype=self.dtype, use_safetensors=True, local_files_only=True)
+                    path, dtype=self.dtype, use_safetensors=True, local_files_only=True, variant=weight_variant(path))
         except ModelFileError:
             raise
         except (OSError, ValueError, EnvironmentError) as exc:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from desktop.core.errors import ModelFileError
 from desktop.core.json_files import read_object
-from desktop.core.image.safetensors_header import read_header, shape_dim
+from desktop.core.safetensors_header import read_header, shape_dim
 
 UNET_PREFIX = "model.diffusion_model."
 FAMILY_PIPELINES = {"SDXL": "StableDiffusionXLPipeline", "SD 1.x": "StableDiffusionPipeline",

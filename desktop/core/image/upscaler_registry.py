@@ -12,7 +12,7 @@ from typing import Iterable
 
 from desktop.core.errors import ModelFileError
 from desktop.core.model_registry import FOLDER, Candidate, ModelProblem, find_files, human_size, source_note
-from desktop.core.image.safetensors_header import read_header, shape_dim
+from desktop.core.safetensors_header import read_header, shape_dim
 
 REQUIRED_KEYS = ("conv_first.weight", "body.0.rdb1.conv1.weight", "conv_last.weight")
 

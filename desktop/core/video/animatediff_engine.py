@@ -17,7 +17,8 @@ from desktop.core.errors import ModelFileError, UserFacingError
 from desktop.core.json_files import read_object
 from desktop.core.video.video_engine import VideoEngine
 from desktop.core.video.video_loading import is_lightning, load_motion_adapter
-from desktop.core.weight_files import refuse_pickle
+from desktop.core.video.motion_unet import motion_unet
+from desktop.core.weight_files import refuse_pickle, weight_variant
 from desktop.core.video.video_request import VideoRequest
 
 # Display name -> (diffusers scheduler class, settings on top of the base's scheduler config)
@@ -55,14 +56,15 @@ class AnimateDiffEngine(VideoEngine):
         super().__init__(model_path, **options)
 
     def _load(self):
-        from diffusers import AnimateDiffPipeline
+        from diffusers import AnimateDiffPipeline, UNet2DConditionModel
 
         base = Path(self.model_path)
         check_base(base)
         adapter = load_motion_adapter(Path(self.adapter_path), self.dtype)
+        files = dict(dtype=self.dtype, use_safetensors=True, local_files_only=True, variant=weight_variant(base))
         try:
-            pipe = AnimateDiffPipeline.from_pretrained(base, motion_adapter=adapter, dtype=self.dtype,
-                                                       use_safetensors=True, local_files_only=True)
+            unet = motion_unet(UNet2DConditionModel.from_pretrained(base, subfolder="unet", **files), adapter)
+            pipe = AnimateDiffPipeline.from_pretrained(base, unet=unet, motion_adapter=adapter, **files)
         except (OSError, ValueError, RuntimeError) as exc:
             raise ModelFileError(f"diffusers could not load {base.name} with {Path(self.adapter_path).name}: "
                                  f"{exc}") from None

@@ -13,7 +13,7 @@ from pathlib import Path
 from desktop.core.errors import ModelFileError
 from desktop.core.json_files import read_object
 from desktop.core.video.video_engine import VideoEngine
-from desktop.core.weight_files import refuse_pickle
+from desktop.core.weight_files import refuse_pickle, weight_variant
 from desktop.core.video.video_request import VideoRequest
 
 PIPELINES = ("LTXPipeline", "LTXImageToVideoPipeline")
@@ -30,7 +30,8 @@ class LTXVideoEngine(VideoEngine):
         try:
             if read_object(path / "model_index.json").get("_class_name") not in PIPELINES:
                 raise ModelFileError(f"{path.name} is not an LTX-Video model folder.")
-            pipe = LTXPipeline.from_pretrained(path, dtype=self.dtype, use_safetensors=True, local_files_only=True)
+            pipe = LTXPipeline.from_pretrained(path, dtype=self.dtype, use_safetensors=True, local_files_only=True,
+                                               variant=weight_variant(path))
         except ModelFileError:
             raise
         except (OSError, ValueError, RuntimeError) as exc:

@@ -10,7 +10,7 @@ from pathlib import Path
 from desktop.core.errors import ModelFileError
 from desktop.core.json_files import read_object
 from desktop.core.video.video_engine import VideoEngine
-from desktop.core.weight_files import refuse_pickle
+from desktop.core.weight_files import refuse_pickle, weight_variant
 from desktop.core.video.video_request import VideoRequest
 
 NOISE_AUGMENTATION = 0.02  # SVD's default: how much noise the conditioning image gets
@@ -29,7 +29,7 @@ class StableVideoEngine(VideoEngine):
             if read_object(path / "model_index.json").get("_class_name") != "StableVideoDiffusionPipeline":
                 raise ModelFileError(f"{path.name} is not a Stable Video Diffusion model folder.")
             return StableVideoDiffusionPipeline.from_pretrained(path, dtype=self.dtype, use_safetensors=True,
-                                                                local_files_only=True)
+                                                                local_files_only=True, variant=weight_variant(path))
         except ModelFileError:
             raise
         except (OSError, ValueError, RuntimeError) as exc:

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 from desktop.core.errors import ModelFileError
-from desktop.core.weight_files import refuse_pickle
+from desktop.core.weight_files import refuse_pickle, weight_variant
 
 
 def is_lightning(adapter_path: str | Path) -> bool:
@@ -33,7 +33,8 @@ def load_motion_adapter(path: Path, dtype):
     refuse_pickle(path, "motion adapter")
     try:
         if path.is_dir():
-            return MotionAdapter.from_pretrained(path, dtype=dtype, use_safetensors=True, local_files_only=True)
+            return MotionAdapter.from_pretrained(path, dtype=dtype, use_safetensors=True, local_files_only=True,
+                                                 variant=weight_variant(path))
         state = _read_tensors(path)
         if any(".temporal_transformer." in key for key in state):  # the original (ComfyUI / A1111) layout
             from diffusers.loaders.single_file_utils import convert_animatediff_checkpoint_to_diffusers

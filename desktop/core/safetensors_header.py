@@ -9,6 +9,7 @@ name -> {dtype, shape, data_offsets}, plus optional "__metadata__"), then the da
 from __future__ import annotations
 
 import json
+import math
 import struct
 from pathlib import Path
 
@@ -74,6 +75,11 @@ def parse_header(raw: bytes, path: Path) -> dict[str, dict]:
             raise _not_safetensors(path)
         tensors[name] = entry
     return tensors
+
+
+def parameter_count(path: str | Path) -> int:
+    """Numbers stored in the file, from its header alone."""
+    return sum(math.prod(entry["shape"]) for name, entry in read_header(path).items() if name != METADATA_KEY)
 
 
 def shape_dim(entry: dict | None, index: int) -> int | None:
