@@ -34,6 +34,15 @@ SCHEDULERS = {
 TILED_DECODE_ABOVE = 512  # SD 1.5's VAE works on 512-px tiles; below that tiling changes nothing
 
 
+def scheduler_named(class_name: str, config: dict) -> str | None:
+    """The engine's name for a scheduler the catalog gives as a diffusers class and settings
+    (the catalog speaks diffusers, the form and the metadata speak these names): the entry of
+    that class whose settings the config holds, the most specific first."""
+    fitting = [(len(extra), name) for name, (cls, extra) in SCHEDULERS.items()
+               if cls == class_name and all(config.get(k) == v for k, v in extra.items())]
+    return max(fitting)[1] if fitting else None
+
+
 def check_base(path: Path) -> None:
     refuse_pickle(path, "model")
     if path.is_file():

@@ -251,15 +251,14 @@ class VideoPanel(JobPanel, QWidget):
 
     def generate(self) -> None:
         info, request = self.models.current(), self.build_request()
-        if info is not None and not self.session.busy:
-            try:
-                request.validate(info.family)  # the family's own limits (frames, SVD's image)
-            except UserFacingError as exc:
-                self.show_error(str(exc))
-                return
         title = f"Video: {request.prompt[:40] or 'from an image'}"
-        if self._submit(JobKind.VIDEO, request, info, title, NO_MODEL):
+        if self._submit(JobKind.VIDEO, request, info, title, NO_MODEL, validate=self._validator(request, info)):
             self._remember_estimate(info.path)
+
+    @staticmethod
+    def _validator(request, info):
+        """The request checked against its model family's own limits (frames, SVD's image)."""
+        return (lambda: request.validate(info.family)) if info is not None else None
 
     def _remember_estimate(self, model_path: str) -> None:
         found = getattr(self, "last_estimate", None)
@@ -286,7 +285,8 @@ class VideoPanel(JobPanel, QWidget):
         self.status.setText(f"Reading the last frame of {Path(path).name}…")
         self.services.background.run(lambda: extend_request(path, generation_id, **overrides),
                                      lambda request: self._submit(JobKind.VIDEO, request, info,
-                                                                  f"Extend {Path(path).name}", NO_MODEL),
+                                                                  f"Extend {Path(path).name}", NO_MODEL,
+                                                                  validate=self._validator(request, info)),
                                      lambda exc: (self.show_error(str(exc)), self.status.setText("")))
 
     def join_selected(self) -> None:

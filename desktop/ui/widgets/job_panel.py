@@ -27,16 +27,17 @@ class JobPanel:
         self.error.setText(message)
         self.error.setVisible(bool(message))
 
-    def _submit(self, kind: JobKind, request, model, title: str, no_model: str) -> bool:
+    def _submit(self, kind: JobKind, request, model, title: str, no_model: str, validate=None) -> bool:
         """Queue the request for `model` unless a job is in hand, there is no model or the
-        request is invalid (each of which gets its message); True when queued."""
+        request is invalid (each of which gets its message); True when queued. `validate`:
+        the check to run instead of request.validate() (one that knows the model's limits)."""
         if self.session.busy:
             return False
         if model is None:
             self.show_error(no_model)
             return False
         try:
-            request.validate()
+            (validate or request.validate)()
         except UserFacingError as exc:
             self.show_error(str(exc))
             return False
