@@ -34,6 +34,7 @@ from typing import Callable, TextIO
 from desktop.core.errors import Cancelled, UserFacingError
 from desktop.store import gallery_html, staging
 from desktop.store.asset_files import remove_path
+from desktop.store.gallery_manifest import poster_index
 from desktop.store.patience import call_when_free
 
 log = logging.getLogger(__name__)
@@ -108,19 +109,26 @@ def export_gallery(store, out: Path, entries: list[dict], fmt: str = "zip", titl
             for index, entry in enumerate(entries):
                 if cancel.is_set():
                     raise Cancelled()
-                for asset in entry["assets"]:
+                poster = poster_index(entry["modality"], [asset["mime"] for asset in entry["assets"]])
+                kept = []
+                for number, asset in enumerate(entry["assets"]):
                     name = f"files/{entry['id']:08d}-{Path(asset['path']).name}"
                     source = root / asset["path"]
                     if not source.is_file():
+                        if number == poster:  # only the first frame drawn ahead: the clip goes without it
+                            log.warning("Exporting %s without its poster (%s is missing)", entry["id"], asset["path"])
+                            poster = None
+                            continue
                         raise UserFacingError(f"{asset['path']} is missing from the library folder, so the gallery "
                                               "was not saved; run the library check (Tools, or main.py check).")
                     writer.add_file(source, name, cancel)
                     asset["file"] = name
+                    kept.append(asset)
                     files += 1
-                entry["file"] = entry["assets"][0]["file"] if entry["assets"] else None
-                if entry["modality"] == "video":  # the page shows a clip's poster until it plays
-                    entry["poster"] = next((a["file"] for a in entry["assets"][1:] if a["mime"].startswith("image/")),
-                                           None)
+                entry["file"] = kept[0]["file"] if kept else None
+                if poster is not None:  # the page shows a clip's poster until it plays
+                    entry["poster"] = entry["assets"][poster]["file"]
+                entry["assets"] = kept
                 progress(index + 1, len(entries))
             with writer.text("manifest.json") as handle:
                 _write_manifest(handle, title, entries)

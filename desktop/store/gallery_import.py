@@ -15,6 +15,15 @@ kill leaves a record whose dead owner the next start of any Atelier process clea
 An item already in the library (the same file; for text, the same words made at the same
 moment) is skipped and counted. With `merge`, what the gallery adds to it is kept: its
 tags and collections, its favourite mark, and its rating when the item has none.
+
+A clip's poster (its first frame as a PNG, the second asset of a video generation) is
+optional: when it is missing, damaged or not a PNG the clip is imported without it and its
+tile shows the decoded first frame. A kept poster is named after the imported clip, as
+the video job names it (`<clip stem>-poster.png` beside the clip). Its location is recorded
+in the store already — it is the generation's second asset, which the viewer, export and
+trash read — so no schema change is needed; the name is what the Library grid derives it
+from (desktop/viewmodels/video_thumbnails.py: no query per tile), and every writer of video
+items keeps the two in agreement.
 """
 
 from __future__ import annotations
@@ -29,7 +38,7 @@ import tempfile
 import threading
 import time
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Callable
 
@@ -37,12 +46,13 @@ from desktop.core.errors import Cancelled, UserFacingError
 from desktop.store import archive_safety, staging
 from desktop.store.asset_files import TEMP_PREFIX, WrittenFile
 from desktop.store.fts import remember_terms
-from desktop.store.gallery_manifest import GalleryAsset, GalleryItem, ManifestReader
+from desktop.store.gallery_manifest import GalleryAsset, GalleryItem, ManifestReader, poster_index
 from desktop.store.generations import AssetMeta, transaction
 from desktop.store.patience import call_when_free
 
 log = logging.getLogger(__name__)
 FOLDER = "assets/imported"
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 @dataclass
@@ -58,6 +68,7 @@ class _Staged:
     temp: Path               # the verified copy, in the library's folder under a temp name
     size: int
     relative: str = ""       # its final name, chosen and registered just before the commit
+    poster: bool = False     # a clip's poster: named after the clip (see the module's docstring)
 
 
 class _Source:
@@ -122,8 +133,11 @@ def import_gallery(store, path: Path, progress: Callable[[int, int], None] = lam
             nonlocal needed
             if cancel.is_set():
                 raise Cancelled()
-            for asset in item.assets:
+            poster = poster_index(item.modality, [asset.mime for asset in item.assets])
+            for number, asset in enumerate(item.assets):
                 if not source.has(asset.file):
+                    if number == poster:
+                        continue  # the clip comes without it
                     raise UserFacingError(f"{path.name} lists {asset.file} but does not contain it; "
                                           "the gallery is incomplete and was not imported.")
                 needed += source.size(asset.file)
@@ -155,8 +169,12 @@ def _import_item(store, source: _Source, root: Path, token: str, item: GalleryIt
     staged: list[_Staged] = []
     added = False
     try:
-        for asset in item.assets:
-            staged.append(_stage(source, root, token, asset, cancel))
+        poster = poster_index(item.modality, [asset.mime for asset in item.assets])
+        for number, asset in enumerate(item.assets):
+            if number != poster:
+                staged.append(_stage(source, root, token, asset, cancel))
+            elif (entry := _stage_poster(source, root, token, asset, cancel)) is not None:
+                staged.append(entry)
         if staged:
             call_when_free(store, lambda lib: _plan(lib, root, staged))
         added = call_when_free(store, lambda lib: _commit(lib, root, item, staged, merge))
@@ -197,17 +215,65 @@ def _stage(source: _Source, root: Path, token: str, asset: GalleryAsset, cancel:
     return _Staged(asset, Path(temp), size)
 
 
+def _stage_poster(source: _Source, root: Path, token: str, asset: GalleryAsset,
+                  cancel: threading.Event) -> _Staged | None:
+    """A clip's poster staged like any other file and then opened as an image prompt is
+    (desktop/core/image/image_files.py: the pixel limit, decoded whole), or None when it is
+    missing, damaged or not a PNG. Cancel and a full disk still stop the import."""
+    if not source.has(asset.file):
+        log.warning("Importing a clip without its poster: %s is not in the gallery", asset.file)
+        return None
+    try:
+        entry = _stage(source, root, token, asset, cancel)
+    except UserFacingError as exc:
+        log.warning("Importing a clip without its poster: %s", exc)
+        return None
+    try:
+        width, height = _png_size(entry.temp, asset.file)
+    except UserFacingError as exc:
+        entry.temp.unlink(missing_ok=True)
+        log.warning("Importing a clip without its poster: %s", exc)
+        return None
+    entry.asset = replace(asset, mime="image/png", width=width, height=height)  # what the file is
+    entry.poster = True
+    return entry
+
+
+def _png_size(path: Path, label: str) -> tuple[int, int]:
+    from desktop.core.image.image_files import open_image
+
+    with open(path, "rb") as handle:
+        if handle.read(len(PNG_SIGNATURE)) != PNG_SIGNATURE:
+            raise UserFacingError(f"{label} is not a PNG image.")
+    return open_image(path).size
+
+
 def _plan(library, root: Path, staged: list[_Staged]) -> None:
     """Choose each file's final name and register it, in one transaction, so no two
-    importers ever choose the same name and a kill after this is cleaned up."""
+    importers ever choose the same name and a kill after this is cleaned up. A clip's
+    poster takes the clip's name (+ "-poster.png"), so the clip's name is chosen where both
+    are free."""
+    poster = next((entry for entry in staged if entry.poster), None)
     with transaction(library.conn):
         for entry in staged:
+            if entry.poster:
+                continue  # named with its clip
             name = _safe_name(PurePosixPath(entry.asset.file).name)
             relative = f"{FOLDER}/{entry.asset.sha256[:16]}-{name}"
-            while _taken(library, root, relative):
+            with_poster = poster is not None and entry is staged[0]
+            while _taken(library, root, relative) or (with_poster and _taken(library, root, _poster_of(relative))):
                 relative = f"{FOLDER}/{entry.asset.sha256[:16]}-{secrets.token_hex(4)}-{name}"
             staging.register(library, root / relative, "import")
             entry.relative = relative
+            if with_poster:
+                poster.relative = _poster_of(relative)
+                staging.register(library, root / poster.relative, "import")
+
+
+def _poster_of(clip_relative: str) -> str:
+    """Where a video job puts a clip's poster (video_thumbnails.poster_path reads it there)."""
+    clip = PurePosixPath(clip_relative)
+    return str(clip.with_name(clip.stem + "-poster.png"))
 
 
 def _commit(library, root: Path, item: GalleryItem, staged: list[_Staged], merge: bool) -> bool:

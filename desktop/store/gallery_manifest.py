@@ -14,8 +14,9 @@ The shape (written by desktop/store/gallery_export.py):
                        "height": int | null, "duration_s": number | null}]}
 
 Only "format" and "items", and each asset's "file" and "sha256", are required; other
-keys may be missing (or null) and unknown keys are ignored. NaN and Infinity, which
-older exports wrote, are read as null.
+keys may be missing (or null) and unknown keys are ignored (a video item's "poster", the
+page's copy of its poster's file, among them: `poster_index` finds the poster in "assets").
+NaN and Infinity, which older exports wrote, are read as null.
 """
 
 from __future__ import annotations
@@ -240,6 +241,14 @@ class _Text:
                 continue
             self.pos = end
             return value
+
+
+def poster_index(modality: str, mimes: list[str]) -> int | None:
+    """Which of an item's files is its poster: for a clip, the first image after the clip
+    (a video job's second asset); a GIF or WebP clip is an image itself, so never the first."""
+    if modality != "video":
+        return None
+    return next((number for number, mime in enumerate(mimes) if number and mime.startswith("image/")), None)
 
 
 def _item(value: Any, index: int, error: Callable[[str], ManifestError]) -> GalleryItem:
