@@ -1,11 +1,14 @@
 """A video item in the Library viewer: played with QtMultimedia (looping, with a position
 slider) when this machine can play, otherwise its frames drawn in turn, poster first. Either
 way "Use this frame as image prompt" sends the frame on screen (or the poster) to the Image
-studio as a PNG file."""
+studio as a PNG file. Those files live in one temporary folder per view, removed when the
+view is (the hand-off to the Image studio takes a path, which it reads at once)."""
 
 from __future__ import annotations
 
+import itertools
 import tempfile
+from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QImage, QPixmap
@@ -27,15 +30,46 @@ def _decode_frames(clip: str) -> list[QImage]:
     return images
 
 
-def _save_frame(image: QImage) -> str:
-    """On the pool: the frame as a PNG the Image studio can open (kept: the studio reads it later)."""
-    handle, path = tempfile.mkstemp(prefix="atelier-frame-", suffix=".png")
-    import os
-
-    os.close(handle)
-    if not image.save(path, "PNG"):
+def _save_frame(image: QImage, path: Path) -> str:
+    """On the pool: the frame as a PNG the Image studio can open."""
+    if not image.save(str(path), "PNG"):
         raise OSError("The frame could not be saved.")
-    return path
+    return str(path)
+
+
+class FrameFiles:
+    """The PNGs of frames handed to the Image studio: one folder, made on the first frame and
+    removed when the view goes, but only after a save still running on the pool has finished
+    (removing it meanwhile could leave that file behind). Used on the GUI thread only; a folder
+    whose view is never destroyed goes when Python exits (TemporaryDirectory's finalizer)."""
+
+    def __init__(self):
+        self._folder: tempfile.TemporaryDirectory | None = None
+        self._numbers = itertools.count()
+        self._saving = 0
+        self._closed = False
+
+    @property
+    def folder(self) -> Path | None:
+        return Path(self._folder.name) if self._folder is not None else None
+
+    def next_path(self) -> Path:
+        """A new file name; call `saved()` when its save has finished or failed."""
+        if self._folder is None:
+            self._folder = tempfile.TemporaryDirectory(prefix="atelier-frames-", ignore_cleanup_errors=True)
+        self._saving += 1
+        return Path(self._folder.name) / f"atelier-frame-{next(self._numbers)}.png"
+
+    def saved(self) -> None:
+        self._saving -= 1
+        if self._closed:
+            self.close()
+
+    def close(self) -> None:
+        self._closed = True
+        if self._folder is not None and self._saving == 0:
+            self._folder.cleanup()
+            self._folder = None
 
 
 class VideoView(QWidget):
@@ -46,6 +80,8 @@ class VideoView(QWidget):
         from desktop import playback
 
         self._background = background
+        self.frame_files = files = FrameFiles()
+        self.destroyed.connect(lambda *_: files.close())  # not a method of self: it is being deleted
         self._clip, self._poster, self._fps = "", "", 8.0
         self._frames: list[QImage] = []
         self._index = 0
@@ -134,7 +170,17 @@ class VideoView(QWidget):
         if image.isNull():
             self.note.setText("No frame to use yet.")
             return
-        self._background.run(lambda: _save_frame(image), self.frame_prompt.emit, lambda exc: self.note.setText(str(exc)))
+        files, path = self.frame_files, self.frame_files.next_path()
+
+        def saved(result: str) -> None:
+            files.saved()  # first: the view may be gone by now (then the next line raises, and is dropped)
+            self.frame_prompt.emit(result)
+
+        def failed(exc: BaseException) -> None:
+            files.saved()
+            self.note.setText(str(exc))
+
+        self._background.run(lambda: _save_frame(image, path), saved, failed)
 
     # -- without a player: frames drawn in turn ---------------------------------------------
 
