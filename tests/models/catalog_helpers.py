@@ -1,6 +1,7 @@
 """Test catalogs for the fake hub: tiny repositories (a GGUF in two quantizations, a
-diffusers-like folder) and a catalog file describing them, written in each test's own folder
-(the shipped resources/catalog/models.json is never touched)."""
+diffusers-like folder, an SD 1.5 base with a motion adapter that names it) and a catalog file
+describing them, written in each test's own folder (the shipped resources/catalog/models.json
+is never touched)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ GGUF_REPO = "acme/Tiny-Chat-GGUF"
 FOLDER_REPO = "acme/tiny-sd"
 Q4, Q8 = "tiny-chat-Q4_K_M.gguf", "tiny-chat-Q8_0.gguf"
 UNET = "unet/diffusion_pytorch_model.safetensors"
+BASE_REPO, ADAPTER_REPO = "acme/tiny-sd15", "acme/tiny-lightning"
+ADAPTER_FILE = "animatediff_lightning_2step_diffusers.safetensors"  # the name says Lightning, 2 steps
 
 
 def gguf_bytes(size: int) -> bytes:
@@ -64,6 +67,45 @@ def folder_entry(files: dict[str, bytes], revision: str = "", known: bool = Fals
                         "patterns": ["model_index.json", "*/config.json", "*/*.safetensors"]},
              "recommended": {"steps": 2, "guidance": 0.0, "width": 512, "height": 512},
              "memory": {"ram_mb": 200, "vram_mb": None, "estimate": "test figures"},
+             "licence": "openrail", "licence_url": "https://example.invalid/licence", "gated": False,
+             "facts_from": ["https://example.invalid/card"]}
+    entry.update(changes)
+    return with_unverified(entry)
+
+
+def _content(value: bytes | Path) -> bytes:
+    return value if isinstance(value, bytes) else Path(value).read_bytes()
+
+
+def base_entry(files: dict[str, bytes | Path], **changes) -> dict:
+    """An image-studio SD 1.5 folder (id "tiny-sd15"), its weights' sizes and sha256 known, as
+    the Video studio's adapters run on; `files` as served (repository path: bytes or file)."""
+    weights = sorted(path for path in files if path.endswith(".safetensors"))
+    entry = {"id": "tiny-sd15", "name": "Tiny SD 1.5", "studio": "image", "kind": "diffusers",
+             "description": "A tiny SD 1.5 folder for tests.",
+             "source": {"repo": BASE_REPO, "revision": "",
+                        "files": [{"path": path, "size": len(_content(files[path])),
+                                   "sha256": sha256(_content(files[path]))} for path in weights],
+                        "patterns": ["model_index.json", "*/*.json", "*/*.txt", "*/*.safetensors"]},
+             "recommended": {"steps": 2, "guidance": 5.0, "width": 64, "height": 64},
+             "memory": {"ram_mb": 200, "vram_mb": None, "estimate": "test figures"},
+             "licence": "openrail", "licence_url": "https://example.invalid/licence", "gated": False,
+             "facts_from": ["https://example.invalid/card"]}
+    entry.update(changes)
+    return with_unverified(entry)
+
+
+def adapter_entry(adapter: bytes | Path, **changes) -> dict:
+    """A video-studio single-file motion adapter (AnimateDiff-Lightning's kind) whose
+    `recommended.base` is base_entry's "tiny-sd15"; its memory figure is for the pair."""
+    data = _content(adapter)
+    entry = {"id": "tiny-lightning-2step", "name": "Tiny Lightning 2-step", "studio": "video",
+             "kind": "motion-adapter-file", "description": "A tiny motion adapter for tests.",
+             "source": {"repo": ADAPTER_REPO, "revision": "",
+                        "files": [{"path": ADAPTER_FILE, "size": len(data), "sha256": sha256(data)}]},
+             "recommended": {"base": "tiny-sd15", "frames": 4, "fps": 8, "steps": 2, "guidance": 1.0,
+                             "width": 64, "height": 64},
+             "memory": {"ram_mb": 300, "vram_mb": None, "estimate": "test figures, adapter and base together"},
              "licence": "openrail", "licence_url": "https://example.invalid/licence", "gated": False,
              "facts_from": ["https://example.invalid/card"]}
     entry.update(changes)

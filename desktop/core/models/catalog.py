@@ -126,6 +126,12 @@ class Catalog:
                 return entry
         raise KeyError(f"No model “{entry_id}” in the catalog.")
 
+    def base_of(self, entry: CatalogEntry) -> CatalogEntry | None:
+        """The entry an adapter runs on (`recommended.base`), or None for a model of its own.
+        Two entries, two downloads: the base stays usable on its own in its studio."""
+        base = entry.recommended.get("base")
+        return self.by_id(base) if isinstance(base, str) and base else None
+
 
 def default_path() -> Path:
     return paths.resources_dir() / "catalog" / "models.json"
@@ -149,6 +155,10 @@ def for_studio(studio: str, catalog: Catalog | None = None) -> list[CatalogEntry
 
 def by_id(entry_id: str, catalog: Catalog | None = None) -> CatalogEntry:
     return (catalog or load()).by_id(entry_id)
+
+
+def base_of(entry: CatalogEntry, catalog: Catalog | None = None) -> CatalogEntry | None:
+    return (catalog or load()).base_of(entry)
 
 
 def default_quant(entry: CatalogEntry) -> str | None:
@@ -202,6 +212,11 @@ def _load(path: Path) -> Catalog:
         if entry.id in seen:
             raise CatalogError(f"The model catalog {path.name} lists “{entry.id}” twice.")
         seen.add(entry.id)
+    for entry in parsed:  # an adapter's base is another entry of the same file: a typo is said here
+        base = entry.recommended.get("base")
+        if base is not None and (not isinstance(base, str) or base not in seen or base == entry.id):
+            raise CatalogError(f"The model catalog {path.name}: “{entry.id}” › recommended › base names "
+                               f"{base!r}, which is not another entry of this catalog.")
     return Catalog(schema, str(data.get("updated", "")), parsed, path)
 
 

@@ -2,7 +2,13 @@
 picks that fit this machine, each downloaded with one click, with its progress in place. When
 the model lands, the model lists scan again and, once the studio's list holds it, the card
 says so (`ready`: the catalog entry and the path to load); the studio chooses it and applies
-the entry's recommended settings, and the card hides with nothing left to offer."""
+the entry's recommended settings, and the card hides with nothing left to offer.
+
+A pick that runs on a base (an AnimateDiff motion adapter on Stable Diffusion 1.5) downloads
+the base too unless it is here: the row's size names both, its bar counts both, Pause and
+Cancel act on both (a part already finished stays: it is a whole, verified model), and the
+card says `ready` — with the base's path, the model the studio loads — only once both are in
+the list; `pair_ready` adds the adapter's path, for the studio to choose the two together."""
 
 from __future__ import annotations
 
@@ -14,7 +20,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy,
                                QVBoxLayout, QWidget)
 
-from desktop.viewmodels.model_offers import CARD_STUDIOS, ModelOffers
+from desktop.viewmodels.model_offers import CARD_STUDIOS, ModelOffers, offer_progress, start_downloads
 
 PICKS = 3
 
@@ -35,7 +41,7 @@ class OfferRow(QWidget):
         speed = f" · {offer.speed}" if offer.speed else ""
         self.title = QLabel(f"<b>{entry.name}</b> — {entry.description}")
         self.title.setWordWrap(True)
-        self.facts = QLabel(f"<small>{offer.size_text} · {licence} · {offer.fit.text()}{speed}</small>")
+        self.facts = QLabel(f"<small>{offer.size_text} · {licence} · {offer.fit_text}{speed}</small>")
         self.facts.setWordWrap(True)
         self.facts.setToolTip(entry.memory.estimate)
         self.download_button = QPushButton("Download")
@@ -80,13 +86,15 @@ class OfferRow(QWidget):
 
 class ModelOfferCard(QFrame):
     ready = Signal(object, str)  # CatalogEntry, the path the studio loads: in its model list now
+    pair_ready = Signal(object, str, str)  # CatalogEntry of an adapter, its base's path, the adapter's path
 
     def __init__(self, services, studio: str, model_list, suitable: Callable[[list], bool], parent=None):
         """`model_list`: the studio's ModelListModel; `suitable(models)`: whether the studio
         can work with what the list holds (the card shows while it cannot)."""
         super().__init__(parent)
         self.services, self.studio, self.model_list, self.suitable = services, studio, model_list, suitable
-        self._landed: list[tuple[object, str]] = []  # downloaded, waiting for the list to hold them
+        self._landed: list[tuple[object, str, str]] = []  # (entry, path, adapter path or ""): downloaded,
+        # waiting for the list to hold them
         self.setFrameShape(QFrame.StyledPanel)
         self.setObjectName("modelOfferCard")
         self.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Maximum)  # its own height, never squeezed
@@ -115,10 +123,13 @@ class ModelOfferCard(QFrame):
         self.offers.refresh()
 
     def _on_scanned(self) -> None:
-        for entry, path in list(self._landed):
-            if self.model_list.find(path) is not None:
-                self._landed.remove((entry, path))
+        for landed in list(self._landed):
+            entry, path, adapter = landed
+            if all(self.model_list.find(p) is not None for p in (path, adapter) if p):
+                self._landed.remove(landed)
                 self.ready.emit(entry, path)
+                if adapter:
+                    self.pair_ready.emit(entry, path, adapter)
         wanted = not self.suitable(self.model_list.models())
         if wanted and not self.isVisible():
             self.refresh()
@@ -126,14 +137,13 @@ class ModelOfferCard(QFrame):
 
     def _downloading(self) -> bool:
         """A pick is on its way: the card stays to show it, whatever the list holds meanwhile."""
-        tasks = (self.services.downloads.find(r.offer.plan.repo, r.offer.plan.patterns) for r in self.rows)
-        return any(t is not None and t.state in ("queued", "downloading", "paused") for t in tasks)
+        return any(t.state in ("queued", "downloading", "paused") for r in self.rows for t in self._tasks(r.offer))
 
     def _show_offers(self, offers) -> None:
         for row in self.rows:
             row.deleteLater()
         self.rows = []
-        picks = [o for o in offers if o.installed_at is None][:PICKS]
+        picks = [o for o in offers if not o.usable][:PICKS]  # an adapter here without its base is offered
         self.heading.setText(f"<b>Get a model for the {self.studio.capitalize()} studio</b> — "
                              + ("these fit this computer; each downloads with one click and is ready when it lands."
                                 if picks else "nothing in the catalog fits this computer's free memory."))
@@ -147,42 +157,59 @@ class ModelOfferCard(QFrame):
         self._sync_states()
 
     def _download(self, offer) -> None:
-        self.services.downloads.start(offer.plan)
+        start_downloads(self.services.downloads, offer)
+
+    def _tasks(self, offer) -> list:
+        """The downloads the row's pick needs that the queue lists (finished ones included)."""
+        found = (self.services.downloads.find(plan.repo, plan.patterns) for plan in offer.missing_plans)
+        return [task for task in found if task is not None]
 
     def _task_call(self, offer, action) -> None:
-        task = self.services.downloads.find(offer.plan.repo, offer.plan.patterns)
-        if task is not None:
-            action(task)
+        """Pause or cancel every unfinished part: a queued part is paused too, or the queue would
+        start it as soon as the running one stops."""
+        for task in self._tasks(offer):
+            if task.state in ("queued", "downloading", "paused", "failed"):
+                action(task)
 
-    def _row_for(self, task) -> OfferRow | None:
-        return next((r for r in self.rows if (r.offer.plan.repo, r.offer.plan.patterns)
-                     == (task.plan.repo, task.plan.patterns)), None)
+    def _rows_for(self, task) -> list[OfferRow]:
+        """The rows that need `task` (two adapters' rows share their base's download)."""
+        return [r for r in self.rows
+                if any((p.repo, p.patterns) == (task.plan.repo, task.plan.patterns) for p in r.offer.missing_plans)]
 
     def _sync_states(self, *_args) -> None:
         for row in self.rows:
-            task = self.services.downloads.find(row.offer.plan.repo, row.offer.plan.patterns)
-            if task is None:
-                row.show_state("idle")
-            elif task.state == "failed":
-                row.show_state("failed", task.error)
-            elif task.state == "paused":
-                row.show_state("paused", "Paused: the part already downloaded is kept.",
-                               task.progress.fraction if task.progress else None)
-            else:
-                row.show_state(task.state, task.progress.text() if task.progress else "Starting…",
-                               task.progress.fraction if task.progress else None)
+            self._show_progress(row)
+
+    def _show_progress(self, row: OfferRow):
+        shown = offer_progress(row.offer, self.services.downloads)
+        row.show_state(shown.state, shown.text, shown.fraction)
+        return shown
 
     def _on_progress(self, task) -> None:
-        row = self._row_for(task)
-        if row is not None:
-            row.show_state("downloading", task.progress.text(), task.progress.fraction)
+        for row in self._rows_for(task):
+            self._show_progress(row)
 
     def _on_finished(self, task) -> None:
+        rows = self._rows_for(task)
+        if rows:
+            self.services.rescan_models()  # the list then holds it (_on_scanned); a base is usable on its own
+        for row in rows:
+            if self._show_progress(row).state != "done":
+                continue  # the other part goes on
+            row.show_state("done", "Downloaded and verified; getting it ready…", 1.0)
+            offer = row.offer
+            path = self._load_path(offer.entry, offer.plan, offer.copy)
+            if offer.base is None:
+                self._landed.append((offer.entry, path, ""))
+            else:
+                base = self._load_path(offer.base.entry, offer.base.plan, offer.base.copy)
+                self._landed.append((offer.entry, base, path))
+
+    def _load_path(self, entry, plan, copy) -> str:
+        """What a studio loads of `entry`: the copy that was here, else what the queue fetched."""
         from desktop.core.models import fetch_plan
 
-        row = self._row_for(task)
-        if row is None:
-            return
-        row.show_state("done", "Downloaded and verified; getting it ready…", 1.0)
-        self._landed.append((row.offer.entry, str(fetch_plan.load_path(row.offer.entry, Path(task.result.folder)))))
-        self.services.rescan_models()  # the list then holds it: _on_scanned
+        if copy is not None:
+            return str(fetch_plan.load_path(entry, copy.path) if copy.path.is_dir() else copy.path)
+        task = self.services.downloads.find(plan.repo, plan.patterns)
+        return str(fetch_plan.load_path(entry, Path(task.result.folder)))
