@@ -9,7 +9,12 @@ catalog's, the hub is asked, and only files that differ are fetched). Otherwise 
 requests, also after the terminal was closed. A second Ctrl+C stops at once, which is as safe
 as a crash for the partial files. On success stdout holds only the path to load, so
 `model=$(python main.py models download ID)` works; the catalog's recommended settings for
-the model are said on stderr."""
+the model are said on stderr.
+
+An entry that runs on another (an AnimateDiff motion adapter names its Stable Diffusion 1.5
+base in `recommended.base`) brings that base too, by the same rules (not fetched again when it
+is here, in Atelier's folder or another app's): stderr says so, and stdout holds two paths, the
+adapter's then the base's (`{ read adapter; read base; } < <(python main.py models download ID)`)."""
 
 from __future__ import annotations
 
@@ -44,17 +49,45 @@ class Request:
 
 
 def download_command(args, context) -> int:
-    from desktop.core.error_text import describe
-    from desktop.core.errors import Cancelled
     from desktop.core.models import download_errors as errors
 
     try:
         request = _request(args, context)
+        base = _base_request(request, context)
     except (ValueError, errors.DownloadError) as exc:  # a wrong name or quantization: said as it is
         print(str(exc), file=sys.stderr)
         return 1
-    if _already_here(request, context):
-        return 0
+    if base is not None:  # an adapter: without its base it makes nothing
+        print(f"{request.entry.name} runs on {base.entry.name} ({base.entry.id}): that is fetched too, "
+              "unless it is on this machine already.", file=sys.stderr)
+    code, path = _get(request, args, context)
+    if code or base is None:
+        if not code:
+            print(path)
+            _say_recommended(request)
+        return code
+    code, base_path = _get(base, args, context)
+    if code:
+        print(f"{request.title} is in place ({path}); its base is not yet: run the same command again.",
+              file=sys.stderr)
+        return code
+    print(path)  # the adapter, then on a second line the base it runs on
+    print(base_path)
+    _say_recommended(request)
+    print(f"Make a clip with them: python main.py generate video --model {shlex.quote(base_path)} "
+          f"--motion-adapter {shlex.quote(path)} \"PROMPT\"", file=sys.stderr)
+    return 0
+
+
+def _get(request: Request, args, context) -> tuple[int, str]:
+    """(exit code, the path to load): the copy already on this machine, else a download."""
+    from desktop.core.error_text import describe
+    from desktop.core.errors import Cancelled
+    from desktop.core.models import download_errors as errors
+
+    here = _already_here(request, context)
+    if here is not None:
+        return 0, here
     from desktop import logging_setup
     from desktop.paths import DataLayout
 
@@ -68,50 +101,63 @@ def download_command(args, context) -> int:
     except KeyboardInterrupt:  # a second Ctrl+C while pausing
         bar.say("Stopped. The partial files stay; run the same command again to continue: "
                 f"{_same_command(args)}")
-        return PAUSED_EXIT
+        return PAUSED_EXIT, ""
     except Cancelled:
         bar.say("Cancelled.")
-        return 1
+        return 1, ""
     except (errors.DownloadError, OSError) as exc:
         bar.end()
         print(describe(exc), file=sys.stderr)
-        return 1
+        return 1, ""
     bar.end()
     if result.state != "done":
         done = f" at {bar.last.text().removeprefix('Paused · ')}" if bar.last and bar.last.total_bytes else ""
         print(f"Paused{done}. What was downloaded stays in {context.models_folder} (unfinished files in its "
               f".partial folder); run the same command again to continue where it stopped:\n"
               f"  {_same_command(args)}", file=sys.stderr)
-        return PAUSED_EXIT
+        return PAUSED_EXIT, ""
     if result.verified_by_size_only:
         print("Checked by size only (the hub published no checksum): " + ", ".join(result.verified_by_size_only),
               file=sys.stderr)
-    print(_loadable(request, result))
-    _say_recommended(request)
-    return 0
+    return 0, _loadable(request, result)
 
 
-def _already_here(request: Request, context) -> bool:
-    """Say where the model already is, if it is on this machine (nothing is sent to the hub)."""
+def _already_here(request: Request, context) -> str | None:
+    """Where the model already is, if it is on this machine (nothing is sent to the hub)."""
+    from desktop.core.models import fetch_plan
     from desktop.core.models.local_copies import ATELIER, in_models_folder, in_other_apps
 
     if request.other_revision:
-        return False
+        return None
     copy = in_models_folder(request.wanted, context.models_folder)
     if copy is None and (request.wanted.main or request.wanted.folder):
         copy = in_other_apps(request.wanted, context.other_apps.models)
     if copy is None:
-        return False
+        return None
     hidden = " (hidden in the window's lists)" if context.hidden(copy.path) else ""
     where = "downloaded by Atelier" if copy.source == ATELIER else f"kept by {copy.source}, {copy.how}"
     print(f"{request.title} is already on this machine ({where}){hidden}; not downloaded again.", file=sys.stderr)
-    print(copy.path)
-    _say_recommended(request)
-    return True
+    if request.entry is not None and copy.path.is_dir():  # a single-file adapter's folder: the file in it
+        return str(fetch_plan.load_path(request.entry, copy.path, request.quant))
+    return str(copy.path)
+
+
+def _base_request(request: Request, context) -> Request | None:
+    """The catalog entry the asked-for one runs on (an adapter's `recommended.base`), as a request."""
+    base = context.catalog.base_of(request.entry) if request.entry is not None else None
+    return _entry_request(base) if base is not None else None
+
+
+def _entry_request(entry, quant: str | None = None, revision: str | None = None) -> Request:
+    from desktop.core.models import fetch_plan
+    from desktop.core.models.local_copies import Wanted
+
+    plan = fetch_plan.plan(entry, quant)
+    return Request(plan.repo, revision or plan.revision, plan.patterns, plan.title, Wanted.for_entry(entry, quant),
+                   entry, quant, other_revision=bool(revision) and revision != plan.revision)
 
 
 def _request(args, context) -> Request:
-    from desktop.core.models import fetch_plan
     from desktop.core.models.hub import check_repo_id
     from desktop.core.models.local_copies import Wanted
 
@@ -123,10 +169,7 @@ def _request(args, context) -> Request:
             raise ValueError(f"No model “{target}” in the catalog (see models list). Any repository on the hub "
                              "can be downloaded by its name, publisher/name, or one file of it as "
                              "publisher/name:FILE.") from None
-        plan = fetch_plan.plan(entry, args.quant)
-        return Request(plan.repo, args.revision or plan.revision, plan.patterns, plan.title,
-                       Wanted.for_entry(entry, args.quant), entry, args.quant,
-                       other_revision=bool(args.revision) and args.revision != plan.revision)
+        return _entry_request(entry, args.quant, args.revision)
     repo, _, file = target.partition(":")
     repo, file = check_repo_id(repo), file.strip() or None
     if file and args.quant:
