@@ -65,9 +65,12 @@ class Offer:
         base = f"{self.base.entry.name} base"
         if self.base.copy is not None:
             return f"{_size(self.plan.approx_bytes)} (runs on the {base} already here)"
+        base_size = _size(self.base.plan.approx_bytes, _at_least(self.base.entry))
         if self.copy is not None:
-            return f"{base} {_size(self.base.plan.approx_bytes)} (the adapter is here)"
-        return f"{_size(self.plan.approx_bytes)} + {base} {_size(self.base.plan.approx_bytes)}"
+            return f"{base} {base_size} (the adapter is here)"
+        if not self.plan.approx_bytes and not self.base.plan.approx_bytes and not _at_least(self.base.entry):
+            return f"adapter + {base} (sizes known when they start)"
+        return f"{_size(self.plan.approx_bytes, 'adapter (size known when it starts)')} + {base} {base_size}"
 
     @property
     def fit_text(self) -> str:
@@ -85,6 +88,15 @@ def _size(approx_bytes: int | None, unknown: str = "(size known when it starts)"
     from desktop.core.model_registry import human_size
 
     return human_size(approx_bytes) if approx_bytes else unknown
+
+
+def _at_least(entry) -> str:
+    """"over 1.72 GB" when the catalog knows some of the files' sizes but not all."""
+    from desktop.core.model_registry import human_size
+    from desktop.core.models.catalog import files_for
+
+    known = sum(f.approx_bytes or 0 for f in files_for(entry))
+    return f"over {human_size(known)}" if known else "(size known when it starts)"
 
 
 def offers_for(studios: tuple[str, ...], models_folder: Path, others: tuple = (), everything: bool = False,
@@ -162,7 +174,7 @@ def offer_progress(offer: Offer, queue) -> OfferProgress:
 
     if "failed" in states:
         plan, task = parts[states.index("failed")]
-        return OfferProgress("failed", named(plan, task.error), fraction)
+        return OfferProgress("failed", _capitalized(named(plan, task.error)), fraction)
     if parts and all(state == "done" for state in states):
         last = parts[-1][1]
         return OfferProgress("done", "" if several or last.progress is None else last.progress.text(), 1.0)
@@ -172,7 +184,8 @@ def offer_progress(offer: Offer, queue) -> OfferProgress:
             plan, task = parts[index]
             text = named(plan, task.progress.text() if task.progress else "Starting…")
             if several:
-                later = [offer.part_label(p) for (p, _t), s in zip(parts[index + 1:], states[index + 1:]) if s != "done"]
+                later = [offer.part_label(p) for (p, _t), s in zip(parts[index + 1:], states[index + 1:])
+                         if s != "done"]
                 text = f"{index + 1} of {len(parts)}, {text}" + (f"; then {later[0]}" if later else "")
             return OfferProgress(state, text, fraction)
     if "paused" in states:
@@ -181,9 +194,13 @@ def offer_progress(offer: Offer, queue) -> OfferProgress:
     if "done" in states:  # one part here, the other never started (or was cancelled in Downloads)
         got = [offer.part_label(p) for (p, _t), s in zip(parts, states) if s == "done"]
         rest = [offer.part_label(p) for (p, _t), s in zip(parts, states) if s != "done"]
-        text = f"{' and '.join(got)} downloaded; Download fetches {' and '.join(rest)}."
-        return OfferProgress("idle", text[0].upper() + text[1:], None)
+        return OfferProgress("idle", _capitalized(f"{' and '.join(got)} downloaded; Download fetches "
+                                                  f"{' and '.join(rest)}."), None)
     return OfferProgress("idle", "", None)
+
+
+def _capitalized(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _fraction(parts) -> float | None:
@@ -195,7 +212,8 @@ def _fraction(parts) -> float | None:
         finished = task is not None and task.state == "done"
         started = started or progress is not None or finished
         if size is None:
-            moving = next((t for _p, t in parts if t is not None and t.progress is not None and t.state != "done"), None)
+            moving = next((t for _p, t in parts if t is not None and t.progress is not None and t.state != "done"),
+                          None)
             return moving.progress.fraction if moving is not None else None
         done += size if finished else (progress.done_bytes if progress is not None else 0)
         total += size

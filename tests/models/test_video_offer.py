@@ -164,3 +164,81 @@ def test_a_base_already_here_is_not_fetched_again(qtbot, tmp_path, fake_hub, pai
     assert [p.repo for p in offer.missing_plans] == [ADAPTER_REPO]
     assert offer.size_text.endswith("(runs on the Tiny SD 1.5 base already here)")
     assert len(fake_hub.requests) == before  # deciding asks nothing of the hub
+
+
+def test_the_rows_bar_and_line_follow_both_downloads(pair_catalog):
+    """offer_progress over the queue's tasks: the bytes of both parts once their sizes are known,
+    the part on its way named, a failure or a part left behind said as such."""
+    from dataclasses import replace
+
+    from desktop.core.models import catalog, fetch_plan
+    from desktop.core.models.download_progress import DownloadProgress
+    from desktop.viewmodels.model_offers import BaseModel, Offer, offer_progress
+    from desktop.workers.download_queue import DownloadTask
+
+    adapter, base = catalog.by_id("tiny-lightning-2step"), catalog.by_id("tiny-sd15")
+    adapter_plan = replace(fetch_plan.plan(adapter), approx_bytes=100)
+    base_plan = replace(fetch_plan.plan(base), approx_bytes=None)  # the hub says its size when it starts
+    offer = Offer(adapter, adapter_plan, None, None, base=BaseModel(base, base_plan, None))
+
+    class Listed:  # what the card asks the window's queue: the latest task of these files
+        def __init__(self, *tasks):
+            self.tasks = tasks
+
+        def find(self, repo, patterns):
+            return next((t for t in self.tasks if (t.plan.repo, t.plan.patterns) == (repo, patterns)), None)
+
+    def progress(done, total):
+        return DownloadProgress("downloading", done, total, 10.0, None, None)
+
+    first = DownloadTask(adapter_plan, state="downloading", progress=progress(40, 100))
+    shown = offer_progress(offer, Listed(first, DownloadTask(base_plan)))
+    assert (shown.state, shown.fraction) == ("downloading", 0.4)  # the base's size not known yet: the adapter's
+    assert shown.text.startswith("1 of 2, the adapter: 40 bytes of 100 bytes") and shown.text.endswith(
+        "; then the Tiny SD 1.5 base")
+
+    done = DownloadTask(adapter_plan, state="done", progress=progress(100, 100))
+    shown = offer_progress(offer, Listed(done, DownloadTask(base_plan, state="downloading",
+                                                            progress=progress(150, 300))))
+    assert (shown.state, shown.fraction) == ("downloading", 250 / 400)  # both parts' bytes
+    assert shown.text.startswith("2 of 2, the Tiny SD 1.5 base: 150 bytes of 300 bytes")
+
+    failed = DownloadTask(base_plan, state="failed", error="The hub refused: 403.")
+    shown = offer_progress(offer, Listed(done, failed))
+    assert (shown.state, shown.text) == ("failed", "The Tiny SD 1.5 base: The hub refused: 403.")
+    assert offer_progress(offer, Listed(done)).text == "The adapter downloaded; Download fetches the Tiny SD 1.5 base."
+    assert offer_progress(offer, Listed(done, DownloadTask(base_plan, state="done"))).state == "done"
+
+
+def test_with_the_base_here_the_card_fetches_the_adapter_and_pairs_it_with_that_base(qtbot, data_dir, fake_hub,
+                                                                                   pair_catalog):
+    """SD 1.5 came first (the Image studio's card): the Video card, shown while no base has an
+    adapter, offers the adapter alone and hands over the pair with the base already here."""
+    from app_window import open_window
+    from download_helpers import downloader
+
+    from desktop.core.models import catalog
+    from desktop.settings import Settings
+    from desktop.ui.widgets.model_offer_card import ModelOfferCard
+
+    models = data_dir / "models"
+    downloader(models, fake_hub).download(BASE_REPO, patterns=list(catalog.by_id("tiny-sd15").source.patterns)).run()
+    base_gets = len([r for r in fake_hub.requests if BASE_REPO in r.path])
+    window, services = open_window(qtbot, data_dir, Settings(hub_endpoint=fake_hub.url, cpu_threads=2))
+    try:
+        card = ModelOfferCard(services, "video", services.video_models,
+                              lambda listed: {"AnimateDiff base", "motion adapter"} <= {m.kind for m in listed})
+        qtbot.addWidget(card)
+        paired = []
+        card.pair_ready.connect(lambda _entry, base, adapter: paired.append((base, adapter)))
+        services.rescan_models()
+        qtbot.waitUntil(lambda: len(card.rows) == 1, timeout=20000)
+        row = card.rows[0]
+        assert "(runs on the Tiny SD 1.5 base already here)" in row.facts.text()
+        row.download_button.click()
+        assert [t.plan.repo for t in services.downloads.tasks()] == [ADAPTER_REPO]
+        qtbot.waitUntil(lambda: bool(paired), timeout=30000)
+        assert paired == [(str(models / BASE_REPO), str(models / ADAPTER_REPO / ADAPTER_FILE))]
+        assert len([r for r in fake_hub.requests if BASE_REPO in r.path]) == base_gets  # never asked again
+    finally:
+        services.shutdown()
