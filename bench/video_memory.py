@@ -130,7 +130,7 @@ def main() -> None:
     try:
         started = time.perf_counter()
         base, adapter = build(folder)
-        weights = video_memory.parameters(base) + video_memory.parameters(adapter)
+        weights, copy = video_memory.clip_weights(base, adapter, "animatediff")
         print(f"built SD 1.5 + MotionAdapter ({weights / 1e9:.2f} B parameters) in {time.perf_counter() - started:.0f} s")
         print(f"{args.frames} frames at {args.size}², {args.steps} step(s), guidance {args.guidance}, {args.precision}")
         request = VideoRequest("x", frames=args.frames, width=args.size, height=args.size, guidance=args.guidance)
@@ -148,7 +148,7 @@ def main() -> None:
             result = run(base, adapter, run_args, saving)
             machine = dataclasses.replace(fit.this_machine(), available_ram_bytes=10**15, budget_bytes=10**15)
             estimate = video_memory.estimate(weights, dataclasses.replace(request, frames=frames), args.precision,
-                                             "cpu", machine, saving, load_copy=video_memory.parameters(base / "unet"))
+                                             "cpu", machine, saving, load_copy=copy)
             estimate = estimate.ram_bytes
             name = "with memory options   " if saving else "without memory options"
             print(f"{name} ({frames} frames): clip peak RSS {result['clip'] / GB:.2f} GB (after denoising "

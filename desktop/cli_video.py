@@ -72,6 +72,7 @@ def generate_video(args) -> int:
         if progress.unit == "steps" and progress.done == progress.total:
             print(f"[{progress.total} steps done; decoding and encoding]", file=sys.stderr, flush=True)
 
+    _say_estimate(args.model, request, job.options.precision)
     outcome, code = _run_job(run_video_job, job, library, settings, report)
     if outcome is None:
         return code
@@ -82,3 +83,17 @@ def generate_video(args) -> int:
     for note in outcome.notes:
         print(f"[{note}]", file=sys.stderr)
     return 0
+
+
+def _say_estimate(model: str, request, precision: str) -> None:
+    """What the Video panel shows before a clip starts, on stderr; nothing when it cannot be
+    worked out (the job itself then says what is wrong with the model or the request)."""
+    from desktop.core.errors import UserFacingError
+    from desktop.pipeline.video_estimate import estimate_clip
+
+    try:
+        request.validate()
+        found = estimate_clip(model, request, precision)
+    except (UserFacingError, OSError, ValueError):
+        return
+    print(f"[{found.text()}]", file=sys.stderr, flush=True)

@@ -17,7 +17,7 @@ from pathlib import Path
 from desktop.core.engine import ProgressCallback
 from desktop.core.errors import UserFacingError
 from desktop.core.jobs import Job, Progress
-from desktop.core.video.video_files import last_frame, poster_png, probe, read_frames, read_metadata
+from desktop.core.video.video_files import last_frame, poster_name, poster_png, probe, read_frames, read_metadata
 from desktop.core.video.video_metadata import VideoTags
 from desktop.core.video.video_request import FILE_FORMATS, VideoRequest
 from desktop.pipeline.recording import call_patiently, commit_finished, run_recorded
@@ -129,7 +129,7 @@ def run_join(job: Job, store: StoreAccess, progress: ProgressCallback) -> VideoO
     count, clip, poster = run_recorded(store, generation_id, make)
     width, height = facts[0].width - facts[0].width % 2, facts[0].height - facts[0].height % 2
     assets = [AssetMeta(planned_from(root, relative, clip), mime, width, height, count / fps),
-              AssetMeta(planned_file(root, relative.rsplit(".", 1)[0] + "-poster.png", poster), "image/png",
+              AssetMeta(planned_file(root, poster_name(relative), poster), "image/png",
                         width, height)]
     seconds = time.perf_counter() - started
     commit_finished(store, FinishedWork(generation_id, stats={"seconds": round(seconds, 3), "frames": count,

@@ -25,7 +25,7 @@ from desktop.core.json_files import read_object
 from desktop.core.model_cache import ModelCache
 from desktop.core.models.fit import ModelTooBigError
 from desktop.core.video.video_engine import VideoEngine
-from desktop.core.video.video_files import encode_video, poster_png
+from desktop.core.video.video_files import encode_video, poster_name, poster_png
 from desktop.core.video.video_metadata import VideoTags
 from desktop.core.video.video_request import FILE_FORMATS, VideoRequest
 from desktop.pipeline import load_guard, video_memory
@@ -129,11 +129,9 @@ def _check_room(cache, key, family, path: Path, adapter: str, request: VideoRequ
 
     device = "cuda" if torch.cuda.is_available() else "cpu"
     resolved = precisions.resolve(precision, device)
-    weights = video_memory.parameters(path) + (video_memory.parameters(Path(adapter)) if adapter else 0)
+    weights, copy = video_memory.clip_weights(path, adapter, family)
     if weights == 0:
         return
-
-    copy = video_memory.parameters(path / "unet") if family == "animatediff" and (path / "unet").is_dir() else 0
 
     def need(machine, loaded: bool = False):
         return video_memory.estimate(weights, request, resolved, device, machine, memory_saving, loaded, copy)
@@ -191,7 +189,7 @@ def run_video_job(job: Job, cache: ModelCache, store: StoreAccess, progress: Pro
     width, height = made.frames[0].size
     assets = [AssetMeta(planned_from(root, relative, clip), FILE_FORMATS[request.file_format][1], width, height,
                         made.duration_s),
-              AssetMeta(planned_file(root, relative.rsplit(".", 1)[0] + "-poster.png", poster), "image/png",
+              AssetMeta(planned_file(root, poster_name(relative), poster), "image/png",
                         width, height)]
     stats = {"seconds": round(made.seconds, 3), "frames": len(made.frames), "fps": made.fps,
              "precision": engine.precision, **({"notes": made.notes} if made.notes else {})}

@@ -7,13 +7,12 @@ few frames at a time. Measured by bench/video_memory.py on AnimateDiff's real ar
 from __future__ import annotations
 
 import dataclasses
-import math
 from pathlib import Path
 
-from desktop.core.errors import ModelFileError
 from desktop.core.models import fit
 from desktop.core.video.video_engine import CPU_DECODE_CHUNK, GPU_DECODE_CHUNK
 from desktop.core.video.video_request import VideoRequest
+from desktop.core.weight_files import weight_parameters
 
 PRECISION_BYTES = {"fp32": 4, "bf16": 2, "fp16": 2}
 # Measured by bench/video_memory.py on AnimateDiff (SD 1.5 + the default MotionAdapter, 1.52 B
@@ -27,25 +26,15 @@ DENOISER_BYTES_PER_PIXEL = 650
 BASE_BYTES = 1536 * fit.MIB
 
 
-def parameters(path: Path) -> int:
-    """Numbers in a .safetensors file or in a diffusers folder's weights (per component folder
-    the plain files, else the variant ones such as *.fp16.*); header reads only."""
-    from safetensors import SafetensorError, safe_open
-
-    files = [path] if path.is_file() else sorted(path.rglob("*.safetensors"))
-    by_folder: dict[Path, list[Path]] = {}
-    for file in files:
-        by_folder.setdefault(file.parent, []).append(file)
-    total = 0
-    for group in by_folder.values():
-        plain = [f for f in group if f.name.count(".") == 1]
-        for file in plain or group:
-            try:
-                with safe_open(str(file), "pt") as handle:
-                    total += sum(math.prod(handle.get_slice(k).get_shape()) for k in handle.keys())
-            except (SafetensorError, OSError) as exc:
-                raise ModelFileError(f"{file.name} is not a readable .safetensors file ({exc}).") from None
-    return total
+def clip_weights(model: Path, adapter: str | Path = "", family: str = "") -> tuple[int, int]:
+    """(parameters a clip's model loads, parameters held twice for a moment while it loads),
+    from the safetensors headers: the model and its motion adapter; the second is AnimateDiff's
+    base UNet (see LOAD_COPY_SHARE)."""
+    model = Path(model)
+    weights = weight_parameters(model) + (weight_parameters(Path(adapter)) if adapter else 0)
+    unet = model / "unet"
+    copy = weight_parameters(unet) if (family == "animatediff" or adapter) and unet.is_dir() else 0
+    return weights, copy
 
 
 def working_bytes(request: VideoRequest, precision_bytes: int, memory_saving: bool, device: str) -> int:

@@ -43,6 +43,7 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Callable
 
 from desktop.core.errors import Cancelled, UserFacingError
+from desktop.core.video.video_files import poster_name
 from desktop.store import archive_safety, staging
 from desktop.store.asset_files import TEMP_PREFIX, WrittenFile
 from desktop.store.fts import remember_terms
@@ -261,19 +262,15 @@ def _plan(library, root: Path, staged: list[_Staged]) -> None:
             name = _safe_name(PurePosixPath(entry.asset.file).name)
             relative = f"{FOLDER}/{entry.asset.sha256[:16]}-{name}"
             with_poster = poster is not None and entry is staged[0]
-            while _taken(library, root, relative) or (with_poster and _taken(library, root, _poster_of(relative))):
+            while _taken(library, root, relative) or (with_poster and _taken(library, root, poster_name(relative))):
                 relative = f"{FOLDER}/{entry.asset.sha256[:16]}-{secrets.token_hex(4)}-{name}"
             staging.register(library, root / relative, "import")
             entry.relative = relative
             if with_poster:
-                poster.relative = _poster_of(relative)
+                poster.relative = poster_name(relative)
                 staging.register(library, root / poster.relative, "import")
 
 
-def _poster_of(clip_relative: str) -> str:
-    """Where a video job puts a clip's poster (video_thumbnails.poster_path reads it there)."""
-    clip = PurePosixPath(clip_relative)
-    return str(clip.with_name(clip.stem + "-poster.png"))
 
 
 def _commit(library, root: Path, item: GalleryItem, staged: list[_Staged], merge: bool) -> bool:

@@ -10,6 +10,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QPixmap
 
+from desktop.core.video.video_files import poster_name
+
 HOVER_FRAMES = 8          # frames shown in turn while hovering
 HOVER_SCAN = 48           # frames decoded at most to pick them from (a long clip is not read whole)
 HOVER_CLIPS = 6           # clips whose hover frames are kept
@@ -19,8 +21,7 @@ HOVER_INTERVAL_MS = 160
 def poster_path(clip: str) -> Path:
     """Where a video job (and "Extend"/"Join") writes the clip's poster: beside it, named after it
     (the second asset of its generation)."""
-    path = Path(clip)
-    return path.with_name(path.stem + "-poster.png")
+    return Path(poster_name(clip))
 
 
 def _to_qimage(frame, side: int) -> QImage:

@@ -36,6 +36,7 @@ def test_generate_video_records_the_clip_and_prints_its_path(tmp_path, video_mod
     assert (facts.frames, facts.fps, facts.width) == (4, 6.0, 64)
     assert read_metadata(path).settings["seed"] == 21
     assert "4 frames at 6 fps" in out.err and "seed 21" in out.err
+    assert "[Memory: needs about" in out.err and "Time: about" in out.err  # the estimate, before the clip
     conn = sqlite3.connect(tmp_path / "data" / "library.sqlite3")
     row = conn.execute("SELECT status, modality, kind, prompt, seed FROM generations").fetchone()
     conn.close()

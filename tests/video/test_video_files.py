@@ -146,3 +146,11 @@ def test_each_family_has_its_own_limits():
     with pytest.raises(UserFacingError, match="multiples of 32"):
         VideoRequest("a cat", frames=17, width=520, height=320).validate("ltx")
     VideoRequest("a cat", frames=97, width=704, height=480).validate("ltx")
+
+
+def test_a_posters_name_follows_its_clips_in_library_and_absolute_paths():
+    from desktop.core.video.video_files import poster_name
+
+    assert poster_name("assets/2026-12/clip.mp4") == "assets/2026-12/clip-poster.png"
+    assert poster_name("/data/assets/a.b/clip.v2.webm") == "/data/assets/a.b/clip.v2-poster.png"
+    assert poster_name("clip.gif") == "clip-poster.png"

@@ -120,6 +120,16 @@ def _encode_with_pillow(frames: list, fps: int, file_format: str, tags: VideoTag
     return len(frames)
 
 
+def poster_name(clip: str) -> str:
+    """Where a clip's poster lives: beside it, named after it (`x.mp4` -> `x-poster.png`). The
+    one rule for the jobs that write posters, the import that restores them and the Library's
+    tiles that find them without a query; works for library-relative and absolute paths."""
+    clip = str(clip)
+    cut = max(clip.rfind("/"), clip.rfind(os.sep))  # library paths use "/"; absolute ones the system's
+    folder, name = clip[:cut + 1], clip[cut + 1:]
+    return f"{folder}{name.rsplit('.', 1)[0]}-poster.png"
+
+
 def poster_png(frame, tags: VideoTags) -> bytes:
     """The poster (the clip's first frame) as PNG, with the clip's metadata in text chunks."""
     import io

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QScrollArea, QS
 
 from desktop.core.errors import UserFacingError
 from desktop.core.jobs import JobKind, Studio
-from desktop.ui.video.clip_estimate import estimate_clip
+from desktop.pipeline.video_estimate import estimate_clip
 from desktop.ui.video.image_prompt import ImagePromptBox
 from desktop.ui.video.video_form import VideoForm
 from desktop.ui.video.video_model_bar import VideoModelBar

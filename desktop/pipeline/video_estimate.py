@@ -1,12 +1,13 @@
-"""Before a clip starts: how much memory and time it needs on this machine (no Qt; the panel
-runs it on the thread pool — it reads safetensors headers and, once, measures the machine).
+"""Before a clip starts: how much memory and time it needs on this machine, for the Video
+panel (on its thread pool) and the CLI alike — it reads safetensors headers and, once,
+measures the machine.
 
-Memory is the core's own estimate (desktop/pipeline/video_memory.estimate, the one the job
-refuses a load with), so the panel and the job never disagree. Time has no core estimate for
-video: it is the Image studio's per-image estimate (desktop/core/models/machine_speed) applied
-to every frame — a motion UNet step over N frames is N image steps, twice with guidance above
-1 — and, once a clip of the same model has been made here, scaled by how far that clip's real
-time was from its estimate (`calibration`). A GPU's speed is not measured: no time is given."""
+Memory is the estimate the job refuses a load with (video_memory.estimate), so the panel and
+the job never disagree. Time is the Image studio's per-image model (desktop/core/models/
+machine_speed) applied to every frame — a motion UNet step over N frames is N image steps,
+twice with guidance above 1 — and, once a clip of the same model has been made here, scaled by
+how far that clip's real time was from its estimate (`calibration`). A GPU's speed is not
+measured: no time is given."""
 
 from __future__ import annotations
 
@@ -46,9 +47,7 @@ def estimate_clip(model_path: str, request, precision_setting: str, calibration:
     device = "cuda" if torch.cuda.is_available() else "cpu"
     precision = precisions.resolve(precision_setting, device)
     path = Path(model_path)
-    weights = video_memory.parameters(path) + (video_memory.parameters(Path(request.motion_adapter))
-                                               if request.motion_adapter else 0)
-    copy = video_memory.parameters(path / "unet") if request.motion_adapter and (path / "unet").is_dir() else 0
+    weights, copy = video_memory.clip_weights(path, request.motion_adapter)
     machine = load_guard.current_machine()
     fit = video_memory.estimate(weights, request, precision, device, machine, load_copy=copy)
     raw = None
