@@ -88,6 +88,7 @@ class Settings:
     last_upscaler_model: str = setting("")
     last_audio_model: str = setting("")
     last_video_model: str = setting("")
+    last_video_adapter: str = setting("")  # the motion adapter chosen with an AnimateDiff base
     window_geometry: str = setting("")  # base64 of QMainWindow.saveGeometry()
     window_state: str = setting("")
 

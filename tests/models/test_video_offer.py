@@ -242,3 +242,18 @@ def test_with_the_base_here_the_card_fetches_the_adapter_and_pairs_it_with_that_
         assert len([r for r in fake_hub.requests if BASE_REPO in r.path]) == base_gets  # never asked again
     finally:
         services.shutdown()
+
+
+def test_the_models_windows_download_of_an_adapter_brings_its_base_too(qtbot, video, data_dir, pair_catalog):
+    window = video.window()
+    window.open_models("catalog")
+    catalog_tab = window.models_window.catalog
+    qtbot.waitUntil(lambda: any(o.entry.id == "tiny-lightning-2step" for o in catalog_tab.shown), timeout=20000)
+    row = next(i for i, o in enumerate(catalog_tab.shown) if o.entry.id == "tiny-lightning-2step")
+    catalog_tab.download(row)
+    assert [t.plan.repo for t in video.services.downloads.tasks()] == [ADAPTER_REPO, BASE_REPO]
+    assert "and" in catalog_tab.detail.text() and "queued" in catalog_tab.detail.text()
+    qtbot.waitUntil(lambda: all(t.state == "done" for t in video.services.downloads.tasks()), timeout=60000)
+    # the pair, and which adapter went with the base, are remembered for the next start
+    qtbot.waitUntil(lambda: video.models.current_adapter() is not None, timeout=10000)
+    assert video.services.settings.get("last_video_adapter") == video.models.current_adapter().path

@@ -30,7 +30,8 @@ from desktop.core.models.download_manifest import model_folder, read_manifest
 ATELIER = "Atelier"
 FOLDER_KINDS = frozenset({DIFFUSERS, DIFFUSERS_PART, TRANSFORMERS})
 # Catalog kinds loaded from one file (Piper's .onnx.json rides along), and that file's suffix.
-FILE_KINDS = {"gguf": ".gguf", "piper": ".onnx", "upscaler": ".safetensors", "single-file": ".safetensors"}
+FILE_KINDS = {"gguf": ".gguf", "piper": ".onnx", "upscaler": ".safetensors", "single-file": ".safetensors",
+              "motion-adapter-file": ".safetensors"}
 # Apps that keep a model under its repository's name: publisher/name/... in the found name.
 _REPO_NAMED = frozenset({HF_CACHE, LM_STUDIO})
 _GLOB = frozenset("*?[")

@@ -104,8 +104,14 @@ class CatalogTab(QWidget):
         offer = self.shown[index]
         choice = self.table.cellWidget(index, CHOICE)
         quant = choice.currentText() if isinstance(choice, QComboBox) else None
-        task = self.services.downloads.start(fetch_plan.plan(offer.entry, quant))
-        self.detail.setText(f"{task.plan.title}: queued — see Downloads.")
+        if offer.base is not None:  # a motion adapter brings the base it runs on, unless a copy is here
+            from desktop.viewmodels.model_offers import start_downloads
+
+            titles = [task.plan.title for task in start_downloads(self.services.downloads, offer)]
+        else:
+            titles = [self.services.downloads.start(fetch_plan.plan(offer.entry, quant)).plan.title]
+        self.detail.setText(f"{' and '.join(titles)}: queued — see Downloads." if titles
+                            else f"{offer.entry.name} and its base are already here.")
 
     def _show_detail(self) -> None:
         rows = self.table.selectionModel().selectedRows()

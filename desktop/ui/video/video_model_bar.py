@@ -13,10 +13,10 @@ ADAPTER_KIND, BASE_KIND = "motion adapter", "AnimateDiff base"  # video_registry
 class VideoModelBar(QWidget):
     changed = Signal()  # the model or the adapter is another one now
 
-    def __init__(self, model_list, remembered: str = "", parent=None):
+    def __init__(self, model_list, remembered: str = "", remembered_adapter: str = "", parent=None):
         super().__init__(parent)
         self.model_list = model_list
-        self._wanted_model, self._wanted_adapter = remembered, ""
+        self._wanted_model, self._wanted_adapter = remembered, remembered_adapter
         self.model = QComboBox()
         self.model.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
         self.model.setMinimumContentsLength(18)

@@ -17,14 +17,21 @@ from desktop.core.jobs import JobKind, Studio
 from desktop.pipeline.video_estimate import estimate_clip
 from desktop.ui.video.image_prompt import ImagePromptBox
 from desktop.ui.video.video_form import VideoForm
-from desktop.ui.video.video_model_bar import VideoModelBar
+from desktop.ui.video.video_model_bar import ADAPTER_KIND, BASE_KIND, VideoModelBar
 from desktop.ui.video.video_results import VideoResults
 from desktop.ui.widgets.job_panel import JobPanel
 from desktop.ui.widgets.prompt_history import PromptHistory
 
-MODEL_SETTING = "last_video_model"
+MODEL_SETTING, ADAPTER_SETTING = "last_video_model", "last_video_adapter"
 NO_MODEL = ("Choose a video model first: a Stable Diffusion 1.5 folder with a motion adapter (AnimateDiff), "
             "Stable Video Diffusion or LTX-Video, in a folder listed in Settings › Model folders.")
+
+
+def can_make_clips(models) -> bool:
+    """A model that makes clips alone, or an AnimateDiff base with a motion adapter: until then
+    the "Get a model" card stays (a Stable Diffusion 1.5 base alone makes no clip)."""
+    kinds = {m.kind for m in models}
+    return bool(kinds - {ADAPTER_KIND, BASE_KIND}) or {ADAPTER_KIND, BASE_KIND} <= kinds
 
 
 class VideoPanel(JobPanel, QWidget):
@@ -41,7 +48,8 @@ class VideoPanel(JobPanel, QWidget):
         self._connect()
 
     def _build(self) -> None:
-        self.models = VideoModelBar(self.services.video_models, self.services.settings.get(MODEL_SETTING))
+        self.models = VideoModelBar(self.services.video_models, self.services.settings.get(MODEL_SETTING),
+                                    self.services.settings.get(ADAPTER_SETTING))
         self.form = VideoForm()
         self.preset_button = QPushButton("Model preset")
         self.preset_button.setToolTip("The chosen model's recommended frames, steps, guidance and size")
@@ -126,9 +134,9 @@ class VideoPanel(JobPanel, QWidget):
             return None
         from desktop.ui.widgets.model_offer_card import ModelOfferCard
 
-        card = ModelOfferCard(self.services, "video", self.services.video_models,
-                              lambda models: any(m.kind != "motion adapter" for m in models))
+        card = ModelOfferCard(self.services, "video", self.services.video_models, can_make_clips)
         card.ready.connect(lambda _entry, path: (self.models.choose(path), self.status.setText("The model is ready.")))
+        card.pair_ready.connect(lambda _entry, base, adapter: self.models.choose(base, adapter))
         return card
 
     def _connect(self) -> None:
@@ -161,6 +169,8 @@ class VideoPanel(JobPanel, QWidget):
         info, adapter = self.models.current(), self.models.current_adapter()
         if info is not None:
             self.services.settings.set(MODEL_SETTING, info.path)
+            if adapter is not None:
+                self.services.settings.set(ADAPTER_SETTING, adapter.path)
             chosen = (info.path, adapter.path if adapter is not None else "")
             if chosen != self._applied:  # its preset once per choice, never again on a rescan
                 self._applied = chosen
