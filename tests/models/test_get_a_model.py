@@ -79,7 +79,13 @@ def test_the_text_studios_card_downloads_a_chat_model_that_then_answers(qtbot, w
     assert row == ("done", str(downloaded), "text")
 
 
-def test_the_models_window_lists_the_catalog_and_pauses_and_resumes_a_download(qtbot, window, data_dir, fake_hub):
+def test_the_models_window_lists_the_catalog_and_pauses_and_resumes_a_download(qtbot, window, data_dir, fake_hub,
+                                                                             monkeypatch):
+    from desktop.core.models.download_control import RetryPolicy
+
+    # The stalled connection is retried after 10 s, not 1 s: the pause below lands in the stall or
+    # the wait even when a loaded machine's GUI thread sees the first bytes late.
+    monkeypatch.setattr(RetryPolicy, "delay", lambda self, failures: 10.0)
     window.open_models("catalog")
     models = window.models_window
     qtbot.waitUntil(lambda: models.catalog.table.rowCount() >= 1, timeout=20000)
