@@ -16,20 +16,20 @@ from desktop.core.weight_files import weight_parameters
 
 PRECISION_BYTES = {"fp32": 4, "bf16": 2, "fp16": 2}
 # Measured by bench/video_memory.py on AnimateDiff (SD 1.5 + the default MotionAdapter, 1.52 B
-# parameters), fp32, 16 frames at 512²: loaded and settled 7.75 GB for 6.1 GB of weights (the
-# rest: torch, diffusers and the allocator's keep); the denoising step added 2.7 GB (~650 bytes
-# per output pixel of each frame); each frame decoded at once ~1 GB; loading peaked at 10.95 GB
-# (the base UNet and the motion UNet built from it are both in memory for a moment). In bf16:
-# settled 4.08 GB, +2.4 GB denoising (attention does not halve), load peak 8.14 GB — the load's
-# extra ~3.5 GB in both: the UNet copy and the weights converted from the files' dtype.
-DENOISER_BYTES_PER_PIXEL = 650
-BASE_BYTES = 1536 * fit.MIB
+# parameters), 16 frames at 512², with the memory options: fp32 loaded and settled 6.06 GiB for
+# 6.1 GB of weights, the denoising step +1.82 GiB with forward chunking (~470 bytes per output
+# pixel of each frame; 2.8 GiB without), each frame decoded at once ~1.1 GiB, the load's own peak
+# +0.8 GiB (the base UNet's file read while its tensors are converted; the motion UNet shares
+# them: motion_unet.py). bf16: settled 3.23 GiB, load peak 4.42, clip peak 4.90.
+DENOISER_BYTES_PER_PIXEL = 500
+BASE_BYTES = 1024 * fit.MIB
+LOAD_COPY_BYTES = 2  # per base-UNet parameter: its fp16 file mapped while the weights convert
 
 
 def clip_weights(model: Path, adapter: str | Path = "", family: str = "") -> tuple[int, int]:
     """(parameters a clip's model loads, parameters held twice for a moment while it loads),
     from the safetensors headers: the model and its motion adapter; the second is AnimateDiff's
-    base UNet (see LOAD_COPY_SHARE)."""
+    base UNet (see LOAD_COPY_BYTES)."""
     model = Path(model)
     weights = weight_parameters(model) + (weight_parameters(Path(adapter)) if adapter else 0)
     unet = model / "unet"
@@ -51,12 +51,12 @@ def working_bytes(request: VideoRequest, precision_bytes: int, memory_saving: bo
 def estimate(weights: int, request: VideoRequest, precision: str, device: str, machine: fit.Machine,
              memory_saving: bool = True, loaded: bool = False, load_copy: int = 0) -> fit.FitEstimate:
     """On a CPU: weights and the larger of the clip's working memory and what loading holds for
-    a moment (`load_copy` parameters: AnimateDiff's base UNet while the motion UNet is built from
-    it). On a GPU: the weights pass through RAM as they load; GPU memory holds them (with
+    a moment (`load_copy` parameters: AnimateDiff's base UNet, read from its file while it
+    converts). On a GPU: the weights pass through RAM as they load; GPU memory holds them (with
     offload, the largest third at a time) and the clip's working memory."""
     size = PRECISION_BYTES[precision]
     weight_bytes = 0 if loaded else weights * size
-    transient = 0 if loaded else load_copy * 4  # measured ~3.5 GB for SD 1.5's UNet in fp32 and bf16 alike
+    transient = 0 if loaded else load_copy * LOAD_COPY_BYTES
     if device == "cuda":
         work = working_bytes(request, 2, memory_saving, device)
         on_gpu = (weights * 2 // 3 if memory_saving else weights * 2) + work

@@ -45,10 +45,18 @@ def test_animatediff_same_seed_gives_the_plain_pipelines_frames(video_models, cp
                                                 motion_adapter=MotionAdapter.from_pretrained(video_models / "motion",
                                                                                              dtype=engine.dtype))
     plain.set_progress_bar_config(disable=True)
-    expected = plain("a red cube turning", negative_prompt="blurry", num_frames=8, width=64, height=64,
+
+    def plain_frames():
+        return plain("a red cube turning", negative_prompt="blurry", num_frames=8, width=64, height=64,
                      num_inference_steps=2, guidance_scale=5.0, decode_chunk_size=engine.decode_chunk_size,
                      generator=torch.Generator("cpu").manual_seed(42)).frames[0]
-    assert frames_equal(made.frames, expected)
+
+    unchunked = plain_frames()
+    plain.unet.enable_forward_chunking(chunk_size=1, dim=1)  # the engine's memory option on a CPU
+    assert frames_equal(made.frames, plain_frames())
+    # chunking the feed-forward layers changes only rounding (a few levels here and there in bf16)
+    assert np.mean([np.abs(np.asarray(a, dtype=int) - np.asarray(b, dtype=int)).mean()
+                    for a, b in zip(made.frames, unchunked)]) < 1.0
     # The second clip with the same prompt reuses the text encoder's output, and is the same.
     calls = []
     encode = engine.pipe.text_encoder.forward
@@ -73,6 +81,7 @@ def test_svd_same_seed_gives_the_plain_pipelines_frames(video_models, cpu_precis
     assert [u.done for u in updates] == [1, 2] and all(u.preview.mode == "RGB" for u in updates)
     plain = StableVideoDiffusionPipeline.from_pretrained(video_models / "svd", dtype=engine.dtype)
     plain.set_progress_bar_config(disable=True)
+    plain.unet.enable_forward_chunking(chunk_size=1, dim=1)  # the engine's memory option on a CPU
     expected = plain(still.resize((64, 64)), width=64, height=64, num_frames=6, num_inference_steps=2,
                      min_guidance_scale=1.0, max_guidance_scale=2.5, fps=8, motion_bucket_id=127,
                      noise_aug_strength=0.02, decode_chunk_size=engine.decode_chunk_size,
@@ -129,18 +138,23 @@ def test_a_single_file_lightning_adapter_gets_its_scheduler(video_models):
         engine.scheduler_for("Magic")
 
 
-def test_memory_options_decode_a_few_frames_at_a_time(video_models):
+def test_memory_options_decode_a_frame_at_a_time_and_chunk_the_feed_forward(video_models):
     from desktop.core.video.animatediff_engine import AnimateDiffEngine
+    from desktop.core.video.video_engine import CPU_DECODE_CHUNK
 
     saving = AnimateDiffEngine(video_models / "sd", video_models / "motion", n_threads=2, precision="fp32")
     plain = AnimateDiffEngine(video_models / "sd", video_models / "motion", n_threads=2, precision="fp32",
                               memory_saving=False)
-    assert saving.decode_chunk_size == 2 and plain.decode_chunk_size is None
+    assert saving.decode_chunk_size == CPU_DECODE_CHUNK and plain.decode_chunk_size is None
     batches = []
     decode = saving.pipe.vae.decode
     saving.pipe.vae.decode = lambda z, *a, **k: batches.append(z.shape[0]) or decode(z, *a, **k)
     saving.generate(request(frames=6), lambda p: None, threading.Event(), seed=2)
-    assert batches == [2, 2, 2]
+    assert batches == [CPU_DECODE_CHUNK] * (6 // CPU_DECODE_CHUNK)
+    # and the UNet's feed-forward layers run in chunks (a token at a time) only with the options
+    chunks = [{getattr(m, "_chunk_size", None) for m in e.pipe.unet.modules() if hasattr(m, "_chunk_size")}
+              for e in (saving, plain)]
+    assert chunks == [{1}, {None}]
 
 
 def test_pickles_and_wrong_models_are_refused(tmp_path, video_models):

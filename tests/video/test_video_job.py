@@ -186,7 +186,9 @@ def test_the_memory_estimate_grows_with_frames_and_shrinks_with_the_memory_optio
     lightning = dataclasses.replace(long, guidance=1.0)  # as bench/video_memory.py measures it
     fp32, bf16 = (video_memory.estimate(1_500_000_000, lightning, p, "cpu", roomy, load_copy=860_000_000).ram_bytes
                   for p in ("fp32", "bf16"))
-    assert bf16 < fp32 and 10e9 < fp32 < 12.5e9  # measured: 10.4–10.9 GiB (bench/video_memory.py)
+    # measured (bench/video_memory.py): fp32 peak 7.88 GiB (8.46 GB), bf16 4.90 GiB (5.26 GB); the
+    # estimate is never below, and bf16 fits 8 GB
+    assert 8.46e9 < fp32 < 10e9 and 5.26e9 < bf16 < 8e9
 
 
 @pytest.mark.parametrize("model, adapter, message", [
