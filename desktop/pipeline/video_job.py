@@ -105,6 +105,7 @@ def load_video_engine(cache: ModelCache, model_path: str, request: VideoRequest,
     family = family_of(resolved, adapter)
     request.validate(family)
     model = ("video", str(resolved), adapter if family == "animatediff" else "")
+    precision = _precision_that_fits(family, resolved, adapter, request, precision, memory_saving)
     settings = (n_threads, precision, memory_saving)
     _check_room(cache, (*model, *settings), family, resolved, adapter, request, precision, memory_saving)
 
@@ -121,6 +122,24 @@ def load_video_engine(cache: ModelCache, model_path: str, request: VideoRequest,
         return AnimateDiffEngine(resolved, adapter, **options)
 
     return cache.get_only(model, settings, load)
+
+
+def _precision_that_fits(family, path: Path, adapter: str, request: VideoRequest, precision: str,
+                         memory_saving: bool) -> str:
+    """"auto" on a CPU without native bf16 means fp32 — unless the clip would not fit in memory in
+    fp32 and would in bf16: then bf16 (slower there, but it runs; a person who set fp32 keeps it).
+    On AnimateDiff at 16 frames of 512² that is 7.9 GiB against 4.9 (bench/video_memory.py)."""
+    import torch
+
+    if precision != precisions.AUTO or torch.cuda.is_available() or precisions.resolve(precision, "cpu") != "fp32":
+        return precision
+    weights, copy = video_memory.clip_weights(path, adapter, family)
+    machine = load_guard.current_machine()
+
+    def refused(choice: str) -> bool:
+        return video_memory.estimate(weights, request, choice, "cpu", machine, memory_saving, load_copy=copy).refused
+
+    return "bf16" if weights and refused("fp32") and not refused("bf16") else precision
 
 
 def _check_room(cache, key, family, path: Path, adapter: str, request: VideoRequest, precision: str,
@@ -175,6 +194,9 @@ def run_video_job(job: Job, cache: ModelCache, store: StoreAccess, progress: Pro
 
     def make():
         made = engine.generate(request, progress, job.cancel, seed)
+        if engine.precision != precisions.resolve(job.options.precision, engine.device):
+            made.notes.append(f"Made in {engine.precision}: in {precisions.resolve(job.options.precision, engine.device)} "
+                              "this clip would not fit in memory.")
         tags = VideoTags(request.prompt, model_name, seed, settings, details)
         clip = partial_file(root, relative, owner)
         try:

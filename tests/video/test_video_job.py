@@ -221,3 +221,27 @@ def test_ltx_video_is_recognised_and_refused_with_its_estimate_where_it_cannot_f
     with pytest.raises(ModelTooBigError, match="ltx was not loaded: it needs about .* GB"):
         run(video_job(folder, VideoRequest("a cat", frames=97, width=704, height=480)), cache, library)
     assert cache.keys() == [] and library.conn.execute("SELECT COUNT(*) FROM generations").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize("setting, expected", [("auto", "bf16"), ("fp32", "fp32")])
+def test_auto_precision_on_a_cpu_without_bf16_takes_bf16_when_fp32_would_not_fit(video_models, library, monkeypatch,
+                                                                                 setting, expected):
+    """An 8 GB machine and AnimateDiff's real size (1.52 B parameters, counted as if the tiny model
+    had them): fp32 needs about 8.9 GB, bf16 about 5.8. "auto" runs the clip in bf16 and says so;
+    a person's explicit fp32 is kept — and refused, with the numbers and the advice."""
+    from desktop.core import hardware
+    from desktop.core.models.fit import Machine, ModelTooBigError
+    from desktop.pipeline import load_guard, video_memory
+
+    monkeypatch.setattr(hardware, "cpu_has_native_bf16", lambda cpuinfo=None: False)
+    monkeypatch.setattr(load_guard, "current_machine", lambda: Machine(8 * 10**9, 7_500_000_000, 6 * 10**9))
+    monkeypatch.setattr(video_memory, "clip_weights", lambda *a: (1_520_000_000, 860_000_000))
+    job = Job(JobKind.VIDEO, clip_request(video_models, frames=2, guidance=1.0), str(video_models / "sd"),
+              JobOrigin(Studio.VIDEO), EngineOptions(n_threads=2, precision=setting))
+    if expected == "fp32":
+        with pytest.raises(ModelTooBigError, match="choose bf16 in Settings"):
+            run(job, ModelCache(2**34), library)
+        return
+    outcome = run(job, ModelCache(2**34), library)
+    assert outcome.precision == "bf16"
+    assert "Made in bf16: in fp32 this clip would not fit in memory." in outcome.notes
