@@ -1,7 +1,7 @@
 """Video generation through the app's full path (job queue -> inference thread -> engine ->
 MP4 with metadata and poster -> library commit) against a plain diffusers AnimateDiffPipeline
-call with the same components, frames, size, steps, seed, precision, threads and frame decode
-chunk, interleaved; then the encoder's time per frame for each file format.
+call with the same components, frames, size, steps, seed, precision, threads, frame decode
+chunk and feed-forward chunking, interleaved; then the encoder's time per frame for each file format.
 
     python bench/video_speed.py [--model SD15_FOLDER --adapter MOTION_ADAPTER] [--frames 16]
                                 [--size 64] [--steps 4] [--rounds 5]
@@ -98,6 +98,7 @@ def main() -> None:
     plain = AnimateDiffPipeline.from_pretrained(
         model, dtype=torch.float32, motion_adapter=MotionAdapter.from_pretrained(adapter, dtype=torch.float32))
     plain.set_progress_bar_config(disable=True)
+    plain.unet.enable_forward_chunking(chunk_size=1, dim=1)  # the app's CPU memory option, so the work is the same
     app = QCoreApplication.instance() or QCoreApplication([])
     services = Services(SettingsModel(Settings(cpu_threads=threads, image_precision="fp32")),
                         Path(tempfile.mkdtemp(prefix="atelier-bench-")))
