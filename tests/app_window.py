@@ -33,15 +33,20 @@ def searched(qtbot, library, text: str) -> None:
     qtbot.waitUntil(lambda: library.model._query.text == text and not library.model.loading, timeout=10000)
 
 
-def view_only_library_item(qtbot, window):
-    """Open the Library's only item in a viewer, once its audio waveform is drawn; the viewer."""
+def open_only_library_item(qtbot, window):
+    """Open the Library's only item in a viewer; the viewer."""
     window.show_panel("library")
     library = window.panel("library")
     qtbot.waitUntil(lambda: library.model.rowCount() == 1 and not library.model.loading, timeout=10000)
     library.grid.setCurrentIndex(library.model.index(0))
     qtbot.waitUntil(lambda: library.details is not None, timeout=10000)
     library.open_viewer()
-    viewer = library._viewers[-1]
+    return library._viewers[-1]
+
+
+def view_only_library_item(qtbot, window):
+    """Open the Library's only item in a viewer, once its audio waveform is drawn; the viewer."""
+    viewer = open_only_library_item(qtbot, window)
     qtbot.waitUntil(lambda: viewer.pane.audio is not None and viewer.pane.audio.waveform.peaks is not None,
                     timeout=10000)
     return viewer

@@ -4,7 +4,6 @@ the Image studio (none is left once the viewer has closed)."""
 
 import hashlib
 import json
-import shutil
 import struct
 import tempfile
 import zipfile
@@ -15,7 +14,7 @@ import pytest
 from PIL import Image
 from PySide6.QtCore import QCoreApplication, QEvent, Qt
 
-from app_window import open_window, tile_drawn
+from app_window import open_only_library_item, open_window, tile_drawn
 from desktop.core.errors import UserFacingError
 from desktop.core.video.video_files import encode_video, poster_png
 from desktop.core.video.video_metadata import VideoTags
@@ -262,12 +261,7 @@ def test_no_frame_file_is_left_once_the_viewer_has_closed(qtbot, tmp_path, monke
     library.close()
     window, services = open_window(qtbot, tmp_path / "data", panel="library")
     try:
-        panel = window.panel("library")
-        qtbot.waitUntil(lambda: panel.model.rowCount() == 1 and not panel.model.loading, timeout=10000)
-        panel.grid.setCurrentIndex(panel.model.index(0))
-        qtbot.waitUntil(lambda: panel.details is not None, timeout=10000)
-        panel.open_viewer()
-        viewer = panel._viewers[-1]
+        viewer = open_only_library_item(qtbot, window)
         video = viewer.pane.video
         qtbot.waitUntil(lambda: len(video._frames) == 6, timeout=10000)
         image_panel = window.panel("image")

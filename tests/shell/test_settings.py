@@ -77,7 +77,8 @@ def test_reading_a_setting_that_is_not_declared_is_an_error():
 
 def test_every_studios_last_model_is_one_name_and_an_older_file_keeps_its_upscaler(tmp_path):
     last = sorted(f.name for f in fields(settings_io.Settings) if f.name.startswith("last_"))
-    assert last == [f"last_{studio}_model" for studio in ("audio", "code", "image", "text", "upscaler", "video")]
+    assert last == sorted([f"last_{studio}_model" for studio in ("audio", "code", "image", "text", "upscaler", "video")]
+                          + ["last_video_adapter"])  # the motion adapter chosen with an AnimateDiff base
     path = tmp_path / "settings.json"
     path.write_text(json.dumps({"schema": 1, "values": {"last_upscaler": "/models/x4.safetensors"}}))
     assert settings_io.load(path).last_upscaler_model == "/models/x4.safetensors"
