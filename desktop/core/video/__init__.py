@@ -1,7 +1,8 @@
 """The Video studio's core (no Qt): requests (video_request), which folders are video models
 (video_registry), the engines on diffusers — AnimateDiff with a motion adapter, Stable Video
 Diffusion, LTX-Video (video_engine holds what they share: seeds, step progress with a strip of
-previewed frames, cancel within a step, the text-encoder cache) — and the files: MP4 / WebM /
+previewed frames, cancel within a step, the text-encoder cache, the CPU memory options;
+motion_unet builds AnimateDiff's UNet without copying the weights) — and the files: MP4 / WebM /
 GIF / WebP with their metadata and a poster frame (video_files, video_metadata).
 
 For a panel or another front end:
@@ -14,7 +15,8 @@ For a panel or another front end:
 - models: `video_registry.scan(folders, found)` lists adapters, AnimateDiff bases, SVD and
   LTX folders; `VideoModelInfo.recommended` is the model's preset (Lightning: its steps,
   guidance 1.0, its scheduler).
-- estimate before starting: desktop/pipeline/video_memory.estimate(...) (RAM / GPU memory).
+- estimate before starting: desktop/pipeline/video_estimate.estimate_clip(...) (memory and time;
+  the memory part is video_memory.estimate, the one a load is refused with).
 - "Use these settings": `video_files.read_metadata(path).settings`.
 - "Extend from the last frame": `video_edits.extend_request(clip, generation_id, **overrides)`,
   run as any clip; "Join clips": `Job(JobKind.VIDEO, video_edits.JoinRequest([paths], fmt, ids), "", ...)`.
