@@ -1,5 +1,7 @@
 """The real window over a data folder, as the panel tests open it."""
 
+import sqlite3
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
@@ -19,6 +21,15 @@ def open_window(qtbot, data_dir, settings: Settings | None = None, panel: str = 
     if panel:
         window.show_panel(panel)
     return window, services
+
+
+def rows(panel, sql: str) -> list:
+    """The answer of one query on the library the panel's window records into."""
+    conn = sqlite3.connect(panel.services.layout.database)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
 
 
 def tile_drawn(model, row: int, placeholder) -> bool:

@@ -1,6 +1,5 @@
 """The Image studio driven with qtbot on a tiny random-weight Stable Diffusion folder."""
 
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -11,7 +10,7 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl  # noqa: E402
 from PySide6.QtGui import QDropEvent  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from app_window import open_window  # noqa: E402
+from app_window import open_window, rows  # noqa: E402
 from desktop.core.image.image_metadata import encode_image  # noqa: E402
 from desktop.core.errors import UserFacingError  # noqa: E402
 from desktop.core.image.image_settings import ImageSettings  # noqa: E402
@@ -40,14 +39,6 @@ def panel(qtbot, tmp_path, image_models_dir):
     form.steps.setValue(3)
     yield image_panel
     services.shutdown()
-
-
-def rows(panel, sql):
-    conn = sqlite3.connect(panel.services.layout.database)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
 
 
 def drop_file(panel, path):

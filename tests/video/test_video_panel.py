@@ -11,7 +11,7 @@ from PIL import Image  # noqa: E402
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl  # noqa: E402
 from PySide6.QtGui import QDropEvent  # noqa: E402
 
-from app_window import open_window  # noqa: E402
+from app_window import open_window, rows  # noqa: E402
 from desktop import playback  # noqa: E402
 from desktop.core.video import video_registry  # noqa: E402
 from desktop.core.video.video_files import probe  # noqa: E402
@@ -42,14 +42,6 @@ def panel(qtbot, tmp_path, video_models, monkeypatch):
     video.window_ = window
     yield video
     services.shutdown()
-
-
-def rows(panel, sql):
-    conn = sqlite3.connect(panel.services.layout.database)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
 
 
 def generation_row(panel):
