@@ -110,9 +110,14 @@ def offers_for(studios: tuple[str, ...], models_folder: Path, others: tuple = ()
     machine = fit.this_machine(budget_mib)
     speed = machine_speed.measured()  # the one-time measurement (~1 s the first time), cached
 
-    def here(entry):
-        wanted = Wanted.for_entry(entry)
-        return in_models_folder(wanted, models_folder) or in_other_apps(wanted, others, hash_files=False)
+    copies = {}
+
+    def here(entry):  # once per entry: several adapters name the same base
+        if entry.id not in copies:
+            wanted = Wanted.for_entry(entry)
+            copies[entry.id] = in_models_folder(wanted, models_folder) or in_other_apps(wanted, others,
+                                                                                       hash_files=False)
+        return copies[entry.id]
 
     found = []
     for studio in studios:
