@@ -7,7 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QPalette
 from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
@@ -17,26 +16,6 @@ from desktop.ui.shell.settings_dialog import SettingsDialog
 from desktop.ui.shell.theme import Theme
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def window(qtbot, services):
-    theme = Theme(QApplication.instance(), "light")
-    win = MainWindow(services.settings, theme, services)
-    qtbot.addWidget(win)
-    win.show()
-    services.models.refresh()
-    qtbot.waitUntil(lambda: services.models.rowCount() >= 2, timeout=20000)
-    return win
-
-
-@pytest.fixture
-def text_panel(window, tiny_chat_gguf):
-    panel = window.panel("text")
-    panel.picker.choose(str(tiny_chat_gguf))
-    panel.sampling.max_tokens.setValue(40)
-    panel.sampling.temperature.setValue(0)
-    return panel
 
 
 def db_rows(data_dir, sql, *args):

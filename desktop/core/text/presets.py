@@ -29,6 +29,18 @@ TEXT_PRESETS = [
            "Explain this simply, as to a curious beginner:\n\n{text}"),
 ]
 
+# Complete-text mode sends no system prompt and a base model answers nothing: these are the
+# openings of texts such a model continues well (the person's words go in at {text}).
+TEXT_COMPLETION_PRESETS = [
+    Preset("Story", "", "{text}\n\nChapter One\n\n"),
+    Preset("Article", "", "# {text}\n\n"),
+    Preset("Question and answer", "", "Question: {text}\nAnswer:"),
+    Preset("Summary (TL;DR)", "", "{text}\n\nTL;DR:"),
+    Preset("Translation", "", "English: {text}\nFrench:"),
+    Preset("List of ideas", "", "Ten ideas for {text}:\n\n1."),
+    Preset("Poem", "", "A short poem about {text}\n\n"),
+]
+
 CODE_LANGUAGES = ["Python", "JavaScript", "TypeScript", "Rust", "Go", "C", "C++", "Java",
                   "C#", "Kotlin", "Swift", "Ruby", "PHP", "Bash", "SQL", "HTML", "CSS"]
 
@@ -45,6 +57,13 @@ CODE_PRESETS = [
            "Write unit tests for this {language} code:\n\n```{fence}\n{text}\n```"),
     Preset("Add comments", CODE_SYSTEM,
            "Add helpful comments and docstrings to this {language} code:\n\n```{fence}\n{text}\n```"),
+]
+
+CODE_COMPLETION_PRESETS = [
+    Preset("Write code", "", "{language} code for {text}:\n\n```{fence}\n"),
+    Preset("Explain this", "", "```{fence}\n{text}\n```\n\nWhat this {language} code does, step by step:\n\n1."),
+    Preset("Write tests", "", "```{fence}\n{text}\n```\n\nUnit tests for the code above:\n\n```{fence}\n"),
+    Preset("Add comments", "", "The same {language} code with comments and docstrings:\n\n```{fence}\n{text}\n```\n\n```{fence}\n"),
 ]
 
 # Pygments / Markdown fence names for the language picker entries.

@@ -44,9 +44,6 @@ class ChatLayout:
         self.view = ChatView()
         self.view.set_dark(self.theme.dark)
         self.preset = QComboBox()
-        self.preset.addItem("Presets…")
-        for preset in self.presets:
-            self.preset.addItem(preset.name)
         self.input = QPlainTextEdit()
         self.input.setPlaceholderText("Message the model… (Ctrl+Enter to send)")
         self.input.setMaximumHeight(130)

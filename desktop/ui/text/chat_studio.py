@@ -22,12 +22,15 @@ BASE_MODEL_NOTE = ("{name} has no chat template: it is a base model that continu
                    "than answering. This studio is in “Complete text” mode; load an instruct/chat "
                    "GGUF to converse.")
 NO_CHAT_REASON = "Chat needs an instruct/chat model (one with a chat template); this one only continues text."
+NO_SYSTEM_PROMPT = ("Complete text mode sends only the text you write: the model continues it and reads "
+                    "no system prompt. Switch to Chat (with an instruct model) to use one.")
 
 
 class ChatStudio(ChatLayout, JobPanel, StudioFiles, QWidget):
     studio_key = "text"
     title = "Text"
     presets: list[Preset] = []
+    completion_presets: list[Preset] = []  # openings a base model continues (Complete text mode)
     model_setting = "last_text_model"
 
     def __init__(self, services, theme, parent=None):
@@ -41,6 +44,7 @@ class ChatStudio(ChatLayout, JobPanel, StudioFiles, QWidget):
         self._chosen_path = None  # the model last chosen: its catalog entry's context was applied
         self._build()
         self._connect()
+        self._on_mode_changed(self.mode.currentIndex())
         self.conversations.reload()
         self.view.set_messages([])
 
@@ -83,12 +87,35 @@ class ChatStudio(ChatLayout, JobPanel, StudioFiles, QWidget):
             "Write the beginning of a text for the model to continue… (Ctrl+Enter)" if completing
             else "Message the model… (Ctrl+Enter to send)")
         self.input.viewport().update()  # Qt does not repaint a changed placeholder by itself
+        self.system_prompt.setEnabled(not completing)
+        self.system_prompt.setToolTip(NO_SYSTEM_PROMPT if completing else "")
+        self.system_prompt.setPlaceholderText(
+            "Not used in Complete text mode" if completing else "System prompt: how the assistant should behave")
+        self.preset.clear()
+        self.preset.addItem("Openings…" if completing else "Presets…")
+        for preset in self._mode_presets():
+            self.preset.addItem(preset.name)
+        self.preset.setToolTip("Texts a base model continues well: your words go in the middle" if completing
+                               else "A system prompt and a way to phrase your request")
+        self._show_banner()
+
+    def _mode_presets(self) -> list[Preset]:
+        return self.completion_presets if self.current_mode() == COMPLETION else self.presets
+
+    def _show_banner(self) -> None:
+        """The banner says what holds now: no model, a base model (always in Complete text
+        mode), or nothing; it is derived afresh from the model and the mode each time."""
+        model = self.picker.current()
+        if model is None:
+            self.banner.setText("No text model found. Add a .gguf file with File > Add model…, "
+                                "drop one on the window, or add a model folder in Settings.")
+        elif not model.has_chat_template:
+            self.banner.setText(BASE_MODEL_NOTE.format(name=model.name))
+        self.banner.setVisible(model is None or not model.has_chat_template)
 
     def _on_model_chosen(self, info) -> None:
         if info is None:
-            self.banner.setText("No text model found. Add a .gguf file with File > Add model…, "
-                                "drop one on the window, or add a model folder in Settings.")
-            self.banner.show()
+            self._show_banner()
             return
         self.services.settings.set(self.model_setting, info.path)
         if info.path != self._chosen_path:  # the picker says so again after every scan
@@ -105,11 +132,8 @@ class ChatStudio(ChatLayout, JobPanel, StudioFiles, QWidget):
             self.mode.setCurrentIndex(self.mode.findData(COMPLETION))
         elif not self._mode_forced:
             self.mode.setCurrentIndex(self.mode.findData(CHAT))
-        if info.has_chat_template:
-            self.banner.hide()
-        else:
-            self.banner.setText(BASE_MODEL_NOTE.format(name=info.name))
-            self.banner.show()
+        self._show_banner()
+        self._update_buttons()
 
     def use_catalog_model(self, entry, path: str) -> None:
         """A catalog model just downloaded: chosen (an instruct model converses: Chat mode, its
@@ -147,8 +171,9 @@ class ChatStudio(ChatLayout, JobPanel, StudioFiles, QWidget):
     def _apply_preset(self, index: int) -> None:
         if index <= 0:
             return
-        preset = self.presets[index - 1]
-        self.system_prompt.setPlainText(preset.system.format(**self.preset_values()))
+        preset = self._mode_presets()[index - 1]
+        if preset.system:
+            self.system_prompt.setPlainText(preset.system.format(**self.preset_values()))
         text = self.input.toPlainText()
         if preset.template != "{text}":
             self.input.setPlainText(preset.apply(text.strip(), **self.preset_values()))
@@ -177,6 +202,7 @@ class ChatStudio(ChatLayout, JobPanel, StudioFiles, QWidget):
         self.sidebar.list.setCurrentIndex(self.sidebar.list.rootIndex())
         self.view.set_messages([])
         self.show_error("")
+        self.status.clear()  # "Failed" or "Stopped" belonged to the conversation left
         self._update_buttons()
         self.input.setFocus()
 
@@ -187,6 +213,8 @@ class ChatStudio(ChatLayout, JobPanel, StudioFiles, QWidget):
             return
         self.conversation = conversation
         self._editing_from = None
+        self.status.clear()
+        self.show_error("")
         self.system_prompt.setPlainText(conversation.system_prompt)
         if conversation.model_path:
             self.picker.choose(conversation.model_path)

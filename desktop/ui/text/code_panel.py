@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QPlainTextEdit, Q
                                QSplitter, QVBoxLayout, QWidget)
 
 from desktop.core.jobs import JobKind, Studio
-from desktop.core.text.presets import CODE_LANGUAGES, CODE_PRESETS, fence_name
+from desktop.core.text.presets import CODE_COMPLETION_PRESETS, CODE_LANGUAGES, CODE_PRESETS, fence_name
 from desktop.core.text.text_request import COMPLETION, TextRequest
 from desktop.ui.text.code_highlighter import PygmentsHighlighter
 from desktop.ui.text.chat_studio import ChatStudio
@@ -23,6 +23,7 @@ class CodePanel(ChatStudio):
     studio_key = "code"
     title = "Code"
     presets = CODE_PRESETS
+    completion_presets = CODE_COMPLETION_PRESETS
     model_setting = "last_code_model"
 
     def _center_widget(self) -> QWidget:
@@ -104,8 +105,15 @@ class CodePanel(ChatStudio):
     def _update_buttons(self) -> None:
         super()._update_buttons()
         if hasattr(self, "complete_button"):
-            for button in (*self.action_buttons.values(), self.complete_button):
-                button.setEnabled(not self.busy)
+            # Explain / Fix / Tests are chat turns: a base model has no chat template to answer with.
+            model = self.picker.current()
+            can_chat = model is not None and model.has_chat_template
+            for button in self.action_buttons.values():
+                button.setEnabled(not self.busy and can_chat)
+                button.setToolTip("" if can_chat or model is None else
+                                  f"{model.name} is a base model: it can only Complete code. "
+                                  "Choose an instruct model (Get models) to explain, fix or test code.")
+            self.complete_button.setEnabled(not self.busy)
 
     # -- actions on the code box -----------------------------------------------------------
 
