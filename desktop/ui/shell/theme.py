@@ -40,6 +40,16 @@ def _dark_palette() -> QPalette:
     return p
 
 
+def _restyle_styled_widgets(app: QApplication) -> None:
+    """A widget with a style sheet keeps the palette it was polished with (its `palette(base)`
+    and its default colours were resolved then), so a new application palette would leave it
+    in the old theme until a restart: setting its sheet again polishes it with the new one."""
+    for widget in app.allWidgets():
+        sheet = widget.styleSheet()
+        if sheet:
+            widget.setStyleSheet(sheet)
+
+
 class Theme(QObject):
     """Applies the palette and tells views (which render HTML) when dark mode flips."""
 
@@ -65,6 +75,7 @@ class Theme(QObject):
         self.setting = setting
         dark = setting == "dark" or (setting == "system" and self.system_is_dark())
         self.app.setPalette(_dark_palette() if dark else self.app.style().standardPalette())
+        _restyle_styled_widgets(self.app)
         if dark != self.dark:
             self.dark = dark
             self.changed.emit(dark)
