@@ -37,7 +37,7 @@ class AudioPanel(JobPanel, QWidget):
 
     def _build(self) -> None:
         self.picker = ModelPicker(self.services.audio_models, self.services.settings.get(MODEL_SETTING))
-        self.picker.setPlaceholderText("No voice: install the built-in voice, or add Piper / VITS / MusicGen models")
+        self.picker.say_missing("No voice yet", "No voice: install the built-in voice, or add Piper / VITS / MusicGen models")
         self.text = QPlainTextEdit()
         self.text.setPlaceholderText(SPEECH_HINT)
         self.speech_form, self.music_form = SpeechForm(), MusicForm()

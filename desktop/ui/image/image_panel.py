@@ -53,7 +53,7 @@ class ImagePanel(JobPanel, QWidget):
 
     def _build(self) -> None:
         self.picker = ModelPicker(self.services.image_models, self.services.settings.get(MODEL_SETTING))
-        self.picker.setPlaceholderText("No image model: add a diffusers folder in Settings › Model folders")
+        self.picker.say_missing("No image model yet", "No image model: get one from Models › Catalog, or add a checkpoint with File › Add model…")
         self.form = ImageForm()
         self.generate_button = QPushButton("Generate")
         self.generate_button.setToolTip("Ctrl+Enter")
@@ -99,16 +99,18 @@ class ImagePanel(JobPanel, QWidget):
         row.addWidget(self.strength_label)
         row.addWidget(self.strength, 1)
         prompt_column.addLayout(row)
+        # Two short rows rather than one long one: the column stays narrow enough for 900×600.
         row = QHBoxLayout()
-        for widget in (self.paint_mask, self.brush, self.eraser):
-            row.addWidget(widget)
-        row.addWidget(QLabel("Brush size"))
-        row.addWidget(self.brush_size, 1)
+        row.addWidget(self.paint_mask)
+        row.addStretch(1)
+        row.addWidget(self.remove_image_button)
         prompt_column.addLayout(row)
         row = QHBoxLayout()
-        row.addStretch(1)
+        for widget in (self.brush, self.eraser):
+            row.addWidget(widget)
+        row.addWidget(QLabel("Size"))
+        row.addWidget(self.brush_size, 1)
         row.addWidget(self.clear_mask_button)
-        row.addWidget(self.remove_image_button)
         prompt_column.addLayout(row)
 
         self.offer_card = ModelOfferCard(self.services, "image", self.services.image_models,
@@ -133,7 +135,7 @@ class ImagePanel(JobPanel, QWidget):
         self.shown = ImageResults(self.services.background)
         self.preview, self.status, self.results = self.shown.preview, self.shown.status, self.shown.results
         self.upscaler = ModelPicker(self.services.upscalers, self.services.settings.get("last_upscaler_model"))
-        self.upscaler.setPlaceholderText("No upscaler: put a Real-ESRGAN .safetensors in a model folder")
+        self.upscaler.say_missing("No upscaler yet", "No upscaler: get Real-ESRGAN from Models › Catalog, or add its .safetensors with File › Add model…")
         self.upscale_buttons = {factor: QPushButton(f"Upscale ×{factor}") for factor in (2, 4)}
         upscale_row = QHBoxLayout()
         upscale_row.addWidget(QLabel("Upscaler"))

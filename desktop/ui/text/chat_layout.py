@@ -6,13 +6,14 @@ ChatStudio, which owns what the widgets do."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QComboBox, QGroupBox, QHBoxLayout, QLabel,
-                               QPlainTextEdit, QPushButton, QSplitter, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QGroupBox, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QToolButton,
+                               QVBoxLayout, QWidget)
 
 from desktop.core.text.text_request import CHAT, COMPLETION
 from desktop.ui.text.chat_view import ChatView
 from desktop.ui.text.conversation_sidebar import ConversationSidebar
 from desktop.ui.text.sampling_form import SamplingForm
+from desktop.ui.widgets.folding_splitter import FoldingSplitter
 from desktop.ui.widgets.model_offer_card import ModelOfferCard
 from desktop.ui.widgets.model_picker import ModelPicker
 from desktop.viewmodels.conversation_list import ConversationListModel
@@ -59,9 +60,12 @@ class ChatLayout:
         self.status.setTextInteractionFlags(Qt.TextSelectableByMouse)
 
         header = QHBoxLayout()
+        self.list_toggle, self.settings_toggle = QToolButton(), QToolButton()
+        header.addWidget(self.list_toggle)
         header.addWidget(QLabel("Model"))
         header.addWidget(self.picker, 1)
         header.addWidget(self.mode)
+        header.addWidget(self.settings_toggle)
         actions = QHBoxLayout()
         actions.addWidget(self.preset)
         actions.addWidget(self.status, 1)
@@ -90,12 +94,17 @@ class ChatLayout:
             side_column.addWidget(box)
         side_column.addStretch(1)
 
-        splitter = QSplitter(Qt.Horizontal)
-        splitter.addWidget(self.sidebar)
+        # In a narrow window the settings column folds first, then the conversation list.
+        splitter = FoldingSplitter(Qt.Horizontal)
+        conversations = splitter.add_foldable(self.sidebar, "Conversations", "Show or hide the conversation list")
         splitter.addWidget(center)
-        splitter.addWidget(side)
+        settings = splitter.add_foldable(side, "Settings", "Show or hide the system prompt and sampling settings",
+                                         folds_first=True)
+        self.list_toggle.setDefaultAction(conversations)
+        self.settings_toggle.setDefaultAction(settings)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([200, 640, 260])
+        self.splitter_columns = splitter
         outer = QVBoxLayout(self)
         outer.setContentsMargins(6, 6, 6, 6)
         outer.addWidget(self.offer_card)  # across the studio: readable in a small window

@@ -20,7 +20,9 @@ class VideoModelBar(QWidget):
         self.model = QComboBox()
         self.model.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
         self.model.setMinimumContentsLength(18)
-        self.model.setPlaceholderText("No video model: add a folder in Settings › Model folders")
+        self.model.setPlaceholderText("No video model yet")
+        self.model.setToolTip("The image model the clip is drawn with (SD 1.5 family). None yet: get one from "
+                              "Models › Catalog, or add a folder in Settings › Model folders")
         self.adapter = QComboBox()
         self.adapter.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
         self.adapter.setMinimumContentsLength(14)

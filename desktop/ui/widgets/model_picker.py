@@ -19,14 +19,23 @@ class ModelPicker(QComboBox):
         self._resetting = False
         self.setModel(models)
         self.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
-        self.setMinimumContentsLength(30)
-        self.setPlaceholderText("No model yet: File > Add model…, or drop a .gguf file here")
+        self.setMinimumContentsLength(14)  # longer names elide; the tooltip has them whole
+        self.say_missing("No model yet", "No model yet: File > Add model…, or drop a .gguf file on the window")
         # QComboBox selects row 0 by itself when the list is reset; that is not a choice.
         models.modelAboutToBeReset.connect(lambda: setattr(self, "_resetting", True))
         models.modelReset.connect(self._restore)
         models.rowsInserted.connect(self._restore)
         self.currentIndexChanged.connect(self._on_changed)
+        self.model_chosen.connect(lambda info: self.setToolTip(f"{info.name}\n{info.path}" if info else self._help))
         self._restore()
+
+    def say_missing(self, short: str, help_text: str) -> None:
+        """What the empty picker shows: a short placeholder (a long one would set the picker's
+        minimum width) and, in its tooltip, what to do."""
+        self._help = help_text
+        self.setPlaceholderText(short)
+        if self.current() is None:
+            self.setToolTip(help_text)
 
     def current(self) -> ModelInfo | None:
         return self.currentData(INFO_ROLE)
