@@ -19,9 +19,11 @@ from desktop.core import hardware
 from desktop.core.audio import audio_registry
 from desktop.core.image import diffusion_registry, upscaler_registry
 from desktop.core.jobs import EngineOptions, Studio
+from desktop.core.model_registry import ADDED, Candidate
 from desktop.core.text import gguf_registry
 from desktop.core.video import video_registry
 from desktop.job_options import engine_options, model_folders
+from desktop.model_routing import AUDIO, IMAGE, TEXT, UPSCALER, VIDEO, files_for
 from desktop.model_sources import OtherAppStores
 from desktop.viewmodels.job_session import JobSession
 from desktop.viewmodels.model_list import ModelListModel
@@ -35,6 +37,11 @@ from desktop.workers.job_queue import JobQueue
 from desktop.workers.store_writer import StoreWriter
 
 log = logging.getLogger(__name__)
+
+
+def _added(files) -> list[Candidate]:
+    """Files a person added, as candidates for a registry's scan (used where they are)."""
+    return [Candidate(str(path), ADDED) for path in files]
 
 
 def _import_engines() -> None:
@@ -83,25 +90,31 @@ class Services(QObject):
         # round, shared by the five lists; each list's scan runs on the thread pool.
         self.other_apps = OtherAppStores()
         self._new_other_apps_round()
+        # Each list also scans the single files a person added (settings.model_files) that may be
+        # its kind (model_routing.files_for, by name); its registry leaves out the others.
         self.models = ModelListModel(
-            self.background, self._model_folders, self._model_files, self,
+            self.background, self._model_folders, lambda: self._model_files(TEXT), self,
             scan_fn=lambda folders, files: gguf_registry.scan(folders, files, found=self.other_apps.current().text()))
         self.image_models = ModelListModel(
-            self.background, self._model_folders, lambda: [], self,
-            scan_fn=lambda folders, _files: diffusion_registry.scan(folders, self.other_apps.current().image()),
+            self.background, self._model_folders, lambda: self._model_files(IMAGE), self,
+            scan_fn=lambda folders, files: diffusion_registry.scan(
+                folders, [*_added(files), *self.other_apps.current().image()]),
             inspect_fn=diffusion_registry.inspect)
         self.upscalers = ModelListModel(
-            self.background, self._model_folders, lambda: [], self,
-            scan_fn=lambda folders, _files: upscaler_registry.scan(folders, self.other_apps.current().upscalers()),
+            self.background, self._model_folders, lambda: self._model_files(UPSCALER), self,
+            scan_fn=lambda folders, files: upscaler_registry.scan(
+                folders, [*_added(files), *self.other_apps.current().upscalers()]),
             inspect_fn=upscaler_registry.inspect)
         self.audio_models = ModelListModel(
-            self.background, self._model_folders, lambda: [], self,
-            scan_fn=lambda folders, _files: audio_registry.scan(folders, self.other_apps.current().audio()),
+            self.background, self._model_folders, lambda: self._model_files(AUDIO), self,
+            scan_fn=lambda folders, files: audio_registry.scan(
+                folders, [*_added(files), *self.other_apps.current().audio()]),
             inspect_fn=audio_registry.inspect)
         # Video: motion adapters, AnimateDiff bases (SD 1.5 folders, other apps' included), SVD, LTX.
         self.video_models = ModelListModel(
-            self.background, self._model_folders, lambda: [], self,
-            scan_fn=lambda folders, _files: video_registry.scan(folders, self.other_apps.current().image()),
+            self.background, self._model_folders, lambda: self._model_files(VIDEO), self,
+            scan_fn=lambda folders, files: video_registry.scan(
+                folders, [*_added(files), *self.other_apps.current().image()]),
             inspect_fn=video_registry.inspect)
         self.downloads = DownloadQueue(settings, self.downloader, lambda: settings.save_in_background(self.background),
                                        self)
@@ -113,8 +126,14 @@ class Services(QObject):
     def _model_folders(self) -> list[Path]:
         return model_folders(self.settings.snapshot(), self.layout.models)
 
-    def _model_files(self) -> list[Path]:
-        return [Path(p) for p in self.settings.get("model_files")]
+    def _model_files(self, studio: str) -> list[Path]:
+        """The added files `studio`'s list may take, told by name (no disk access: GUI thread)."""
+        return files_for(studio, self.settings.get("model_files"))
+
+    def model_lists(self) -> dict:
+        """model_routing's studio key -> that studio's model list (where an added model goes)."""
+        return {TEXT: self.models, IMAGE: self.image_models, UPSCALER: self.upscalers, AUDIO: self.audio_models,
+                VIDEO: self.video_models}
 
     def _new_other_apps_round(self) -> None:
         """The next list scan walks the other apps' stores again, with the settings as they are
@@ -132,7 +151,7 @@ class Services(QObject):
         """Every model list scans again (on the thread pool), the other apps' stores included,
         walked once for the five lists."""
         self._new_other_apps_round()
-        for models in (self.models, self.image_models, self.upscalers, self.audio_models, self.video_models):
+        for models in self.model_lists().values():
             models.refresh()
 
     def warm_up(self) -> None:

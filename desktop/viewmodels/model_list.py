@@ -70,9 +70,14 @@ class ModelListModel(QAbstractListModel):
         self._background.run(lambda: self._scan(folders, files), self._on_scanned,
                              self._on_scan_error)
 
+    @property
+    def inspector(self):
+        """This list's `inspect(path)`: a plain function (no Qt), for a background task to call."""
+        return self._inspect
+
     def add_file(self, path: str) -> None:
         """Validate a model file off the GUI thread, then list it (or say why not)."""
-        self._background.run(lambda: self._inspect(path), self._on_inspected,
+        self._background.run(lambda: self._inspect(path), self.add_inspected,
                              lambda exc: self.add_refused.emit(path, str(exc)))
 
     def _on_scanned(self, found) -> None:
@@ -90,7 +95,8 @@ class ModelListModel(QAbstractListModel):
         self.problems_found.emit([ModelProblem("", f"Scanning for models failed: {exc}")])
         self.scanned.emit()
 
-    def _on_inspected(self, info: ModelInfo) -> None:
+    def add_inspected(self, info) -> None:
+        """List a model its registry's inspect accepted (once), and say so (model_added)."""
         if self.find(info.path) is None:
             self.beginInsertRows(QModelIndex(), len(self._models), len(self._models))
             self._models.append(info)

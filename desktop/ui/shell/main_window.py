@@ -1,5 +1,6 @@
 """The main window: a sidebar of studios (from PANELS), the studio area, and the status
-area with running and queued jobs. Drop a .gguf file anywhere to add a model."""
+area with running and queued jobs. Drop a model file or folder anywhere to add it
+(shell/model_adding.py routes it to its studio)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import logging
 
 from PySide6.QtCore import QByteArray, QEvent, QSize, QTimer, Signal
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QListWidget, QListWidgetItem,
+from PySide6.QtWidgets import (QHBoxLayout, QListWidget, QListWidgetItem,
                                QMainWindow, QMessageBox, QStackedWidget, QWidget)
 
 # Nothing here touches the `Qt` namespace before the first paint: materialising its
@@ -19,8 +20,6 @@ from desktop import APP_NAME, __version__
 from desktop.paths import resources_dir
 
 log = logging.getLogger(__name__)
-
-MODEL_SUFFIXES = (".gguf",)
 
 
 class MainWindow(QMainWindow):
@@ -34,6 +33,7 @@ class MainWindow(QMainWindow):
         self.settings, self.theme, self.services = settings, theme, None
         self._painted = False
         self.models_window = None
+        self.model_adding = None  # with the services (attach)
         self.installEventFilter(self)
         self.setWindowTitle(APP_NAME)
         self.setWindowIcon(QIcon(str(resources_dir() / "atelier.svg")))
@@ -82,8 +82,9 @@ class MainWindow(QMainWindow):
         services.store.unhandled_error.connect(lambda message: self.statusBar().showMessage(message, 15000))
         self.statusBar().clearMessage()
         self._build_menus()
-        services.models.model_added.connect(self._on_model_added)
-        services.models.add_refused.connect(self._on_model_refused)
+        from desktop.ui.shell.model_adding import ModelAdding
+
+        self.model_adding = ModelAdding(self, services)
         services.models.problems_found.connect(self._on_model_problems)
         from desktop.ui.shell.integrity_prompt import IntegrityPrompt
         from desktop.ui.shell.library_state_prompt import LibraryStatePrompt
@@ -96,7 +97,8 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
-        file_menu.addAction("&Add model…", self.add_model_dialog)
+        file_menu.addAction("&Add model file…", self.add_model_dialog)
+        file_menu.addAction("Add model &folder…", self.add_model_folder_dialog)
         file_menu.addAction("&Rescan models", self.services.rescan_models)
         file_menu.addSeparator()
         file_menu.addAction("&Settings…", self.open_settings)
@@ -152,32 +154,22 @@ class MainWindow(QMainWindow):
     # -- models ----------------------------------------------------------------------------
 
     def add_model_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Add a model", "", "GGUF models (*.gguf);;All files (*)")
-        if path:
-            self.services.models.add_file(path)
+        self.model_adding.choose_files()
+
+    def add_model_folder_dialog(self) -> None:
+        self.model_adding.choose_folder()
 
     def dragEnterEvent(self, event) -> None:
-        if self.services is not None and any(url.toLocalFile().lower().endswith(MODEL_SUFFIXES) for url in event.mimeData().urls()):
-            event.acceptProposedAction()
+        if self.model_adding is not None:
+            self.model_adding.drag_enter(event)
         else:
             event.ignore()
 
     def dropEvent(self, event) -> None:
-        for url in event.mimeData().urls():
-            path = url.toLocalFile()
-            if path.lower().endswith(MODEL_SUFFIXES):
-                self.services.models.add_file(path)
-        event.acceptProposedAction()
-
-    def _on_model_added(self, info) -> None:
-        files = self.services.settings.get("model_files")
-        if info.path not in files and info.source != "built-in":
-            self.services.settings.set("model_files", files + [info.path])
-            self.services.settings.save_in_background(self.services.background)
-        self.statusBar().showMessage(f"Added {info.name} ({info.quantization})", 6000)
-
-    def _on_model_refused(self, path: str, message: str) -> None:
-        QMessageBox.warning(self, "Model not added", f"{Path(path).name} was not added.\n\n{message}")
+        if self.model_adding is not None:
+            self.model_adding.drop(event)
+        else:
+            event.ignore()
 
     def _on_model_problems(self, problems) -> None:
         for problem in problems:
