@@ -20,7 +20,7 @@ from desktop.core.models import fit
 from desktop.core.audio.piper_engine import PiperEngine
 from desktop.core.audio.transformers_audio import MUSIC_TYPES, MusicEngine, VitsEngine, model_type
 from desktop.pipeline import load_guard
-from desktop.pipeline.fingerprint import folder_fingerprint
+from desktop.pipeline.model_hashes import ModelHashing
 from desktop.pipeline.recording import call_patiently, commit_finished, run_recorded
 from desktop.pipeline.store_access import StoreAccess
 from desktop.store.asset_files import partial_file, planned_file, planned_from
@@ -75,7 +75,9 @@ def run_audio_job(job: Job, cache: ModelCache, store: StoreAccess, progress: Pro
     request: SpeechRequest | MusicRequest = job.request
     music = isinstance(request, MusicRequest)
     request.validate()
-    engine = load_audio_engine(cache, job.model_path, job.options.n_threads)
+    with ModelHashing(store, job.model_path, job.cancel) as hashing:  # read while the model loads
+        engine = load_audio_engine(cache, job.model_path, job.options.n_threads)
+        model_hash = hashing.result()
     if music != isinstance(engine, MusicEngine):
         raise UserFacingError(f"{engine.name} makes {'music' if not music else 'speech'}; choose a "
                               f"{'MusicGen model' if music else 'voice'} for {'music' if music else 'speech'}.")
@@ -83,7 +85,7 @@ def run_audio_job(job: Job, cache: ModelCache, store: StoreAccess, progress: Pro
     kind = "music" if music else "speech"
     params = {**request.params(), "engine": type(engine).__name__.removesuffix("Engine").lower()}
     new = NewGeneration(modality="audio", kind=kind, prompt=text, params=params, model_name=engine.name,
-                        model_path=engine.model_path, model_sha256=folder_fingerprint(Path(engine.model_path)),
+                        model_path=engine.model_path, model_sha256=model_hash,
                         seed=request.seed if request.seed >= 0 else None)
     generation_id = call_patiently(store, lambda lib: lib.generations.start(new), progress)
     root, owner = store.call(lambda lib: (lib.layout.root, lib.lease.token))

@@ -25,7 +25,7 @@ from desktop.core.jobs import Job, Progress
 from desktop.core.model_cache import ModelCache
 from desktop.core.models import fit
 from desktop.pipeline import load_guard
-from desktop.pipeline.fingerprint import folder_fingerprint
+from desktop.pipeline.model_hashes import ModelHashing
 from desktop.pipeline.recording import call_patiently, commit_finished, run_recorded
 from desktop.pipeline.store_access import StoreAccess
 from desktop.store.asset_files import planned_file
@@ -118,11 +118,12 @@ def _run_batch(job: Job, cache: ModelCache, store: StoreAccess, progress: Progre
     """Each finished image joins `outcome` once its file and row are committed."""
     request: ImageRequest = job.request
     request.validate()
-    engine = load_image_engine(cache, job.model_path, job.options.n_threads,
-                               [Path(p) for p in job.options.model_dirs], job.options.precision,
-                               request.width, request.height, job.options.found_models)
+    with ModelHashing(store, job.model_path, job.cancel) as hashing:  # read while the model loads
+        engine = load_image_engine(cache, job.model_path, job.options.n_threads,
+                                   [Path(p) for p in job.options.model_dirs], job.options.precision,
+                                   request.width, request.height, job.options.found_models)
+        model_hash = hashing.result()  # sha256: A1111's `Model hash` is its first 10 digits
     model_name = Path(engine.model_path).name
-    model_hash = folder_fingerprint(Path(engine.model_path))
     base_seed = request.seed if request.seed >= 0 else random.randrange(2**31)
     root = store.call(lambda lib: lib.layout.root)
     for index in range(request.batch):

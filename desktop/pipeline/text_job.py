@@ -16,9 +16,9 @@ from desktop.core.text.llama_engine import LlamaTextEngine, _kv_cache_bytes as k
 from desktop.core.model_cache import ModelCache
 from desktop.core.text.text_request import TextRequest, TextResult
 from desktop.pipeline import load_guard
+from desktop.pipeline.model_hashes import ModelHashing
 from desktop.pipeline.recording import call_patiently, commit_finished, run_recorded
 from desktop.pipeline.store_access import StoreAccess
-from desktop.store.asset_files import sha256_of_file
 from desktop.store.generations import NewGeneration, transaction
 from desktop.store.pending_commits import FinishedWork
 from desktop.store.records import Message
@@ -59,27 +59,19 @@ def _text_advice(context: int, kv_per_token: int) -> str:
     return f"Choose a smaller quantization (Q4_K_M) or a smaller model{shorter}."
 
 
-def model_hash(store: StoreAccess, model_path: str) -> str:
-    path = Path(model_path).resolve()
-    known = store.call(lambda lib: lib.generations.known_model_hash(path))
-    if known:
-        return known
-    digest = sha256_of_file(path)  # hashed here, not on the writer thread, which must stay quick
-    call_patiently(store, lambda lib: lib.generations.remember_model_hash(path, digest))
-    return digest
-
-
 def run_text_job(job: Job, cache: ModelCache, store: StoreAccess, progress: ProgressCallback) -> TextOutcome:
     request: TextRequest = job.request
     request.validate()  # before the model loads or a row is written
     conversation_id = job.origin.conversation_id
-    engine = load_text_engine(cache, job.model_path, job.options.n_ctx, job.options.n_threads)
+    with ModelHashing(store, job.model_path, job.cancel) as hashing:  # read while the model loads
+        engine = load_text_engine(cache, job.model_path, job.options.n_ctx, job.options.n_threads)
+        model_sha256 = hashing.result()
     new = NewGeneration(
         modality="text", kind=job.origin.record_kind, prompt=request.display_prompt(),
         params={"mode": request.mode, **request.sampling.as_params(), "n_ctx": engine.n_ctx,
                 "n_threads": engine.n_threads},
         model_name=engine.header.name, model_path=engine.model_path,
-        model_sha256=model_hash(store, engine.model_path), seed=request.sampling.seed if request.sampling.seed >= 0 else None,
+        model_sha256=model_sha256, seed=request.sampling.seed if request.sampling.seed >= 0 else None,
         conversation_id=conversation_id,
     )
     generation_id = call_patiently(store, lambda lib: lib.generations.start(new), progress)

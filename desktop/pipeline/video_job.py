@@ -29,7 +29,7 @@ from desktop.core.video.video_files import encode_video, poster_name, poster_png
 from desktop.core.video.video_metadata import VideoTags
 from desktop.core.video.video_request import FILE_FORMATS, VideoRequest
 from desktop.pipeline import load_guard, video_memory
-from desktop.pipeline.fingerprint import folder_fingerprint
+from desktop.pipeline.model_hashes import ModelHashing
 from desktop.pipeline.recording import call_patiently, commit_finished, run_recorded
 from desktop.pipeline.store_access import StoreAccess
 from desktop.store.asset_files import partial_file, planned_file, planned_from
@@ -173,12 +173,13 @@ def run_video_job(job: Job, cache: ModelCache, store: StoreAccess, progress: Pro
         return run_join(job, store, progress)
     request: VideoRequest = job.request
     request.validate()
-    engine = load_video_engine(cache, job.model_path, request, job.options.n_threads,
-                               [Path(p) for p in job.options.model_dirs], job.options.precision)
+    with ModelHashing(store, job.model_path, job.cancel) as hashing:  # read while the model loads
+        engine = load_video_engine(cache, job.model_path, request, job.options.n_threads,
+                                   [Path(p) for p in job.options.model_dirs], job.options.precision)
+        model_hash = hashing.result()
     seed = request.seed if request.seed >= 0 else random.randrange(2**31)
     model_name = Path(engine.model_path).name
     adapter_name = Path(request.motion_adapter).name if engine.family == "animatediff" else ""
-    model_hash = folder_fingerprint(Path(engine.model_path))
     params = _params(request, engine)
     kind = "extend" if request.extends else request.kind
     new = NewGeneration(modality="video", kind=kind, prompt=request.prompt, negative=request.negative, params=params,

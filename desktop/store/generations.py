@@ -138,20 +138,21 @@ class GenerationRepository:
         )
         return [Generation.from_row(r) for r in rows]
 
-    def known_model_hash(self, path: Path) -> str | None:
-        """sha256 of a model file if it was hashed before at this size and mtime."""
-        stat = path.stat()
+    def known_model_hash(self, path: Path, size_bytes: int, mtime_ns: int) -> str | None:
+        """sha256 of a model file if it was hashed before at this size and mtime (one file
+        version: an edited or replaced file has another and is hashed again)."""
         row = self.conn.execute(
             "SELECT sha256 FROM model_hashes WHERE path=? AND size_bytes=? AND mtime_ns=?",
-            (str(path), stat.st_size, stat.st_mtime_ns),
+            (str(path), size_bytes, mtime_ns),
         ).fetchone()
         return row[0] if row else None
 
-    def remember_model_hash(self, path: Path, digest: str) -> None:
-        stat = path.stat()
+    def remember_model_hash(self, path: Path, size_bytes: int, mtime_ns: int, digest: str) -> None:
+        """The version is the one stat'ed before the file was read, not now: a file changed
+        while it was hashed is not cached under its new version."""
         self.conn.execute(
             "INSERT OR REPLACE INTO model_hashes (path, size_bytes, mtime_ns, sha256) VALUES (?, ?, ?, ?)",
-            (str(path), stat.st_size, stat.st_mtime_ns, digest),
+            (str(path), size_bytes, mtime_ns, digest),
         )
 
 
