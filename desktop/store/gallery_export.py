@@ -9,13 +9,16 @@ straight into `<out>.<hex>.partial` beside the destination, a folder is built in
 partial name is registered as staging (desktop/store/staging.py) before it is created,
 so if the process dies the next start of any Atelier process removes it.
 
-manifest.json is strict JSON (non-finite numbers become null); manifest.csv neutralises
-cells a spreadsheet would run as a formula.
+manifest.json is strict JSON (non-finite numbers become null; created_at stays the number
+of seconds the importer reads); manifest.csv gives dates in ISO 8601 (UTC, "...Z") and
+neutralises cells a spreadsheet would run as a formula. Files are named
+files/<8-digit id>-<name>, the id once: the jobs' own names already begin with it.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import errno
 import io
 import json
@@ -106,13 +109,14 @@ def export_gallery(store, out: Path, entries: list[dict], fmt: str = "zip", titl
     try:
         with (_ZipWriter if fmt == "zip" else _FolderWriter)(partial) as writer:
             files = 0
+            taken: set[str] = set()
             for index, entry in enumerate(entries):
                 if cancel.is_set():
                     raise Cancelled()
                 poster = poster_index(entry["modality"], [asset["mime"] for asset in entry["assets"]])
                 kept = []
                 for number, asset in enumerate(entry["assets"]):
-                    name = f"files/{entry['id']:08d}-{Path(asset['path']).name}"
+                    name = export_name(entry["id"], asset["path"], taken)
                     source = root / asset["path"]
                     if not source.is_file():
                         if number == poster:  # only the first frame drawn ahead: the clip goes without it
@@ -149,6 +153,32 @@ def export_gallery(store, out: Path, entries: list[dict], fmt: str = "zip", titl
         remove_path(partial)
         if registered:
             _release(store, partial)
+
+
+def export_name(generation_id: int, path: str, taken: set[str]) -> str:
+    """files/<id>-<file name>: the id keeps names apart across items and sorts them as the
+    library does; a name that already begins with this id (every job names its files so)
+    does not get it twice. A name already used in this gallery gets a number; `taken` is
+    updated."""
+    prefix, file_name = f"{generation_id:08d}-", Path(path).name
+    stem = file_name if file_name.startswith(prefix) else prefix + file_name
+    name, number = f"files/{stem}", 1
+    while name.casefold() in taken:  # case-insensitive disks would merge "A.png" and "a.png"
+        number += 1
+        name = f"files/{Path(stem).stem}-{number}{Path(stem).suffix}"
+    taken.add(name.casefold())
+    return name
+
+
+def iso_time(timestamp) -> str:
+    """Seconds since the epoch as ISO 8601 in UTC ("2026-12-01T17:53:06Z"); "" when unknown."""
+    if not isinstance(timestamp, (int, float)) or isinstance(timestamp, bool):
+        return ""
+    try:
+        moment = dt.datetime.fromtimestamp(timestamp, dt.timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        return ""
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def _register(store, partial: Path) -> bool:
@@ -241,7 +271,8 @@ def _write_csv(handle: TextIO, entries: list[dict]) -> None:
     writer = csv.DictWriter(handle, fieldnames=CSV_FIELDS, extrasaction="ignore")
     writer.writeheader()
     for entry in entries:
-        row = {**entry, "sha256": entry["assets"][0]["sha256"] if entry["assets"] else ""}
+        row = {**entry, "sha256": entry["assets"][0]["sha256"] if entry["assets"] else "",
+               "created_at": iso_time(entry.get("created_at"))}
         writer.writerow({key: _cell(row.get(key)) for key in CSV_FIELDS})
 
 

@@ -185,6 +185,40 @@ def test_manifest_is_strict_json_and_csv_cells_cannot_run_formulas(tmp_path, lib
     fresh.close()
 
 
+def test_file_names_carry_the_item_id_once_and_csv_dates_are_iso_8601(tmp_path, library):
+    import datetime as dt
+
+    gid = library.generations.start(NewGeneration(modality="image", kind="txt2img", prompt="named as jobs do",
+                                                  params={}))
+    written = write_atomically(library.layout.root, f"assets/2026/12/01/{gid:08d}-42.png", b"png")
+    library.generations.finish(gid, assets=[AssetMeta(written, "image/png")])
+    made = dt.datetime(2026, 12, 1, 17, 53, 6, tzinfo=dt.timezone.utc)
+    library.conn.execute("UPDATE generations SET created_at=? WHERE id=?", (made.timestamp() + 0.25, gid))
+    out = tmp_path / "g"
+    export_gallery(library, out, collect(library), "folder")
+    manifest = json.loads((out / "manifest.json").read_text())
+    files = {item["id"]: item["file"] for item in manifest["items"]}
+    assert files[gid] == f"files/{gid:08d}-42.png"  # not 00000005-00000005-42.png
+    assert files[1] == "files/00000001-1.png"  # a name without the id gets it in front
+    assert all((out / name).is_file() for name in files.values() if name)
+    rows = {int(row["id"]): row for row in csv.DictReader(io.StringIO((out / "manifest.csv").read_text()))}
+    assert rows[gid]["created_at"] == "2026-12-01T17:53:06Z"
+    for row in rows.values():
+        when = dt.datetime.fromisoformat(row["created_at"])
+        assert when.tzinfo is not None and when.utcoffset() == dt.timedelta(0)
+    assert manifest["items"][-1]["created_at"] == pytest.approx(made.timestamp() + 0.25)  # the importer's number
+
+
+def test_export_names_stay_apart_within_a_gallery():
+    taken = set()
+    names = [gallery_export.export_name(7, path, taken)
+             for path in ("a/00000007-1.png", "b/00000007-1.png", "c/00000007-1.PNG", "00000008-1.png")]
+    assert names == ["files/00000007-1.png", "files/00000007-1-2.png", "files/00000007-1-3.PNG",
+                     "files/00000007-00000008-1.png"]
+    assert gallery_export.iso_time(None) == "" and gallery_export.iso_time(1e300) == ""
+    assert gallery_export.iso_time(0) == "1970-01-01T00:00:00Z"
+
+
 @pytest.fixture
 def small_disk(tmp_path):
     """A 48 MB file system of its own (tmpfs), to fill up."""
