@@ -4,13 +4,18 @@ repaired only when asked. The window and `main.py check` print the same report."
 
 from __future__ import annotations
 
+import mimetypes
 import os
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from desktop.core.errors import UserFacingError
 from desktop.store import pending_commits, recovery
-from desktop.store.asset_files import TEMP_PREFIX
+from desktop.store.asset_files import TEMP_PREFIX, WrittenFile, move_into_place, partial_file, planned_from
 from desktop.store.fts import sync_terms
+from desktop.store.generations import transaction
+from desktop.store.item_status import missing_file_reason, missing_path
 from desktop.store.trash import TRASH_FOLDER, trash_path
 
 
@@ -81,7 +86,8 @@ def check(store) -> IntegrityReport:
 
 
 def repair(library, report: IntegrityReport, quarantine: Path | None = None) -> None:
-    """Items without their file are marked failed (kept, so their prompt is not lost);
+    """Items without their file are marked failed with item_status's "file missing" reason
+    (kept, so their prompt is not lost, and the Library shows them as missing their file);
     unclaimed files move to a `lost+found` folder rather than being deleted."""
     conn, root = library.conn, library.layout.root
     recovery.clean(library, report.leftovers)
@@ -90,7 +96,7 @@ def repair(library, report: IntegrityReport, quarantine: Path | None = None) -> 
             continue
         conn.execute("DELETE FROM assets WHERE path=?", (relative,))
         conn.execute("UPDATE generations SET status='failed', error=? WHERE id=? AND status='done'",
-                     (f"The file {relative} is missing from the library folder.", generation_id))
+                     (missing_file_reason(relative), generation_id))
     target = quarantine or (root / "lost+found")
     for relative in report.orphan_files:
         if not (root / relative).exists():
@@ -112,3 +118,43 @@ def _put_back(library, generation_id: int, relative: str) -> bool:
     expected.parent.mkdir(parents=True, exist_ok=True)
     os.replace(other, expected)
     return True
+
+
+def place_located_file(root: Path, relative: str, trashed: bool, source: Path) -> WrittenFile:
+    """Copy a file the person located to where a "file missing" item expects it (file work
+    only, for a pool thread; record_located_file then links it). The copy goes through a
+    temp name, so a crash leaves no half file under the item's name."""
+    source = Path(source)
+    if not source.is_file():
+        raise UserFacingError(f"{source} is not a file.")
+    if source.suffix.lower() != Path(relative).suffix.lower():
+        raise UserFacingError(f"The missing file is a {Path(relative).suffix or 'file without extension'}; "
+                              f"choose a file of that kind (not {source.name}).")
+    final = trash_path(root, relative) if trashed else root / relative
+    if final.exists():
+        raise UserFacingError(f"There is already a file at {relative}: run the library check to link it.")
+    partial = partial_file(final.parent, final.name)
+    try:
+        shutil.copyfile(source, partial)
+        written = planned_from(root, relative, partial)
+        move_into_place(partial, final)
+    finally:
+        partial.unlink(missing_ok=True)
+    return written
+
+
+def record_located_file(library, generation_id: int, written: WrittenFile) -> None:
+    """The item has its file again: its asset row comes back and it is finished once more.
+    If the item changed meanwhile (no longer missing that file), an unclaimed copy is removed."""
+    conn = library.conn
+    row = conn.execute("SELECT status, error, created_at FROM generations WHERE id=?", (generation_id,)).fetchone()
+    if row is None or missing_path(row["status"], row["error"]) != written.relative:
+        if conn.execute("SELECT 1 FROM assets WHERE path=?", (written.relative,)).fetchone() is None:
+            written.path.unlink(missing_ok=True)  # our copy, which nothing will claim
+        raise UserFacingError("This item no longer misses that file; nothing was changed.")
+    mime = mimetypes.guess_type(written.relative)[0] or "application/octet-stream"
+    with transaction(conn):
+        conn.execute("INSERT INTO assets (generation_id, path, sha256, mime, size_bytes, created_at)"
+                     " VALUES (?, ?, ?, ?, ?, ?)",
+                     (generation_id, written.relative, written.sha256, mime, written.size_bytes, row["created_at"]))
+        conn.execute("UPDATE generations SET status='done', error='' WHERE id=?", (generation_id,))

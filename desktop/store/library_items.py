@@ -1,6 +1,7 @@
-"""The Library's view of the store: finished generations of every modality, filtered,
-searched and paged by keyset (no OFFSET: the 1,000th page costs what the first does),
-plus curation (favourite, rating, tags, collections)."""
+"""The Library's view of the store: generations of every modality (finished by default;
+stopped, failed or missing their file on request), filtered, searched and paged by keyset
+(no OFFSET: the 1,000th page costs what the first does), plus curation (favourite, rating,
+tags, collections)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import time
 from dataclasses import dataclass, field, replace
 
 from desktop.core.errors import UserFacingError
+from desktop.store import item_status
 from desktop.store.fts import known_terms, match_query
 from desktop.store.generations import GenerationRepository, transaction
 from desktop.store.records import Generation
@@ -30,7 +32,14 @@ class LibraryItem:
     rating: int | None
     asset_path: str | None
     mime: str | None
-    snippet: str = ""   # the start of a text item's reply, for its tile
+    snippet: str = ""   # the start of a text item's reply (a stopped one's partial reply), for its tile
+    status: str = "done"
+    reason: str = ""    # why it failed, or what stopped it (generations.error), shortened
+
+    @property
+    def state(self) -> str:
+        """item_status.FINISHED, STOPPED, FAILED or MISSING (its file is gone)."""
+        return item_status.state(self.status, self.reason)
 
 
 @dataclass
@@ -46,6 +55,7 @@ class LibraryQuery:
     collection_id: int | None = None
     sort: str = "newest"
     in_trash: bool = False   # the trash shows deleted items, and only those
+    status: str = item_status.FINISHED   # one of item_status.SHOWN
 
 
 @dataclass(frozen=True)
@@ -64,7 +74,7 @@ class Page:
 
 
 _COLUMNS = ("g.id, g.modality, g.kind, g.prompt, g.model_name, g.created_at, g.favorite, g.rating,"
-            " substr(g.output_text, 1, 300) AS snippet,"
+            " substr(g.output_text, 1, 300) AS snippet, g.status, substr(g.error, 1, 2000) AS reason,"
             " (SELECT a.path FROM assets a WHERE a.generation_id = g.id ORDER BY a.id LIMIT 1) AS asset_path,"
             " (SELECT a.mime FROM assets a WHERE a.generation_id = g.id ORDER BY a.id LIMIT 1) AS mime")
 
@@ -78,8 +88,8 @@ class LibraryItems:
     def page(self, query: LibraryQuery, cursor: tuple | None = None, limit: int = 100) -> Page:
         if query.sort not in SORTS:
             raise ValueError(f"sort must be one of {SORTS}")
-        where = ["g.status = 'done'", f"g.trashed_at IS {'NOT ' if query.in_trash else ''}NULL"]
-        args = []
+        shown, args = item_status.condition(query.status)
+        where = [shown, f"g.trashed_at IS {'NOT ' if query.in_trash else ''}NULL"]
         source = "generations g"
         text = match_query(query.text, lambda prefix: known_terms(self.conn, prefix)) if query.text.strip() else None
         if text is not None and query.sort != "rating":
@@ -155,7 +165,8 @@ class LibraryItems:
         return [r[0] for r in rows]
 
     def model_names(self) -> list[str]:
-        rows = self.conn.execute("SELECT DISTINCT model_name FROM generations WHERE status='done' ORDER BY 1")
+        rows = self.conn.execute("SELECT DISTINCT model_name FROM generations g WHERE"
+                                 f" {item_status.condition(item_status.ALL)[0]} ORDER BY 1")
         return [r[0] for r in rows if r[0]]
 
     def tag_names(self) -> list[str]:
@@ -216,12 +227,14 @@ class LibraryItems:
         self.conn.execute("DELETE FROM collections WHERE id=?", (collection_id,))
 
     def collections(self) -> list[tuple[int, str, int]]:
-        """(id, name, item count) of every collection, by name; items in the trash are not counted."""
+        """(id, name, item count) of every collection, by name: the items its default (finished)
+        view shows, so items in the trash are not counted."""
+        finished, args = item_status.condition(item_status.FINISHED)
         rows = self.conn.execute(
             "SELECT c.id, c.name, COUNT(g.id) FROM collections c"
             " LEFT JOIN collection_items ci ON ci.collection_id = c.id"
-            " LEFT JOIN generations g ON g.id = ci.generation_id AND g.trashed_at IS NULL AND g.status = 'done'"
-            " GROUP BY c.id ORDER BY c.name")
+            f" LEFT JOIN generations g ON g.id = ci.generation_id AND g.trashed_at IS NULL AND {finished}"
+            " GROUP BY c.id ORDER BY c.name", args)
         return [tuple(r) for r in rows]
 
     def add_to_collection(self, collection_id: int, generation_ids: list[int]) -> None:
@@ -238,4 +251,4 @@ def _item(row) -> LibraryItem:
     return LibraryItem(id=row["id"], modality=row["modality"], kind=row["kind"], prompt=row["prompt"],
                        model_name=row["model_name"], created_at=row["created_at"], favorite=bool(row["favorite"]),
                        rating=row["rating"], asset_path=row["asset_path"], mime=row["mime"],
-                       snippet=row["snippet"])
+                       snippet=row["snippet"], status=row["status"], reason=row["reason"] or "")

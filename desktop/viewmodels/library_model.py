@@ -11,12 +11,17 @@ from PySide6.QtGui import QColor
 from desktop.viewmodels.item_mime import ITEMS_MIME, items_mime
 from desktop.viewmodels.thumbnails import THUMB_SIDE, ThumbnailCache, placeholder
 from desktop.viewmodels.video_thumbnails import HoverFrames
+from desktop.store.item_status import FAILED, FINISHED, MISSING, STOPPED
 from desktop.store.library_items import LibraryItem, LibraryQuery
 
 ITEM_ROLE = Qt.UserRole + 1
 PAGE_SIZE = 200
 MODALITY_COLORS = {"text": QColor(70, 110, 160), "image": QColor(90, 90, 90), "audio": QColor(120, 80, 140),
                    "video": QColor(150, 90, 60)}
+# An item that did not finish (or lost its file) says so on its tile: a badge before its
+# caption and a tile painted with what is left of it (the partial reply, or the reason).
+BADGES = {STOPPED: "⏹ Stopped", FAILED: "⚠ Failed", MISSING: "⚠ File missing"}
+STATE_COLORS = {STOPPED: QColor(150, 120, 40), FAILED: QColor(160, 60, 60), MISSING: QColor(160, 60, 60)}
 
 
 class LibraryModel(QAbstractListModel):
@@ -50,16 +55,22 @@ class LibraryModel(QAbstractListModel):
         if not index.isValid() or index.row() >= len(self._items):
             return None
         item = self._items[index.row()]
+        state = item.state
         if role == Qt.DisplayRole:
             prompt = " ".join(item.prompt.split())
             mark = "★ " if item.favorite else ""  # curation shows on the tile itself
-            return mark + ((prompt[:40] + "…") if len(prompt) > 40 else prompt)
+            badge = f"{BADGES[state]} · " if state != FINISHED else ""
+            return badge + mark + ((prompt[:40] + "…") if len(prompt) > 40 else prompt)
         if role == Qt.ToolTipRole:
             stars = f" · {'★' * item.rating}" if item.rating else ""
-            return f"{item.modality} · {item.model_name}{stars}\n{item.prompt[:300]}"
+            tip = f"{item.modality} · {item.model_name}{stars}\n{item.prompt[:300]}"
+            return tip if state == FINISHED else f"{BADGES[state]}: {item.reason[:300]}\n{tip}"
         if role == Qt.DecorationRole:
             pixmap = None
-            if item.asset_path and item.modality == "video":  # before images: a GIF/WebP clip is image/*
+            if state != FINISHED and not item.asset_path:
+                pixmap = self.thumbnails.get_text_tile(f"text:{item.id}", self._what_is_left(item),
+                                                       STATE_COLORS[state])
+            elif item.asset_path and item.modality == "video":  # before images: a GIF/WebP clip is image/*
                 clip = self.absolute(item.asset_path)
                 pixmap = self.hover_frames.current(clip) or self.thumbnails.get_video(clip)
             elif item.asset_path and (item.mime or "").startswith("image/"):
@@ -158,6 +169,13 @@ class LibraryModel(QAbstractListModel):
         if row is not None:
             index = self.index(row)
             self.dataChanged.emit(index, index, [Qt.DecorationRole])
+
+    @staticmethod
+    def _what_is_left(item: LibraryItem) -> str:
+        """A stopped reply's partial text, else the badge and the reason."""
+        if item.state == STOPPED and item.snippet:
+            return item.snippet
+        return f"{BADGES[item.state]}\n\n{item.reason}"
 
     def _placeholder(self, modality: str):
         if modality not in self._placeholders:

@@ -1,5 +1,6 @@
-"""The Library's filter bar: search as you type (debounced), kind, model, date, rating,
-tag, favourites and sort. It only describes a query; the panel runs it."""
+"""The Library's filter bar: search as you type (debounced), kind, what became of an item
+(finished, stopped, failed, file missing), model, date, rating, tag, favourites and sort.
+It only describes a query; the panel runs it."""
 
 from __future__ import annotations
 
@@ -8,9 +9,12 @@ import time
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLineEdit, QWidget
 
+from desktop.store import item_status
 from desktop.store.library_items import LibraryQuery
 
 MODALITIES = [("All kinds", ""), ("Text", "text"), ("Images", "image"), ("Audio", "audio"), ("Video", "video")]
+STATUSES = [("Finished", item_status.FINISHED), ("Stopped", item_status.STOPPED), ("Failed", item_status.FAILED),
+            ("File missing", item_status.MISSING), ("All", item_status.ALL)]
 SORTS = [("Newest first", "newest"), ("Oldest first", "oldest"), ("Best rated", "rating")]
 DAY = 86400.0
 PERIODS = [("Any time", None), ("Today", 1), ("Past 7 days", 7), ("Past 30 days", 30), ("Past year", 365)]
@@ -39,6 +43,8 @@ class LibraryFilters(QWidget):
         self.search.setPlaceholderText("Search prompts, negative prompts and replies…")
         self.search.setClearButtonEnabled(True)
         self.kind = _combo(MODALITIES, "Show one kind of item")
+        self.status = _combo(STATUSES, "Finished items (and those whose file went missing), or what was stopped, "
+                                       "what failed and why, what lost its file")
         self.model_name = _combo([("All models", "")], "Show what one model made")
         self.period = _combo(PERIODS, "When the item was made")
         self.rating = _combo(RATINGS, "Lowest rating to show")
@@ -49,12 +55,13 @@ class LibraryFilters(QWidget):
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.search, 1)
-        for widget in (self.kind, self.model_name, self.period, self.rating, self.tag, self.favorites, self.sort):
+        for widget in (self.kind, self.status, self.model_name, self.period, self.rating, self.tag, self.favorites,
+                       self.sort):
             row.addWidget(widget)
         self._debounce = QTimer(self, singleShot=True, interval=150)
         self._debounce.timeout.connect(self.changed)
         self.search.textChanged.connect(lambda _t: self._debounce.start())
-        for combo in (self.kind, self.model_name, self.period, self.rating, self.tag, self.sort):
+        for combo in (self.kind, self.status, self.model_name, self.period, self.rating, self.tag, self.sort):
             combo.currentIndexChanged.connect(lambda _i: self.changed.emit())
         self.favorites.toggled.connect(lambda _on: self.changed.emit())
 
@@ -65,7 +72,7 @@ class LibraryFilters(QWidget):
                             model_name=self.model_name.currentData(), since=since,
                             favorite_only=self.favorites.isChecked(), min_rating=self.rating.currentData(),
                             tag=self.tag.currentData(), collection_id=collection_id, sort=self.sort.currentData(),
-                            in_trash=in_trash)
+                            in_trash=in_trash, status=self.status.currentData())
 
     def set_choices(self, model_names: list[str], tags: list[str]) -> None:
         """New models and tags appear; the current choice is kept if it still exists."""

@@ -1,9 +1,12 @@
 """The Library's right-click menu: what can be done with the selected items (open, compare,
-reuse, rate, tag, collect, save as a gallery, delete; restore in the Trash)."""
+reuse, rate, tag, collect, save as a gallery, delete; restore in the Trash; locate the file
+of an item that lost it)."""
 
 from __future__ import annotations
 
 from PySide6.QtWidgets import QMenu
+
+from desktop.ui.library.missing_file import ask_locate, missing_relative
 
 RATING_LABELS = ["No rating", "★", "★★", "★★★", "★★★★", "★★★★★"]
 
@@ -15,6 +18,8 @@ def show_item_menu(panel, where) -> None:
     menu.addAction("Open", panel.open_viewer)
     if len(panel.selected_ids()) == 2:
         menu.addAction("Compare side by side", panel.compare_selected)
+    if missing_relative(panel.details) is not None:
+        menu.addAction("Locate file…", lambda: ask_locate(panel))
     if in_trash:
         menu.addAction("Restore", panel.restore_selected)
         menu.addAction("Delete for good…", panel.delete_selected)

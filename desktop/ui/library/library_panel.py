@@ -23,6 +23,7 @@ from desktop.ui.library.item_details import details_html
 from desktop.ui.library.library_filters import LibraryFilters
 from desktop.ui.library.library_actions import LibraryActions
 from desktop.ui.library.library_menu import RATING_LABELS, show_item_menu
+from desktop.ui.library.missing_file import missing_relative
 
 
 class LibraryPanel(LibraryActions, QWidget):
@@ -362,7 +363,9 @@ class LibraryPanel(LibraryActions, QWidget):
 
     def _open_folder(self) -> None:
         if self.details is None or not self.details.generation.assets:
-            self.show_status("This item has no file: its text is in the Library.")
+            lost = missing_relative(self.details)
+            self.show_status(f"{lost} is missing: right-click the item and choose “Locate file…”." if lost
+                             else "This item has no file: its text is in the Library.", error=bool(lost))
             return
         current = self.grid.currentIndex().data(ITEM_ROLE)
         relative = current.asset_path if current is not None and current.asset_path else \
