@@ -347,8 +347,10 @@ def test_single_file_families_are_told_apart_by_their_headers(tmp_path):
         find_config_folder(sd2, [config])
 
 
-def test_a_long_prompt_is_cut_to_77_tokens_with_one_note_and_no_stderr_dump(tiny_sd, capfd):
+def test_a_huge_prompt_is_read_up_to_the_chunk_limit_with_one_note_and_no_stderr_dump(tiny_sd, capfd):
     import logging
+
+    from desktop.core.prompt_chunks import CHUNK_TOKENS, MAX_CHUNKS
 
     engine = DiffusionEngine(tiny_sd, n_threads=2, precision="fp32")
     seen = []
@@ -365,13 +367,13 @@ def test_a_long_prompt_is_cut_to_77_tokens_with_one_note_and_no_stderr_dump(tiny
         long_prompt = "a red cube on a table, " * 4350  # 100,050 characters
         made = engine.generate(request(prompt=long_prompt, steps=1), lambda p: None, threading.Event(), seed=1)
         short = engine.generate(request(steps=1), lambda p: None, threading.Event(), seed=1)
-        # Only that call is silenced: the pipeline's other warnings still reach their handlers.
         pipeline_logger = logging.getLogger(type(engine.base).__module__)
         pipeline_logger.warning("another warning")
     finally:
         for logger in loggers:
             logger.removeHandler(keep)
-    assert len(made.notes) == 1 and "this model reads the first 77" in made.notes[0]
+    limit = MAX_CHUNKS * CHUNK_TOKENS
+    assert len(made.notes) == 1 and f"Atelier reads the first {limit} ({MAX_CHUNKS} chunks" in made.notes[0]
     count = int(made.notes[0].split()[3])
     assert made.notes[0].startswith(f"The prompt is {count} tokens long") and count > 70000
     assert short.notes == []

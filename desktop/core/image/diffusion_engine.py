@@ -1,16 +1,17 @@
 """Image engine on diffusers: Stable Diffusion 1.x/2.x, SDXL and the few-step families
 (Turbo, LCM) from a diffusers folder. One loaded pipeline serves text-to-image,
-image-to-image and inpainting (`from_pipe` shares its components).
+image-to-image and inpainting (`from_pipe` shares its components). Prompts reach the
+pipelines as embeddings (core/prompt_encoder.py): longer than CLIP's 77 tokens, with A1111's
+emphasis syntax.
 
 Pickle-based weights are never loaded: folders must hold .safetensors weights.
 """
 
 from __future__ import annotations
 
-import logging
+import inspect
 import threading
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 from desktop.core import precision as precisions
@@ -19,6 +20,7 @@ from desktop.core.engine import ProgressCallback
 from desktop.core.errors import Cancelled, ModelFileError, UserFacingError
 from desktop.core.image.image_request import GeneratedImage, ImageRequest
 from desktop.core.jobs import Progress
+from desktop.core.prompt_encoder import EncodedPrompts, encode_prompts
 
 SMALL_GPU_BYTES = 8 * 1024**3
 
@@ -26,40 +28,6 @@ SMALL_GPU_BYTES = 8 * 1024**3
 def pick_dtype(device: str, choice: str = precisions.AUTO):
     """The torch dtype for a precision choice on `device` (see core/precision.py)."""
     return precisions.torch_dtype(precisions.resolve(choice, device))
-
-
-# Logged when a prompt is longer than CLIP's 77 tokens, with the whole cut-off text (100 KB
-# for a 100,000-character prompt): the engine reports the cut once, as a note, instead.
-_TRUNCATION_WARNINGS = ("The following part of your input was truncated",
-                        "Token indices sequence length is longer")
-
-
-class _TruncationFilter(logging.Filter):
-    def __init__(self):
-        super().__init__()
-        self.seen = False
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if str(record.msg).startswith(_TRUNCATION_WARNINGS):
-            self.seen = True
-            return False
-        return True
-
-
-@contextmanager
-def _truncation_caught(pipe):
-    """Silence the truncation warnings of this pipeline's modules and of the tokenizer for
-    one call only (other warnings still show); yields the filter that saw them."""
-    names = {cls.__module__ for cls in type(pipe).__mro__ if cls.__module__.startswith("diffusers")}
-    loggers = [logging.getLogger(n) for n in sorted(names)] + [logging.getLogger("transformers.tokenization_utils_base")]
-    catcher = _TruncationFilter()
-    for logger in loggers:
-        logger.addFilter(catcher)
-    try:
-        yield catcher
-    finally:
-        for logger in loggers:
-            logger.removeFilter(catcher)
 
 
 # Display name -> (diffusers scheduler class, extra config)
@@ -116,6 +84,7 @@ class DiffusionEngine:
         self.default_scheduler = self.base.scheduler
         self.is_sdxl = "XL" in type(self.base).__name__
         self._pipes = {"txt2img": self.base}
+        self._encoded: tuple[tuple, EncodedPrompts] | None = None  # the last prompt's embeddings
         self.preview_decoder = self._preview_decoder(list(preview_folders), preview_found)
         self.load_s = time.perf_counter() - started
 
@@ -161,6 +130,7 @@ class DiffusionEngine:
 
     def close(self) -> None:
         self._pipes.clear()
+        self._encoded = None
         self.base = None
 
     def pipeline(self, kind: str):
@@ -210,8 +180,8 @@ class DiffusionEngine:
                               eta_s=elapsed / done * (total - done)))
             return kwargs
 
-        arguments = dict(prompt=request.prompt, negative_prompt=request.negative or None,
-                         num_inference_steps=request.steps, guidance_scale=request.guidance,
+        encoded = self.encoded_prompts(pipe, request)
+        arguments = dict(**encoded.arguments, num_inference_steps=request.steps, guidance_scale=request.guidance,
                          generator=generator, callback_on_step_end=on_step_end)
         if request.kind == "txt2img":
             arguments.update(width=request.width, height=request.height)
@@ -220,17 +190,22 @@ class DiffusionEngine:
                              strength=request.strength, width=request.width, height=request.height)
             if request.kind == "inpaint":
                 arguments["mask_image"] = request.mask.convert("L").resize((request.width, request.height))
-        with torch.inference_mode(), _truncation_caught(pipe) as truncation:
+        with torch.inference_mode():
             image = pipe(**arguments).images[0]
-            notes = [self._truncation_note(pipe, request.prompt)] if truncation.seen else []
         if cancel.is_set():
             raise Cancelled()
-        return GeneratedImage(image=image, seed=seed, seconds=time.perf_counter() - started, notes=notes)
+        return GeneratedImage(image=image, seed=seed, seconds=time.perf_counter() - started, notes=list(encoded.notes))
 
-    @staticmethod
-    def _truncation_note(pipe, prompt: str) -> str:
-        tokenizer = getattr(pipe, "tokenizer", None) or pipe.tokenizer_2  # an SDXL refiner has only the second
-        limit = tokenizer.model_max_length
-        count = len(tokenizer(prompt).input_ids)
-        return (f"The prompt is {count} tokens long; this model reads the first {limit}, "
-                "so the rest had no effect.")
+    def encoded_prompts(self, pipe, request: ImageRequest) -> EncodedPrompts:
+        """The prompt and negative as embeddings (any length, A1111's emphasis), computed once
+        for the images of a batch: the text encoders are shared by every pipeline here."""
+        import torch
+
+        accepted = inspect.signature(pipe.__call__).parameters
+        guided = (request.guidance > 1.0 and "negative_prompt_embeds" in accepted
+                  and getattr(pipe.unet.config, "time_cond_proj_dim", None) is None)
+        key = (request.prompt, request.negative, guided)
+        if self._encoded is None or self._encoded[0] != key:
+            with torch.inference_mode():
+                self._encoded = (key, encode_prompts(pipe, request.prompt, request.negative, guided))
+        return self._encoded[1]
