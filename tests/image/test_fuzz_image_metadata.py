@@ -34,7 +34,8 @@ EXAMPLES = int(os.environ.get("ATELIER_FUZZ_EXAMPLES", "0"))
 FUZZ = settings(max_examples=EXAMPLES or 50, deadline=1000, derandomize=not EXAMPLES, database=None,
                 suppress_health_check=[HealthCheck.too_slow])
 _names = itertools.count()
-KEYWORDS = ["parameters", ATELIER_KEY, "prompt", "workflow", "invokeai_metadata", "sd-metadata", XMP_KEY]
+KEYWORDS = ["parameters", ATELIER_KEY, "prompt", "workflow", "invokeai_metadata", "sd-metadata", "Dream", "Comment",
+            "Software", XMP_KEY]
 
 
 def assert_typed(found) -> None:
@@ -124,7 +125,8 @@ def text_chunks(draw) -> bytes:
        st.one_of(st.none(), st.binary(max_size=80)))
 def test_png_with_hostile_text_chunks(before, after, exif):
     found = read_bytes(png(b"".join(before) + (chunk(b"eXIf", exif) if exif is not None else b""), b"".join(after)))
-    assert found is None or found.source in ("atelier", "a1111", "comfyui", "invokeai")
+    assert found is None or found.source in ("atelier", "a1111", "forge", "fooocus", "swarmui", "comfyui", "invokeai",
+                                              "novelai")
 
 
 @FUZZ

@@ -83,7 +83,7 @@ def test_reads_comfyui_api_graph(tmp_path):
     path.write_bytes(png_with(prompt=json.dumps(graph), workflow=json.dumps({"nodes": []})))
     s = read_settings(path)
     assert (s.source, s.prompt, s.negative) == ("comfyui", "beautiful scenery nature glass bottle", "text, watermark")
-    assert (s.seed, s.steps, s.guidance, s.sampler, s.scheduler) == (156680208700286, 20, 8.0, "euler", "normal")
+    assert (s.seed, s.steps, s.guidance, s.sampler, s.scheduler) == (156680208700286, 20, 8.0, "Euler", "Normal")
     assert (s.width, s.height, s.model_name) == (512, 768, "v1-5-pruned-emaonly.safetensors")
 
 
@@ -103,7 +103,7 @@ def test_reads_comfyui_workflow_only(tmp_path):
     path.write_bytes(png_with(workflow=json.dumps(workflow)))
     s = read_settings(path)
     assert (s.prompt, s.negative, s.seed, s.steps, s.guidance) == ("a red fox", "blurry", 42, 25, 7.0)
-    assert (s.sampler, s.scheduler, s.width, s.height) == ("dpmpp_2m", "karras", 640, 448)
+    assert (s.sampler, s.scheduler, s.width, s.height) == ("DPM++ 2M", "Karras", 640, 448)
 
 
 def test_reads_invokeai_metadata(tmp_path):
@@ -115,8 +115,8 @@ def test_reads_invokeai_metadata(tmp_path):
     s = read_settings(path)
     assert (s.source, s.prompt, s.negative, s.seed, s.steps, s.guidance) == (
         "invokeai", "a cozy cabin", "people", 3141, 30, 5.5)
-    assert (s.width, s.height, s.scheduler, s.model_name, s.model_hash) == (
-        1024, 768, "dpmpp_2m_k", "sdxl-base-1.0", "blake3:8e3f")
+    assert (s.width, s.height, s.sampler, s.scheduler, s.model_name, s.model_hash) == (
+        1024, 768, "DPM++ 2M", "Karras", "sdxl-base-1.0", "blake3:8e3f")
 
 
 @pytest.mark.parametrize("fmt, byte_order", [("JPEG", "utf-16-be"), ("WEBP", "utf-16-le")])

@@ -8,8 +8,10 @@ Fooocus, ComfyUI's importer, Civitai, Krita). Written and read here.
 
 from __future__ import annotations
 
+import json
 import re
 
+from desktop.core.image import sampler_names
 from desktop.core.image.image_settings import ImageSettings
 from desktop.core.image.image_settings import as_float as _float
 from desktop.core.image.image_settings import as_int as _int
@@ -22,6 +24,7 @@ _QUOTED = re.compile(r'"(?:\\.|[^\\"])*"')
 _SIZE = re.compile(r"(\d{1,6})x(\d{1,6})")
 # Real settings lines hold a few dozen pairs; reading stops after this many colons.
 MAX_PAIRS = 10_000
+_SCHEDULE_SUFFIXES = ("Karras", "Exponential", "Polyexponential", "SGM Uniform")
 
 
 def format_parameters(s: ImageSettings) -> str:
@@ -71,7 +74,9 @@ def parse_parameters(text: str) -> ImageSettings:
     settings.negative = "\n".join(negative).strip()
     settings.steps = _int(pairs.pop("Steps", None))
     settings.sampler = pairs.pop("Sampler", "")
-    settings.scheduler = pairs.pop("Schedule type", "")
+    # Fooocus writes its schedule as "Scheduler" (k-diffusion name), A1111 as "Schedule type".
+    settings.scheduler = pairs.pop("Schedule type", "") or sampler_names.schedule_name(pairs.pop("Scheduler", ""))
+    settings.sampler, settings.scheduler = _split_schedule(settings.sampler, settings.scheduler)
     settings.guidance = _float(pairs.pop("CFG scale", None))
     settings.seed = _int(pairs.pop("Seed", None))
     size = _SIZE.fullmatch(pairs.pop("Size", ""))
@@ -81,7 +86,27 @@ def parse_parameters(text: str) -> ImageSettings:
     settings.model_name = pairs.pop("Model", "")
     settings.strength = _float(pairs.pop("Denoising strength", None))
     settings.extra = pairs
+    settings.source = _source(pairs.get("Version", ""))
     return settings
+
+
+def _split_schedule(sampler: str, schedule: str) -> tuple[str, str]:
+    """A1111 before 1.9 and Fooocus name the schedule inside the sampler ("DPM++ 2M Karras");
+    1.9 and later write it apart ("Schedule type: Karras"). Read both the later way."""
+    for suffix in _SCHEDULE_SUFFIXES:
+        if sampler.endswith(" " + suffix) and schedule.lower() in ("", suffix.lower()):
+            return sampler[: -len(suffix) - 1], suffix
+    return sampler, schedule
+
+
+def _source(version: str) -> str:
+    """Which program wrote the text, from its Version: Forge's read "f2.0.1v1.10.1-...",
+    Fooocus's "Fooocus v2.5.5"; A1111's "v1.10.1" and others are A1111."""
+    if version.startswith("Fooocus"):
+        return "fooocus"
+    if version[:1] == "f" and version[1:2].isdigit():
+        return "forge"
+    return "a1111"
 
 
 def _looks_like_pairs(line: str) -> bool:
@@ -115,8 +140,18 @@ def _pairs(line: str):
             value, pos = line[start:comma], comma + 1
         value = value.strip()
         if len(value) >= 2 and value[0] == value[-1] == '"':
-            value = value[1:-1].replace('\\"', '"').replace("\\\\", "\\")
+            value = _unquote(value)
         yield key, value
+
+
+def _unquote(value: str) -> str:
+    """A1111 and Fooocus quote with json.dumps (so \\n, \\u00e9 may appear); Atelier's own
+    quoting is a subset of it."""
+    try:
+        unquoted = json.loads(value)
+    except ValueError:
+        return value[1:-1].replace('\\"', '"').replace("\\\\", "\\")
+    return unquoted if isinstance(unquoted, str) else value[1:-1]
 
 
 def _quote(value) -> str:

@@ -5,9 +5,11 @@ including model hash and library versions), and the IPTC mark that the file is
 AI-generated (XMP DigitalSourceType = trainedAlgorithmicMedia). PNG keeps them in text
 chunks; JPEG and WebP in EXIF UserComment and XMP.
 
-Read, in order: Atelier JSON, A1111 `parameters`, ComfyUI `prompt` / `workflow`,
-InvokeAI `invokeai_metadata` / `sd-metadata`, and A1111 text in EXIF. Reading never fails
-a caller: metadata is optional, so anything unreadable or hostile reads as none.
+Read, in order: Atelier JSON, `parameters` (A1111, Forge, Fooocus, SwarmUI), ComfyUI
+`prompt` / `workflow`, InvokeAI `invokeai_metadata` / `sd-metadata` / `Dream`, NovelAI
+`Comment`, then EXIF (A1111 and Fooocus UserComment, ComfyUI's WebP tags), and only when
+no text holds settings the "stealth" metadata hidden in the pixels. Reading never fails a
+caller: metadata is optional, so anything unreadable or hostile reads as none.
 """
 
 from __future__ import annotations
@@ -18,13 +20,17 @@ import json
 import warnings
 from pathlib import Path
 
-from desktop.core.image import a1111_parameters, foreign_metadata, png_text
+from desktop.core.image import a1111_parameters, foreign_metadata, novelai_metadata, png_text, stealth_metadata
+from desktop.core.image.metadata_values import json_value
 from desktop.core.image.image_settings import ImageSettings, as_float, as_int
 
 ATELIER_KEY = "atelier"
 XMP_KEY = "XML:com.adobe.xmp"
 AI_SOURCE_TYPE = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
 EXIF_IFD, USER_COMMENT = 0x8769, 0x9286
+# ComfyUI's WebP writer puts "prompt:{json}" in IFD0's Model tag and "workflow:{json}" in
+# Make, counting down from there for further keys (comfy_extras/nodes_images.py).
+_COMFYUI_EXIF_TAGS = range(0x0110, 0x0100, -1)
 _SETTINGS_OPEN, _SETTINGS_CLOSE = "<atelier:Settings>", "</atelier:Settings>"
 _TEXT_FIELDS = ("prompt", "negative", "sampler", "scheduler", "model_name", "model_hash")
 _INT_FIELDS, _FLOAT_FIELDS = ("steps", "seed", "width", "height"), ("guidance", "strength")
@@ -71,27 +77,44 @@ def encode_image(image, fmt: str, settings: ImageSettings, details: dict) -> byt
 
 def read_settings(path: str | Path) -> ImageSettings | None:
     """Settings embedded in an image by Atelier or another tool, or None — also when the
-    file is missing, not an image, or its metadata is damaged or hostile. Never raises;
-    no pixels are decoded."""
+    file is missing, not an image, or its metadata is damaged or hostile. Never raises.
+    Pixels are decoded only for stealth metadata, when no text holds settings (bounded:
+    see stealth_metadata)."""
     try:
         texts, exif_comment, xmp = _embedded_texts(path)
     except Exception:  # noqa: BLE001 - Pillow's parsers raise many kinds on hostile files
+        texts, exif_comment, xmp = None, "", None
+    found = settings_from_texts(texts, exif_comment, xmp) if texts is not None else None
+    if found is None and texts is not None:
+        found = settings_from_stealth(stealth_metadata.read_stealth_text(path))
+    return found
+
+
+def settings_from_stealth(hidden: str | None) -> ImageSettings | None:
+    """Stealth metadata holds NovelAI's keys as one JSON object, or A1111 text."""
+    if not hidden:
         return None
-    return settings_from_texts(texts, exif_comment, xmp)
+    data = json_value(hidden) if hidden.lstrip().startswith("{") else None
+    if isinstance(data, dict):
+        return novelai_metadata.parse_novelai(data) or foreign_metadata.parse_parameters(hidden)
+    return foreign_metadata.parse_parameters(hidden)
 
 
 def _embedded_texts(path: str | Path) -> tuple[dict, str, object]:
-    """(text chunks, EXIF UserComment, XMP) without decoding pixels."""
+    """(text chunks, EXIF UserComment, XMP) without decoding pixels; ComfyUI's EXIF tags
+    join the texts under their chunk names."""
     if png_text.is_png(path):
         texts, exif = png_text.read_png_texts(path)
-        return texts, _exif_user_comment(exif), texts.get(XMP_KEY)
+        comment = _exif_user_comment(exif)
+        return {**_exif_comfyui_texts(exif), **texts}, comment, texts.get(XMP_KEY)
     from PIL import Image
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # size warnings: no pixels are decoded here
         with Image.open(path) as image:
             texts = {k: v for k, v in image.info.items() if isinstance(k, str) and isinstance(v, (str, bytes))}
-            return texts, _exif_user_comment(image), image.info.get("xmp")
+            texts.pop("exif", None)  # raw EXIF bytes, read below
+            return {**_exif_comfyui_texts(image), **texts}, _exif_user_comment(image), image.info.get("xmp")
 
 
 def settings_from_texts(texts: dict, exif_comment: str = "", xmp=None) -> ImageSettings | None:
@@ -104,16 +127,12 @@ def settings_from_texts(texts: dict, exif_comment: str = "", xmp=None) -> ImageS
         xmp = xmp.decode("utf-8", "replace")
     if isinstance(xmp, str) and (found := _xmp_settings(xmp)) is not None:
         return _from_atelier(html.unescape(found))
-    if texts.get("parameters"):
-        return a1111_parameters.parse_parameters(texts["parameters"])
-    for key, parse in (("prompt", foreign_metadata.parse_comfyui_prompt),
-                       ("workflow", foreign_metadata.parse_comfyui_workflow),
-                       ("invokeai_metadata", foreign_metadata.parse_invokeai),
-                       ("sd-metadata", foreign_metadata.parse_invokeai)):
-        if texts.get(key) and (found := parse(texts[key])) is not None:
-            return found
+    if texts.get("parameters") and (found := foreign_metadata.parse_parameters(texts["parameters"])) is not None:
+        return found
+    if (found := foreign_metadata.settings_from_foreign(texts)) is not None:
+        return found
     if exif_comment:
-        return a1111_parameters.parse_parameters(exif_comment)
+        return foreign_metadata.parse_parameters(exif_comment)
     return None
 
 
@@ -164,20 +183,44 @@ def _from_atelier(text: str) -> ImageSettings | None:
     return settings
 
 
-def _exif_user_comment(source) -> str:
-    """The EXIF UserComment of an open image or of raw EXIF bytes, as text ("" when there
-    is none or the EXIF is damaged)."""
+def _exif(source):
+    """The EXIF of an open image or of raw EXIF bytes; None when absent or damaged."""
     if not source:
-        return ""
+        return None
     from PIL import Image
 
     try:
         if isinstance(source, bytes):
             exif = Image.Exif()
             exif.load(source)
-        else:
-            exif = source.getexif()
-        raw = exif.get_ifd(EXIF_IFD).get(USER_COMMENT)
+            return exif
+        return source.getexif()
+    except Exception:  # noqa: BLE001 - broken EXIF is simply no metadata
+        return None
+
+
+def _exif_comfyui_texts(source) -> dict:
+    """{"prompt": ..., "workflow": ...} from ComfyUI's "key:{json}" IFD0 tags."""
+    exif, texts = _exif(source), {}
+    for tag in _COMFYUI_EXIF_TAGS if exif is not None else ():
+        value = exif.get(tag)
+        if isinstance(value, bytes):
+            value = value.decode("utf-8", "replace")
+        key, sep, body = value.partition(":") if isinstance(value, str) else ("", "", "")
+        if sep and key in ("prompt", "workflow") and body.lstrip().startswith("{"):
+            texts[key] = body
+    return texts
+
+
+def _exif_user_comment(source) -> str:
+    """The EXIF UserComment of an open image or of raw EXIF bytes, as text ("" when there
+    is none or the EXIF is damaged). A1111 writes it in the Exif IFD, where it belongs;
+    Fooocus in IFD0, as a plain string."""
+    exif = _exif(source)
+    if exif is None:
+        return ""
+    try:
+        raw = exif.get_ifd(EXIF_IFD).get(USER_COMMENT) or exif.get(USER_COMMENT)
     except Exception:  # noqa: BLE001 - broken EXIF is simply no metadata
         return ""
     if isinstance(raw, str):
