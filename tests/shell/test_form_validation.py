@@ -38,13 +38,15 @@ def test_seed_boxes_hold_every_seed_the_model_takes(qtbot, make, maximum):
     assert str(maximum) in box.toolTip()
 
 
-def test_typing_past_the_range_is_refused_and_random_can_be_typed(qtbot):
+def test_typing_past_the_range_is_said_and_random_can_be_typed(qtbot):
     form = SamplingForm()
     qtbot.addWidget(form)
     box = form.seed
     box.lineEdit().selectAll()
-    qtbot.keyClicks(box, "99999999999")  # 11 digits: the 10th already exceeds 4294967294
-    assert box.value() == 999999999
+    with qtbot.waitSignal(box.limit_said) as said:
+        qtbot.keyClicks(box, "99999999999")  # 11 digits: beyond 4294967294, taken while typing
+        qtbot.keyClick(box, Qt.Key_Return)
+    assert box.value() == 4294967294 and "at most 4,294,967,294" in said.args[0]
     box.lineEdit().selectAll()
     qtbot.keyClicks(box, "12x3")  # letters other than "random" are not taken
     assert box.value() == 123

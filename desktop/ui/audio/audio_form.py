@@ -5,21 +5,16 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtWidgets import QDoubleSpinBox, QFormLayout, QSpinBox, QWidget
+from PySide6.QtWidgets import QFormLayout, QWidget
 
 from desktop.core.audio.audio_request import MusicRequest, SpeechRequest
 from desktop.core.request_checks import TORCH_SEED_MAX
 from desktop.ui.widgets.seed_box import SeedBox
+from desktop.ui.widgets.number_fields import FloatField, IntField
 
 
-def _double(low: float, high: float, step: float, value: float, tip: str) -> QDoubleSpinBox:
-    box = QDoubleSpinBox()
-    box.setRange(low, high)
-    box.setSingleStep(step)
-    box.setDecimals(3 if step < 0.1 else 1)
-    box.setValue(value)
-    box.setToolTip(tip)
-    return box
+def _double(low: float, high: float, step: float, value: float, tip: str) -> FloatField:
+    return FloatField(low, high, step, value, tip, decimals=3 if step < 0.1 else 1)
 
 
 def _usable(value) -> bool:
@@ -39,8 +34,7 @@ class SpeechForm(QWidget):
         self.length_scale = _double(0.1, 5.0, 0.05, 1.0, "Above 1 speaks slower, below 1 faster")
         self.noise_scale = _double(0.0, 2.0, 0.05, 0.667, "Variability of the voice; 0 gives the same audio every time")
         self.noise_w = _double(0.0, 2.0, 0.05, 0.8, "Variability of sound lengths; 0 gives the same timing every time")
-        self.speaker = QSpinBox()
-        self.speaker.setToolTip("Multi-speaker voices: which speaker")
+        self.speaker = IntField(0, 0, 0, "Multi-speaker voices: which speaker")
         self.seed = _seed_box()
         form.addRow("Length scale", self.length_scale)
         form.addRow("Noise scale", self.noise_scale)

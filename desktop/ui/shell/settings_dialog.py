@@ -6,12 +6,13 @@ about a setting is written here."""
 from __future__ import annotations
 
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
-                               QHBoxLayout, QLabel, QLineEdit, QListWidget, QPushButton,
-                               QSpinBox, QTabWidget, QVBoxLayout, QWidget)
+                               QHBoxLayout, QLabel, QLineEdit, QListWidget, QPushButton, QTabWidget, QVBoxLayout,
+                               QWidget)
 
 from desktop import settings as settings_io
 from desktop.core import hardware
 from desktop.ui.widgets.layouts import as_widget
+from desktop.ui.widgets.number_fields import IntField
 
 
 def machine_facts() -> dict:
@@ -60,8 +61,7 @@ class SettingsDialog(QDialog):
             combo.setCurrentIndex(max(0, combo.findData(value)))
             return combo, combo.currentData
         if isinstance(value, int):
-            spin = QSpinBox()
-            spin.setRange(meta["minimum"], meta["maximum"])
+            spin = IntField(meta["minimum"], meta["maximum"])
             spin.setSingleStep(meta["step"])
             spin.setSuffix(meta["unit"])
             if meta["zero_means"]:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtWidgets import QDoubleSpinBox, QFormLayout, QLineEdit, QSpinBox, QWidget
+from PySide6.QtWidgets import QFormLayout, QLineEdit, QWidget
 
 from desktop.core.request_checks import LLAMA_SEED_MAX
 from desktop.core.text.text_request import Sampling
 from desktop.ui.widgets.seed_box import SeedBox
+from desktop.ui.widgets.number_fields import FloatField, IntField
 
 STOP_SEPARATOR = "|"
 
@@ -39,22 +40,12 @@ class SamplingForm(QWidget):
         form.addRow("Stop strings", self.stop)
 
     @staticmethod
-    def _double(low, high, step, value, tip) -> QDoubleSpinBox:
-        box = QDoubleSpinBox()
-        box.setRange(low, high)
-        box.setSingleStep(step)
-        box.setDecimals(2)
-        box.setValue(value)
-        box.setToolTip(tip)
-        return box
+    def _double(low, high, step, value, tip) -> FloatField:
+        return FloatField(low, high, step, value, tip)
 
     @staticmethod
-    def _int(low, high, value, tip) -> QSpinBox:
-        box = QSpinBox()
-        box.setRange(low, high)
-        box.setValue(value)
-        box.setToolTip(tip)
-        return box
+    def _int(low, high, value, tip) -> IntField:
+        return IntField(low, high, value, tip)
 
     def sampling(self) -> Sampling:
         stops = [s.replace("\\n", "\n") for s in self.stop.text().split(STOP_SEPARATOR) if s]

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QPlainTextEdit,
-                               QSpinBox, QWidget)
+from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLabel, QPlainTextEdit, QWidget
 
 from desktop.core.request_checks import TORCH_SEED_MAX
 from desktop.core.video.video_request import (FILE_FORMATS, MAX_FPS, MAX_FRAMES, MAX_GUIDANCE, MAX_SIDE, MAX_STEPS,
                                               MIN_FPS, MIN_SIDE)
 from desktop.ui.widgets.layouts import as_widget
+from desktop.ui.widgets.number_fields import FloatField, IntField
 from desktop.ui.widgets.seed_box import SeedBox
 
 # A clip this machine class (2 cores, no GPU) makes in minutes with a few-step adapter:
@@ -49,11 +49,8 @@ class VideoForm(QWidget):
         size.addWidget(self.height_box)
         size.addStretch(1)
         self.steps = self._spin(1, MAX_STEPS, 20, "")
-        self.guidance = QDoubleSpinBox()
-        self.guidance.setRange(0.0, MAX_GUIDANCE)
-        self.guidance.setSingleStep(0.5)
-        self.guidance.setValue(7.5)
-        self.guidance.setToolTip("How strictly to follow the prompt; few-step (Lightning) adapters want 1")
+        self.guidance = FloatField(0.0, MAX_GUIDANCE, 0.5, 7.5,
+                                   "How strictly to follow the prompt; few-step (Lightning) adapters want 1")
         sampling = QHBoxLayout()
         sampling.addWidget(QLabel("Steps"))
         sampling.addWidget(self.steps)
@@ -65,11 +62,8 @@ class VideoForm(QWidget):
         seed_row = QHBoxLayout()
         seed_row.addWidget(self.seed, 1)
         seed_row.addWidget(self.last_seed)
-        self.strength = QDoubleSpinBox()
-        self.strength.setRange(0.05, 1.0)
-        self.strength.setSingleStep(0.05)
-        self.strength.setValue(0.8)
-        self.strength.setToolTip("With an image prompt (AnimateDiff): how far the frames may leave the image")
+        self.strength = FloatField(0.05, 1.0, 0.05, 0.8,
+                                   "With an image prompt (AnimateDiff): how far the frames may leave the image")
         self.file_format = QComboBox()
         self.file_format.addItems(list(FILE_FORMATS))
         self.file_format.setToolTip("MP4 (H.264) plays everywhere; prompt, seed and settings travel in every format")
@@ -87,19 +81,15 @@ class VideoForm(QWidget):
         self._show_duration()
 
     @staticmethod
-    def _spin(low: int, high: int, value: int, suffix: str) -> QSpinBox:
-        box = QSpinBox()
-        box.setRange(low, high)
-        box.setValue(value)
+    def _spin(low: int, high: int, value: int, suffix: str) -> IntField:
+        box = IntField(low, high, value)
         box.setSuffix(suffix)
         return box
 
     @staticmethod
-    def _side(value: int) -> QSpinBox:
-        box = QSpinBox()
-        box.setRange(1, MAX_SIDE)
+    def _side(value: int) -> IntField:
+        box = IntField(1, MAX_SIDE, value, unit="px")
         box.setSingleStep(64)
-        box.setValue(value)
         box.setSuffix(" px")
         box.setToolTip(f"A multiple of 8, {MIN_SIDE}–{MAX_SIDE} pixels")
         return box
