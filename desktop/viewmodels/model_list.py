@@ -17,8 +17,7 @@ PATH_ROLE = Qt.UserRole + 2
 class ModelListModel(QAbstractListModel):
     scanned = Signal()
     problems_found = Signal(list)     # list[ModelProblem]
-    model_added = Signal(object)      # ModelInfo
-    add_refused = Signal(str, str)    # path, message
+    model_added = Signal(object)      # the registry's info of a model a person added
 
     def __init__(self, background, folders_fn, files_fn, parent=None, scan_fn=None, inspect_fn=None):
         """`folders_fn()` / `files_fn()` give the folders and single files to scan now;
@@ -72,13 +71,9 @@ class ModelListModel(QAbstractListModel):
 
     @property
     def inspector(self):
-        """This list's `inspect(path)`: a plain function (no Qt), for a background task to call."""
+        """This list's `inspect(path)`: a plain function (no Qt), for a background task to call
+        (adding a model a person chose: desktop/viewmodels/model_adding.py)."""
         return self._inspect
-
-    def add_file(self, path: str) -> None:
-        """Validate a model file off the GUI thread, then list it (or say why not)."""
-        self._background.run(lambda: self._inspect(path), self.add_inspected,
-                             lambda exc: self.add_refused.emit(path, str(exc)))
 
     def _on_scanned(self, found) -> None:
         models, problems = found
