@@ -216,3 +216,20 @@ def test_refusals_that_come_while_the_dialog_is_open_are_shown_together_next(win
     adding._on_refused("/m/a.ckpt", "pickle")
     assert len(shown) == 2
     assert "a.ckpt" in shown[0] and "b.ckpt was not added" in shown[1] and "c.ckpt was not added" in shown[1]
+
+
+def test_routing_and_header_reads_run_off_the_gui_thread(qtbot, window, kinds, monkeypatch):
+    import threading
+
+    from desktop import model_routing
+
+    threads, real_add = [], model_routing.add
+
+    def recording_add(path, inspectors):
+        threads.append(threading.current_thread())
+        return real_add(path, inspectors)
+
+    monkeypatch.setattr(model_routing, "add", recording_add)
+    with qtbot.waitSignal(window.model_adding.adder.added, timeout=20000):
+        window.dropEvent(drop_event([kinds / KINDS["checkpoint"][0]]))
+    assert threads and threading.main_thread() not in threads
