@@ -175,7 +175,7 @@ class LibraryModel(QAbstractListModel):
         """A stopped reply's partial text, else the badge and the reason."""
         if item.state == STOPPED and item.snippet:
             return item.snippet
-        return f"{BADGES[item.state]}\n\n{item.reason}"
+        return f"{BADGES[item.state]}: {item.reason}"
 
     def _placeholder(self, modality: str):
         if modality not in self._placeholders:

@@ -14,7 +14,7 @@ from desktop.store.library_items import LibraryQuery
 
 MODALITIES = [("All kinds", ""), ("Text", "text"), ("Images", "image"), ("Audio", "audio"), ("Video", "video")]
 STATUSES = [("Finished", item_status.FINISHED), ("Stopped", item_status.STOPPED), ("Failed", item_status.FAILED),
-            ("File missing", item_status.MISSING), ("All", item_status.ALL)]
+            ("File missing", item_status.MISSING), ("Any outcome", item_status.ALL)]
 SORTS = [("Newest first", "newest"), ("Oldest first", "oldest"), ("Best rated", "rating")]
 DAY = 86400.0
 PERIODS = [("Any time", None), ("Today", 1), ("Past 7 days", 7), ("Past 30 days", 30), ("Past year", 365)]
