@@ -28,7 +28,7 @@ from PIL import Image  # noqa: E402
 
 from desktop.core.image import a1111_parameters, foreign_metadata  # noqa: E402
 from desktop.core.image.image_metadata import (ATELIER_KEY, XMP_KEY, is_marked_ai_generated,  # noqa: E402
-                                         read_settings, settings_from_texts, xmp_packet)
+                                               read_settings, settings_from_stealth, settings_from_texts, xmp_packet)
 
 EXAMPLES = int(os.environ.get("ATELIER_FUZZ_EXAMPLES", "0"))
 FUZZ = settings(max_examples=EXAMPLES or 50, deadline=1000, derandomize=not EXAMPLES, database=None,
@@ -172,10 +172,14 @@ def test_a1111_parameters(lines, tail):
     assert_typed(a1111_parameters.parse_parameters("Steps: 3, " + tail))
 
 
-NODE_TYPES = st.one_of(st.sampled_from(["KSampler", "CLIPTextEncode", "EmptyLatentImage"]), JSON_SCALARS)
+NODE_TYPES = st.one_of(st.sampled_from(
+    ["KSampler", "CLIPTextEncode", "EmptyLatentImage", "SamplerCustomAdvanced", "CFGGuider", "DualCFGGuider",
+     "ConditioningCombine", "ConditioningZeroOut", "FluxGuidance", "RandomNoise", "BasicScheduler", "KSamplerSelect",
+     "ControlNetApplyAdvanced", "Reroute", "PrimitiveNode"]), JSON_SCALARS)
 LINK_OR_VALUE = st.one_of(JSON, st.lists(st.one_of(st.sampled_from(["1", "2", "3"]), JSON), max_size=3))
 INPUT_NAMES = st.sampled_from(["seed", "steps", "cfg", "positive", "negative", "latent_image", "model", "text",
-                               "width", "denoise"])
+                               "width", "denoise", "guider", "noise", "sigmas", "sampler", "conditioning",
+                               "conditioning_1", "conditioning_2", "cond1", "noise_seed", "sampler_name", "text_a", ""])
 NODE = st.fixed_dictionaries({"class_type": NODE_TYPES}, optional={"inputs": st.one_of(
     JSON, st.dictionaries(INPUT_NAMES, LINK_OR_VALUE, max_size=6))})
 
@@ -186,7 +190,8 @@ def test_comfyui_prompt_graphs(graph):
     assert_typed(foreign_metadata.parse_comfyui_prompt(json.dumps(graph)))
 
 
-SLOT = st.fixed_dictionaries({"name": st.sampled_from(["positive", "negative", "latent_image"]),
+SLOT = st.fixed_dictionaries({"name": st.sampled_from(["positive", "negative", "latent_image", "guider", "conditioning_1",
+                                                       "text", ""]),
                               "link": st.one_of(st.integers(0, 3), JSON)})
 WORKFLOW_NODE = st.fixed_dictionaries(
     {"id": st.one_of(st.integers(0, 3), JSON_SCALARS), "type": NODE_TYPES},
@@ -199,6 +204,40 @@ WORKFLOW_NODE = st.fixed_dictionaries(
                                                  st.one_of(st.integers(0, 3), JSON), max_size=6), max_size=4))})))
 def test_comfyui_workflows(workflow):
     assert_typed(foreign_metadata.parse_comfyui_workflow(json.dumps(workflow)))
+
+
+FOREIGN_KEYS = ["prompt", "workflow", "invokeai_metadata", "sd-metadata", "Dream", "Comment", "Software", "Source",
+                "Description", "parameters"]
+
+
+@FUZZ
+@given(st.dictionaries(st.sampled_from(FOREIGN_KEYS), st.one_of(TEXTS, st.sampled_from(
+    ["NovelAI", '{"uc": 1, "v4_prompt": {"caption": [1]}}', '"a [b" -s -S 1e999 -W', '{"version": "Fooocus", "seed": []}',
+     '{"sui_image_params": {"seed": "x"}}', '{"images": [1]}'])), max_size=5))
+def test_foreign_texts(texts):
+    assert_typed(foreign_metadata.settings_from_foreign(texts))
+    for value in texts.values():
+        assert_typed(foreign_metadata.parse_parameters(value))
+        assert_typed(settings_from_stealth(value))
+
+
+@FUZZ
+@given(st.binary(min_size=4, max_size=60), st.sampled_from([b"stealth_pngcomp", b"stealth_pnginfo", b"stealth_rgbcomp"]))
+def test_stealth_bits_that_lie(body, signature):
+    import numpy
+
+    bits = numpy.unpackbits(numpy.frombuffer(signature + body, numpy.uint8))
+    pixels = numpy.full((32, 32, 4), 200, numpy.uint8)
+    lanes = pixels.transpose(1, 0, 2).reshape(-1, 4)  # column by column
+    if signature.startswith(b"stealth_rgb"):
+        flat = lanes[:, :3].reshape(-1)
+        flat[: len(bits)] = (flat[: len(bits)] & 0xFE) | bits
+        lanes[:, :3] = flat.reshape(-1, 3)
+    else:
+        lanes[: len(bits), 3] = (lanes[: len(bits), 3] & 0xFE) | bits
+    buffer = io.BytesIO()
+    Image.fromarray(lanes.reshape(32, 32, 4).transpose(1, 0, 2).copy(), "RGBA").save(buffer, "PNG")
+    read_bytes(buffer.getvalue())
 
 
 @FUZZ

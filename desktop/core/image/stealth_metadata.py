@@ -98,10 +98,10 @@ def _bits_to_bytes(bits) -> bytes:
 
 
 def _gunzip(data: bytes) -> bytes | None:
-    """gzip data, or None when damaged or longer than MAX_TEXT once inflated."""
+    """gzip data, or None when damaged, cut short or longer than MAX_TEXT once inflated."""
     inflater = zlib.decompressobj(wbits=31)
     try:
         out = inflater.decompress(data, MAX_TEXT + 1)
     except zlib.error:
         return None
-    return out if len(out) <= MAX_TEXT and not inflater.unconsumed_tail else None
+    return out if len(out) <= MAX_TEXT and inflater.eof and not inflater.unconsumed_tail else None
