@@ -49,7 +49,8 @@ def hash_of(library: Library, model: Path, cancel=None) -> str:
 
 
 def cached_rows(library: Library) -> list:
-    return [tuple(row) for row in library.conn.execute("SELECT path, size_bytes, sha256 FROM model_hashes ORDER BY path")]
+    rows = library.conn.execute("SELECT path, size_bytes, sha256 FROM model_hashes ORDER BY path")
+    return [tuple(row) for row in rows]
 
 
 def test_a_pipeline_folder_hashes_the_weights_its_components_load(tmp_path):
