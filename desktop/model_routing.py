@@ -39,7 +39,6 @@ from desktop.core.weight_files import PICKLE_SUFFIXES
 
 # The window's model lists (desktop/services.py: models, image_models, upscalers, audio_models, video_models).
 TEXT, IMAGE, UPSCALER, AUDIO, VIDEO = "text", "image", "upscaler", "audio", "video"
-STUDIOS = (TEXT, IMAGE, UPSCALER, AUDIO, VIDEO)
 
 GGUF_SUFFIX, SAFETENSORS_SUFFIX, ONNX_SUFFIX = ".gguf", ".safetensors", ".onnx"
 MODEL_SUFFIXES = (GGUF_SUFFIX, SAFETENSORS_SUFFIX, ONNX_SUFFIX)
@@ -130,9 +129,9 @@ def _folder_studios(folder: Path) -> tuple[str, ...]:
     if model is not None and model.kind == TRANSFORMERS and model.studio == AUDIO_HINT:
         return (AUDIO,)
     if model is not None:
-        what = model.detail or "unknown"
-        raise ModelRefused(f"{folder.name} is a {'diffusers component' if model.kind == DIFFUSERS_PART else 'transformers'} "
-                           f"folder ({what}) that no studio runs on its own. {WHAT_ATELIER_LOADS}")
+        kind = "diffusers component" if model.kind == DIFFUSERS_PART else "transformers"
+        raise ModelRefused(f"{folder.name} is a {kind} folder ({model.detail or 'unknown'}) that no studio runs "
+                           f"on its own. {WHAT_ATELIER_LOADS}")
     if budget.problems:
         raise ModelRefused(f"{folder.name} could not be read: {budget.problems[0].message}.")
     raise ModelRefused(_not_a_model_folder(folder))

@@ -19,7 +19,8 @@ from desktop.viewmodels.settings_model import SettingsModel
 from model_kinds import KINDS, write_model_kinds, write_refused
 
 # model_routing's list key -> (the Services attribute, the panel whose pickers show it, where the message says)
-LISTS = {"text": ("models", "text", "the Text and Code studios"), "image": ("image_models", "image", "the Image studio"),
+LISTS = {"text": ("models", "text", "the Text and Code studios"),
+         "image": ("image_models", "image", "the Image studio"),
          "upscaler": ("upscalers", "image", "the Image studio's upscalers"),
          "audio": ("audio_models", "audio", "the Audio studio"), "video": ("video_models", "video", "the Video studio")}
 
