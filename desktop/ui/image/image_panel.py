@@ -8,13 +8,13 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QKeySequence, QPixmap, QShortcut
-from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QFrame, QGroupBox, QHBoxLayout, QLabel,
-                               QPushButton, QRadioButton, QSlider, QSplitter, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from desktop.core.jobs import JobKind, Studio
 from desktop.ui.image.image_form import ImageForm
 from desktop.ui.image.image_results import ImageResults
-from desktop.ui.image.mask_canvas import MaskCanvas
+from desktop.ui.image.image_prompt_box import ImagePromptBox, fitted_size
+from desktop.ui.image.upscale_bar import UpscaleBar
 from desktop.ui.widgets.job_panel import JobPanel
 from desktop.ui.widgets.model_offer_card import ModelOfferCard
 from desktop.ui.widgets.model_picker import ModelPicker
@@ -65,23 +65,11 @@ class ImagePanel(JobPanel, QWidget):
         self.error.setStyleSheet("color: #d9534f")
         self.error.hide()
 
-        self.canvas = MaskCanvas()
-        self.strength = QSlider(Qt.Horizontal)
-        self.strength.setRange(1, 100)
-        self.strength.setValue(75)
-        self.strength_label = QLabel("Strength 0.75")
-        self.paint_mask = QCheckBox("Paint a mask (inpaint)")
-        self.brush = QRadioButton("Brush")
-        self.eraser = QRadioButton("Eraser")
-        self.brush.setChecked(True)
-        tools = QButtonGroup(self)
-        tools.addButton(self.brush)
-        tools.addButton(self.eraser)
-        self.brush_size = QSlider(Qt.Horizontal)
-        self.brush_size.setRange(4, 128)
-        self.brush_size.setValue(32)
-        self.clear_mask_button = QPushButton("Clear mask")
-        self.remove_image_button = QPushButton("Remove image")
+        self.prompt_box = ImagePromptBox()
+        box = self.prompt_box
+        self.canvas, self.strength, self.paint_mask = box.canvas, box.strength, box.paint_mask
+        self.brush, self.eraser, self.brush_size = box.brush, box.eraser, box.brush_size
+        self.clear_mask_button, self.remove_image_button = box.clear_mask_button, box.remove_image_button
         self.settings_bar = QFrame()
         self.settings_bar.setFrameShape(QFrame.StyledPanel)
         self.settings_text = QLabel()
@@ -91,27 +79,6 @@ class ImagePanel(JobPanel, QWidget):
         bar.addWidget(self.settings_text, 1)
         bar.addWidget(self.use_settings_button)
         self.settings_bar.hide()
-
-        prompt_box = QGroupBox("Image prompt")
-        prompt_column = QVBoxLayout(prompt_box)
-        prompt_column.addWidget(self.canvas, 1)
-        row = QHBoxLayout()
-        row.addWidget(self.strength_label)
-        row.addWidget(self.strength, 1)
-        prompt_column.addLayout(row)
-        # Two short rows rather than one long one: the column stays narrow enough for 900×600.
-        row = QHBoxLayout()
-        row.addWidget(self.paint_mask)
-        row.addStretch(1)
-        row.addWidget(self.remove_image_button)
-        prompt_column.addLayout(row)
-        row = QHBoxLayout()
-        for widget in (self.brush, self.eraser):
-            row.addWidget(widget)
-        row.addWidget(QLabel("Size"))
-        row.addWidget(self.brush_size, 1)
-        row.addWidget(self.clear_mask_button)
-        prompt_column.addLayout(row)
 
         self.offer_card = ModelOfferCard(self.services, "image", self.services.image_models,
                                          lambda models: bool(models))
@@ -124,7 +91,7 @@ class ImagePanel(JobPanel, QWidget):
         column.addLayout(header)
         column.addWidget(self.form)
         column.addWidget(self.settings_bar)
-        column.addWidget(prompt_box, 1)
+        column.addWidget(self.prompt_box, 1)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.cancel_button)
@@ -134,19 +101,13 @@ class ImagePanel(JobPanel, QWidget):
 
         self.shown = ImageResults(self.services.background)
         self.preview, self.status, self.results = self.shown.preview, self.shown.status, self.shown.results
-        self.upscaler = ModelPicker(self.services.upscalers, self.services.settings.get("last_upscaler_model"))
-        self.upscaler.say_missing("No upscaler yet", "No upscaler: get Real-ESRGAN from Models › Catalog, or add its .safetensors with File › Add model…")
-        self.upscale_buttons = {factor: QPushButton(f"Upscale ×{factor}") for factor in (2, 4)}
-        upscale_row = QHBoxLayout()
-        upscale_row.addWidget(QLabel("Upscaler"))
-        upscale_row.addWidget(self.upscaler, 1)
-        for button in self.upscale_buttons.values():
-            upscale_row.addWidget(button)
+        self.upscale_bar = UpscaleBar(self.services.upscalers, self.services.settings.get("last_upscaler_model"))
+        self.upscaler, self.upscale_buttons = self.upscale_bar.picker, self.upscale_bar.buttons
         right = QWidget()
         right_column = QVBoxLayout(right)
         right_column.setContentsMargins(0, 0, 0, 0)
         right_column.addWidget(self.shown, 1)
-        right_column.addLayout(upscale_row)
+        right_column.addWidget(self.upscale_bar)
 
         splitter = QSplitter(Qt.Horizontal)
         splitter.addWidget(left)
@@ -164,17 +125,17 @@ class ImagePanel(JobPanel, QWidget):
         self.generate_button.clicked.connect(self.generate)
         self.cancel_button.clicked.connect(self.cancel)
         self.picker.model_chosen.connect(self._on_model_chosen)
-        self.strength.valueChanged.connect(lambda v: self.strength_label.setText(f"Strength {v / 100:.2f}"))
-        self.paint_mask.toggled.connect(self._update_state)
-        self.eraser.toggled.connect(lambda on: setattr(self.canvas, "erasing", on))
-        self.brush_size.valueChanged.connect(lambda v: setattr(self.canvas, "brush_size", v))
-        self.clear_mask_button.clicked.connect(self.canvas.clear_mask)
+        self.prompt_box.changed.connect(self._update_state)
         self.remove_image_button.clicked.connect(lambda: self.set_init_image(None, None))
+        self.prompt_box.use_image_size.connect(self._generate_at)
+        for box in (self.form.width_box, self.form.height_box):
+            box.valueChanged.connect(lambda _v: self._say_prompt_size())
         self.use_settings_button.clicked.connect(self.use_found_settings)
-        for factor, button in self.upscale_buttons.items():
-            button.clicked.connect(lambda _=False, f=factor: self.upscale_selected(f))
+        self.upscale_bar.upscale_requested.connect(self.upscale_selected)
         self.upscaler.model_chosen.connect(
             lambda info: info is not None and self.services.settings.set("last_upscaler_model", info.path))
+        self.upscaler.model_chosen.connect(lambda _info: self._update_state())
+        self.results.model().rowsInserted.connect(lambda *_: self._update_state())
         self.history = PromptHistory(self.services.store, self.form.prompt, "image", [])
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(keys), self, self.generate, context=Qt.WidgetWithChildrenShortcut)
@@ -207,16 +168,19 @@ class ImagePanel(JobPanel, QWidget):
     def _update_state(self) -> None:
         busy = self.session.busy
         self.generate_button.setEnabled(not busy)
-        for button in getattr(self, "upscale_buttons", {}).values():
-            button.setEnabled(not busy)
+        if hasattr(self, "upscale_bar"):
+            self.upscale_bar.update_state(busy, self.results.count() > 0)
         self.cancel_button.setEnabled(busy)
-        has_image = self.init_image is not None
-        for widget in (self.strength, self.paint_mask, self.remove_image_button):
-            widget.setEnabled(has_image)
-        masking = has_image and self.paint_mask.isChecked()
-        for widget in (self.brush, self.eraser, self.brush_size, self.clear_mask_button):
-            widget.setEnabled(masking)
-        self.canvas.painting_enabled = masking
+        self.prompt_box.update_state(self.init_image is not None)
+
+    def _say_prompt_size(self) -> None:
+        size = self.init_image.size if self.init_image is not None else None
+        target = (self.form.width_box.value(), self.form.height_box.value())
+        self.prompt_box.say_size(size, target, fitted_size(*size) if size else target)
+
+    def _generate_at(self, width: int, height: int) -> None:
+        self.form.width_box.setValue(width)
+        self.form.height_box.setValue(height)
 
     # -- image prompts: drop, paste, settings ---------------------------------------------
 
@@ -286,6 +250,7 @@ class ImagePanel(JobPanel, QWidget):
         if image is None:
             self.settings_bar.hide()
             self.paint_mask.setChecked(False)
+        self._say_prompt_size()
         self._update_state()
 
     def use_found_settings(self) -> None:
@@ -340,13 +305,9 @@ class ImagePanel(JobPanel, QWidget):
         upscaler = self.upscaler.current()
         if self.session.busy:
             return
-        if item is None:
-            self.show_error("Generate or pick an image to upscale first.")
+        if item is None or upscaler is None:  # the buttons are disabled then, with the reason
             return
-        if upscaler is None:
-            self.show_error("No upscaler found: put a Real-ESRGAN model (.safetensors) in a model folder.")
-            return
-        self.show_error("")
+        self.upscale_bar.say("")
         request = UpscaleRequest(item.data(Qt.UserRole), factor, source_generation_id=item.data(Qt.UserRole + 1))
         self.session.submit(JobKind.UPSCALE, request, upscaler.path, f"Upscale ×{factor}: {item.text()}")
         self.status.setText("Waiting for the upscaler…")
@@ -355,12 +316,17 @@ class ImagePanel(JobPanel, QWidget):
     def _on_started(self, _job) -> None:
         self.status.setText("Loading the model…")
 
-    def _on_progress(self, _job, progress) -> None:
+    def _on_progress(self, job, progress) -> None:
         if progress.preview is not None:
             self.shown.show_pixmap(QPixmap.fromImage(pil_to_qimage(progress.preview)))
         left = f" · about {progress.eta_s:.0f} s left" if progress.eta_s else ""
         unit = "tile" if progress.unit == "tiles" else "step"
-        self.status.setText(f"{progress.message} · {unit} {progress.done}/{progress.total}{left}".lstrip(" ·"))
+        done, total = progress.done, progress.total
+        batch = getattr(job.request, "batch", 1)
+        if progress.unit == "steps" and batch > 1 and total % batch == 0:  # the batch's steps: this image's
+            total //= batch
+            done -= (min(max(done - 1, 0) // total, batch - 1)) * total
+        self.status.setText(f"{progress.message} · {unit} {done}/{total}{left}".lstrip(" ·"))
 
     def _on_finished(self, job, outcome, stopped: str = "") -> None:
         """Also a stopped batch's images finished before the stop (`stopped` says so)."""
@@ -372,9 +338,10 @@ class ImagePanel(JobPanel, QWidget):
         for item in outcome.items:
             self.shown.add(str(item.path), item.generation_id)
 
-    def _on_failed(self, _job, message: str) -> None:
+    def _on_failed(self, job, message: str) -> None:
         self._update_state()
-        self.show_error(message)
+        # Said next to what caused it: an upscale's error under the upscale row.
+        (self.upscale_bar.say if job.kind == JobKind.UPSCALE else self.show_error)(message)
         self.status.setText("Failed")
 
     def _on_cancelled(self, job, kept) -> None:

@@ -6,9 +6,41 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QMimeData, QSize, Qt, QUrl
 from PySide6.QtGui import QImage, QPixmap
-from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+
+THUMB = 96
+
+
+class ResultStrip(QListWidget):
+    """One row of this session's images, newest first, scrolled sideways only. Each can be
+    dragged out as its file — onto the image-prompt area, or into another application."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setViewMode(QListWidget.IconMode)
+        self.setIconSize(QSize(THUMB, THUMB))
+        self.setGridSize(QSize(THUMB + 16, THUMB + 26))  # a fixed cell: labels never cut or overlap
+        self.setFlow(QListWidget.LeftToRight)
+        self.setWrapping(False)
+        self.setMovement(QListWidget.Static)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.setFixedHeight(THUMB + 30 + self.horizontalScrollBar().sizeHint().height())
+        self.setDragEnabled(True)
+        self.setDragDropMode(QAbstractItemView.DragOnly)
+        self.setDefaultDropAction(Qt.CopyAction)
+
+    def mimeTypes(self) -> list[str]:
+        return ["text/uri-list"]
+
+    def mimeData(self, items) -> QMimeData:
+        mime = QMimeData()
+        mime.setUrls([QUrl.fromLocalFile(item.data(Qt.UserRole)) for item in items])
+        return mime
+
+    def supportedDragActions(self):
+        return Qt.CopyAction
 
 
 class ImageResults(QWidget):
@@ -21,12 +53,7 @@ class ImageResults(QWidget):
         self.preview.setMinimumSize(320, 320)
         self.preview.setStyleSheet("QLabel { background: palette(base); border: 1px solid palette(mid); }")
         self.status = QLabel()
-        self.results = QListWidget()
-        self.results.setViewMode(QListWidget.IconMode)
-        self.results.setIconSize(QPixmap(96, 96).size())
-        self.results.setFixedHeight(124)
-        self.results.setFlow(QListWidget.LeftToRight)
-        self.results.setWrapping(False)
+        self.results = ResultStrip()
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.preview, 1)
@@ -38,11 +65,13 @@ class ImageResults(QWidget):
         """A new image first in the strip and large in the preview."""
         def decode():
             image = QImage(path)  # decoded on the pool; QPixmap only on the GUI thread
-            return image, image.scaled(96, 96, Qt.KeepAspectRatio, Qt.SmoothTransformation)
+            return image, image.scaled(THUMB, THUMB, Qt.KeepAspectRatio, Qt.SmoothTransformation)
 
         def show(images) -> None:
             full, thumb = images
-            item = QListWidgetItem(Path(path).name)
+            # A short label under the thumbnail (the Library's number); the file name whole in the tooltip.
+            item = QListWidgetItem(f"#{generation_id}" if generation_id is not None else Path(path).stem[:12])
+            item.setToolTip(f"{Path(path).name}\nDrag it onto the image prompt, or into another app.")
             item.setIcon(QPixmap.fromImage(thumb))
             item.setData(Qt.UserRole, path)
             item.setData(Qt.UserRole + 1, generation_id)
