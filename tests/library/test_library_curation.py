@@ -335,7 +335,9 @@ def test_start_up_check_reports_problems_and_repairs_on_request(qtbot, app_windo
     assert (root / "lost+found" / "assets" / "stray.png").exists()
     assert services.store.call(lambda lib: lib.generations.get(ids["image"][0])).status == "failed"
     panel = app_window.panel("library")
-    wait_rows(qtbot, panel, set(ids["image"][1:] + ids["text"]))
+    wait_rows(qtbot, panel, set(ids["image"] + ids["text"]))  # the item stays, marked as missing its file
+    row = next(r for r in range(panel.model.rowCount()) if panel.model.item(r).id == ids["image"][0])
+    assert panel.model.index(row).data(Qt.DisplayRole).startswith("⚠ File missing")
 
 
 def test_saving_an_empty_selection_says_what_to_do(qtbot, app_window):

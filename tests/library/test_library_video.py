@@ -155,8 +155,8 @@ def test_gallery_export_plays_video_and_import_brings_it_back(tmp_path):
         page = archive.read("index.html").decode()
         names = archive.namelist()
         csv_text = archive.read("manifest.csv").decode()
-    clip_name = f"files/{gid:08d}-{gid:08d}-3.mp4"
-    poster_name = f"files/{gid:08d}-{gid:08d}-3-poster.png"
+    clip_name = f"files/{gid:08d}-3.mp4"
+    poster_name = f"files/{gid:08d}-3-poster.png"
     assert clip_name in names and poster_name in names
     assert f'<video controls loop muted playsinline preload="metadata" poster="{poster_name}" src="{clip_name}">' in page
     assert "<b>paper boat</b>" not in page and "&lt;b&gt;paper boat&lt;/b&gt; 3" in page

@@ -68,7 +68,7 @@ def exported(tmp_path):
     export_gallery(library, out, collect(library), "zip")
     poster_bytes = (library.layout.root / f"assets/{gid:08d}-3-poster.png").read_bytes()
     library.close()
-    return out, f"files/{gid:08d}-{gid:08d}-3-poster.png", poster_bytes
+    return out, f"files/{gid:08d}-3-poster.png", poster_bytes
 
 
 def imported(tmp_path, gallery, name: str = "fresh") -> tuple[Library, dict]:
