@@ -1,16 +1,18 @@
-"""The settings of an image: prompt, negative, size, steps, guidance, seed, batch, scheduler."""
+"""The settings of an image: prompt, negative (each with its token count), size, steps,
+guidance, seed, batch, scheduler."""
 
 from __future__ import annotations
 
 import math
 
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel,
-                               QPlainTextEdit, QSpinBox, QWidget)
+                               QPlainTextEdit, QSpinBox, QVBoxLayout, QWidget)
 
 from desktop.core.image.diffusion_engine import SCHEDULERS
 from desktop.core.image.image_request import FILE_FORMATS, MAX_BATCH, MAX_GUIDANCE, MAX_SIDE, MAX_STEPS, MIN_SIDE
 from desktop.core.image.image_settings import ImageSettings
 from desktop.core.request_checks import TORCH_SEED_MAX
+from desktop.ui.image.token_counter import TokenCounter
 from desktop.ui.widgets.layouts import as_widget
 from desktop.ui.widgets.seed_box import SeedBox
 
@@ -21,8 +23,14 @@ SCHEDULER_ALIASES = {"euler": "Euler", "euler_ancestral": "Euler a", "dpmpp_2m":
 
 
 class ImageForm(QWidget):
-    def __init__(self, parent=None):
+    def __init__(self, parent=None, background=None):
         super().__init__(parent)
+        if background is None:
+            from desktop.workers.background import Background
+
+            background = Background(self)
+        self.background = background
+        self._model_asked = 0  # the newest tokenizer asked for (set_model_path)
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
         self.prompt = QPlainTextEdit()
@@ -31,6 +39,8 @@ class ImageForm(QWidget):
         self.negative = QPlainTextEdit()
         self.negative.setPlaceholderText("What to avoid (negative prompt)")
         self.negative.setMaximumHeight(60)
+        self.prompt_tokens = TokenCounter(self.prompt, background)
+        self.negative_tokens = TokenCounter(self.negative, background)
         self.width_box, self.height_box = self._side(512), self._side(512)
         size = QHBoxLayout()
         size.addWidget(self.width_box)
@@ -56,8 +66,8 @@ class ImageForm(QWidget):
         self.file_format = QComboBox()
         self.file_format.addItems(list(FILE_FORMATS))
         self.file_format.setToolTip("Prompt, seed and settings travel inside every format")
-        form.addRow("Prompt", self.prompt)
-        form.addRow("Negative", self.negative)
+        form.addRow("Prompt", self._with_counter(self.prompt, self.prompt_tokens))
+        form.addRow("Negative", self._with_counter(self.negative, self.negative_tokens))
         form.addRow("Size", as_widget(size))
         form.addRow("Steps", self.steps)
         form.addRow("Guidance", self.guidance)
@@ -65,6 +75,30 @@ class ImageForm(QWidget):
         form.addRow("Batch count", self.batch)
         form.addRow("Scheduler", self.scheduler)
         form.addRow("Save as", self.file_format)
+
+    @staticmethod
+    def _with_counter(editor: QPlainTextEdit, counter: TokenCounter) -> QWidget:
+        column = QVBoxLayout()
+        column.setSpacing(0)
+        column.addWidget(editor)
+        column.addWidget(counter)
+        return as_widget(column)
+
+    def set_model_path(self, path: str | None, others=()) -> None:
+        """Count with this model's tokenizer (or, for a single file, another image model's:
+        `others`), loaded on the thread pool; the counters estimate until it is there."""
+        from desktop.core.image.prompt_tokenizer import load_prompt_tokenizer
+
+        self._model_asked += 1
+        asked, others = self._model_asked, [str(o) for o in others]
+        self.background.run(lambda: (asked, load_prompt_tokenizer(path, others)), self._use_tokenizer,
+                            lambda _exc: self._use_tokenizer((asked, None)))
+
+    def _use_tokenizer(self, answer) -> None:
+        asked, tokenizer = answer
+        if asked == self._model_asked:
+            for counter in (self.prompt_tokens, self.negative_tokens):
+                counter.set_tokenizer(tokenizer)
 
     @staticmethod
     def _side(value: int) -> QSpinBox:
