@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 
+from desktop.model_routing import looks_droppable
 from desktop.core.jobs import JobKind, Studio
 from desktop.ui.image.image_form import ImageForm
 from desktop.ui.image.image_results import ImageResults
@@ -53,7 +54,7 @@ class ImagePanel(JobPanel, QWidget):
 
     def _build(self) -> None:
         self.picker = ModelPicker(self.services.image_models, self.services.settings.get(MODEL_SETTING))
-        self.picker.say_missing("No image model yet", "No image model: get one from Models › Catalog, or add a checkpoint with File › Add model…")
+        self.picker.say_missing("No image model yet", "No image model: get one from Models › Catalog, or add a checkpoint with File › Add model file…")
         self.form = ImageForm()
         self.generate_button = QPushButton("Generate")
         self.generate_button.setToolTip("Ctrl+Enter")
@@ -187,7 +188,7 @@ class ImagePanel(JobPanel, QWidget):
     def dragEnterEvent(self, event) -> None:
         mime = event.mimeData()
         files = [u.toLocalFile() for u in mime.urls() if u.isLocalFile()]
-        if mime.hasImage() or any(not f.lower().endswith(".gguf") for f in files):
+        if mime.hasImage() or any(not looks_droppable(f) for f in files):
             event.acceptProposedAction()
         else:
             event.ignore()  # a model file: the window adds it

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 from desktop.ui.widgets.model_picker import ModelPicker
 
 NO_UPSCALER = ("No upscaler yet: get Real-ESRGAN from Models › Catalog, or add its .safetensors "
-               "with File › Add model…")
+               "with File › Add model file…")
 NO_IMAGE = "Generate an image first (or pick one in the strip): the upscaler enlarges it."
 
 

@@ -107,7 +107,7 @@ class ChatStudio(ChatLayout, JobPanel, StudioFiles, QWidget):
         mode), or nothing; it is derived afresh from the model and the mode each time."""
         model = self.picker.current()
         if model is None:
-            self.banner.setText("No text model found. Add a .gguf file with File > Add model…, "
+            self.banner.setText("No text model found. Get one from Models › Catalog, add a .gguf with File › Add model file…, "
                                 "drop one on the window, or add a model folder in Settings.")
         elif not model.has_chat_template:
             self.banner.setText(BASE_MODEL_NOTE.format(name=model.name))
@@ -265,7 +265,7 @@ class ChatStudio(ChatLayout, JobPanel, StudioFiles, QWidget):
             return
         model = self.picker.current()
         if model is None:
-            self.show_error("Choose a model first (File > Add model… if the list is empty).")
+            self.show_error("Choose a model first (Models › Catalog or File › Add model file… if the list is empty).")
             return
         self.show_error("")
         edit_from, self._editing_from = self._editing_from, None

@@ -137,7 +137,7 @@ class CodePanel(ChatStudio):
             self.show_error("Write the start of the code for the model to continue.")
             return
         if model is None:
-            self.show_error("Choose a model first (File > Add model… if the list is empty).")
+            self.show_error("Choose a model first (Models › Catalog or File › Add model file… if the list is empty).")
             return
         self.show_error("")
         request = TextRequest(mode=COMPLETION, prompt=code, sampling=self.sampling.sampling())

@@ -12,6 +12,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QScrollArea, QSplitter, QVBoxLayout,
                                QWidget)
 
+from desktop.model_routing import looks_droppable
 from desktop.core.errors import UserFacingError
 from desktop.core.jobs import JobKind, Studio
 from desktop.pipeline.video_estimate import estimate_clip
@@ -236,7 +237,7 @@ class VideoPanel(JobPanel, QWidget):
     def dragEnterEvent(self, event) -> None:
         mime = event.mimeData()
         files = [u.toLocalFile() for u in mime.urls() if u.isLocalFile()]
-        if mime.hasImage() or any(not f.lower().endswith((".gguf", ".safetensors")) for f in files):
+        if mime.hasImage() or any(not looks_droppable(f) for f in files):
             event.acceptProposedAction()
         else:
             event.ignore()  # a model file: the window adds it

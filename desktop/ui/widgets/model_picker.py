@@ -20,7 +20,7 @@ class ModelPicker(QComboBox):
         self.setModel(models)
         self.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
         self.setMinimumContentsLength(14)  # longer names elide; the tooltip has them whole
-        self.say_missing("No model yet", "No model yet: File > Add model…, or drop a .gguf file on the window")
+        self.say_missing("No model yet", "No model yet: File › Add model file… or Add model folder…, or drop the model on the window")
         # QComboBox selects row 0 by itself when the list is reset; that is not a choice.
         models.modelAboutToBeReset.connect(lambda: setattr(self, "_resetting", True))
         models.modelReset.connect(self._restore)
