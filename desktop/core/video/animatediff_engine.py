@@ -7,7 +7,8 @@ AnimateDiff-Lightning's few-step adapters (1/2/4/8 steps) need the scheduler the
 card gives — Euler with trailing timesteps and a linear beta schedule — and guidance 1.0; the
 engine picks that scheduler for a Lightning adapter unless another is chosen, and notes a
 guidance above 1. The base's VAE decodes a few frames at a time (decode_chunk_size), and in
-tiles past 512 px."""
+tiles past 512 px. Prompts are read as the Image studio reads them (core/prompt_encoder.py):
+A1111's emphasis syntax, and longer than CLIP's 77 tokens."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from pathlib import Path
 
 from desktop.core.errors import ModelFileError, UserFacingError
 from desktop.core.json_files import read_object
-from desktop.core.video.video_engine import VideoEngine
+from desktop.core.prompt_encoder import EncodedPrompts
+from desktop.core.video.video_engine import PROMPT_CACHE_SIZE, VideoEngine
 from desktop.core.video.video_loading import is_lightning, load_motion_adapter
 from desktop.core.video.motion_unet import motion_unet
 from desktop.core.weight_files import refuse_pickle, weight_variant
@@ -98,6 +100,23 @@ class AnimateDiffEngine(VideoEngine):
         class_name, extra = SCHEDULERS[name]
         return getattr(diffusers, class_name).from_config(self.default_scheduler.config, **extra)
 
+    def prompt_embeddings(self, pipe, prompt: str, negative: str, guided: bool) -> EncodedPrompts:
+        """The text encoder's output for this prompt (A1111's syntax, any length), computed once
+        and kept for the next clip with the same prompt (a person iterating on seeds or motion
+        re-sends it every time). Both pipelines share the text encoder."""
+        import torch
+
+        from desktop.core.prompt_encoder import encode_prompts
+
+        key = (prompt, negative, guided)
+        if key not in self._prompts:
+            with torch.inference_mode():
+                self._prompts[key] = encode_prompts(pipe, prompt, negative, guided)
+            while len(self._prompts) > PROMPT_CACHE_SIZE:
+                self._prompts.popitem(last=False)
+        self._prompts.move_to_end(key)
+        return self._prompts[key]
+
     def video_to_video(self):
         """The image-prompt pipeline, sharing the loaded components."""
         if self._video_to_video is None:
@@ -115,10 +134,9 @@ class AnimateDiffEngine(VideoEngine):
         else:
             pipe.vae.disable_tiling()
         guided = request.guidance > 1.0
-        positive, negative = self.encoded_prompt(pipe, request.prompt, request.negative, guided)
-        arguments = dict(prompt_embeds=positive, negative_prompt_embeds=negative if guided else None,
-                         height=request.height, width=request.width, num_inference_steps=request.steps,
-                         guidance_scale=request.guidance)
+        encoded = self.prompt_embeddings(pipe, request.prompt, request.negative, guided)
+        arguments = dict(**encoded.arguments, height=request.height, width=request.width,
+                         num_inference_steps=request.steps, guidance_scale=request.guidance)
         if self.decode_chunk_size:
             arguments["decode_chunk_size"] = self.decode_chunk_size
         total = request.steps
@@ -128,7 +146,7 @@ class AnimateDiffEngine(VideoEngine):
             still = request.init_image.convert("RGB").resize((request.width, request.height))
             arguments.update(video=[still] * request.frames, strength=request.strength)
             total = max(1, int(request.steps * request.strength))
-        notes = []
+        notes = list(encoded.notes)
         if self.lightning and request.guidance > 1.0:
             notes.append("AnimateDiff-Lightning was distilled for guidance 1.0; higher guidance over-saturates "
                          "and doubles the work.")
