@@ -211,3 +211,40 @@ def test_img2img_and_a_batch_use_the_long_prompt_encoded_once(sd_folder, monkeyp
     assert calls == [long_prompt]
     engine.generate(request("another prompt"), lambda p: None, threading.Event(), seed=1)
     assert calls == [long_prompt, "another prompt"]
+
+
+def test_sdxl_and_inpainting_pipelines_take_long_weighted_prompts(tmp_path):
+    from PIL import Image
+
+    from tiny_models import write_tiny_sdxl
+
+    mask = Image.new("L", (64, 64), 0)
+    mask.paste(255, (16, 16, 48, 48))
+    init = Image.new("RGB", (64, 64), (200, 30, 30))
+    long_prompt = PROMPT_75 + ", (a green ball:1.3)"
+    kinds = {"txt2img": {}, "img2img": {"init_image": init, "strength": 0.6},
+             "inpaint": {"init_image": init, "mask": mask, "strength": 1.0}}
+    sdxl = DiffusionEngine(write_tiny_sdxl(tmp_path / "sdxl"), n_threads=2, precision="fp32")
+    # An inpainting UNet (9 input channels) only inpaints.
+    inpainting = DiffusionEngine(write_tiny_sd(tmp_path / "inpaint", inpainting=True), n_threads=2, precision="fp32")
+    for engine, kind in [(sdxl, k) for k in kinds] + [(inpainting, "inpaint")]:
+        made = [np.asarray(engine.generate(request(prompt, negative="blurry", **kinds[kind]), lambda p: None,
+                                           threading.Event(), seed=4).image) for prompt in (long_prompt, PROMPT_75)]
+        assert made[0].shape == (64, 64, 3) and not np.array_equal(*made), (engine.is_sdxl, kind)
+
+
+def test_an_lcm_pipeline_takes_the_prompt_and_no_negative(tmp_path):
+    """LatentConsistencyModelPipeline has no negative prompt (its guidance is an embedding)."""
+    from diffusers import LatentConsistencyModelPipeline, LCMScheduler, UNet2DConditionModel
+
+    sd = tiny_sd_pipeline()
+    unet = UNet2DConditionModel(**{**sd.unet.config, "time_cond_proj_dim": 32})
+    LatentConsistencyModelPipeline(vae=sd.vae, text_encoder=sd.text_encoder, tokenizer=sd.tokenizer, unet=unet,
+                                   scheduler=LCMScheduler.from_config(sd.scheduler.config), safety_checker=None,
+                                   feature_extractor=None, requires_safety_checker=False).save_pretrained(tmp_path / "lcm")
+    engine = DiffusionEngine(tmp_path / "lcm", n_threads=2, precision="fp32")
+    assert type(engine.base).__name__ == "LatentConsistencyModelPipeline"
+    made = engine.generate(request(PROMPT_75 + ", (a green ball:1.3)", negative="blurry"), lambda p: None,
+                           threading.Event(), seed=4)
+    assert made.image.size == (64, 64)
+    assert set(engine._encoded[1].arguments) == {"prompt_embeds"}
