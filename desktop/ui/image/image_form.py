@@ -82,6 +82,7 @@ class ImageForm(QWidget):
         column.setSpacing(0)
         column.addWidget(editor)
         column.addWidget(counter)
+        column.addStretch(1)  # spare height goes below the count, which stays under its box
         return as_widget(column)
 
     def set_model_path(self, path: str | None, others=()) -> None:
