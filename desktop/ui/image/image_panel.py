@@ -17,6 +17,7 @@ from desktop.ui.image.image_results import ImageResults
 from desktop.ui.image.image_prompt_box import ImagePromptBox, fitted_size
 from desktop.ui.image.upscale_bar import UpscaleBar
 from desktop.ui.widgets.job_panel import JobPanel
+from desktop.ui.widgets.layouts import scrolling
 from desktop.ui.widgets.model_offer_card import ModelOfferCard
 from desktop.ui.widgets.model_picker import ModelPicker
 from desktop.ui.widgets.pil_qt import pil_to_qimage, qimage_to_pil
@@ -83,9 +84,9 @@ class ImagePanel(JobPanel, QWidget):
 
         self.offer_card = ModelOfferCard(self.services, "image", self.services.image_models,
                                          lambda models: bool(models))
-        left = QWidget()
-        column = QVBoxLayout(left)
-        column.setContentsMargins(0, 0, 0, 0)
+        settings_page = QWidget()
+        column = QVBoxLayout(settings_page)
+        column.setContentsMargins(0, 0, 4, 0)
         header = QHBoxLayout()
         header.addWidget(QLabel("Model"))
         header.addWidget(self.picker, 1)
@@ -97,8 +98,12 @@ class ImagePanel(JobPanel, QWidget):
         buttons.addStretch(1)
         buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.generate_button)
-        column.addWidget(self.error)
-        column.addLayout(buttons)
+        left = QWidget()  # the settings scroll in a short window; the error and Generate stay in view
+        left_column = QVBoxLayout(left)
+        left_column.setContentsMargins(0, 0, 0, 0)
+        left_column.addWidget(scrolling(settings_page), 1)
+        left_column.addWidget(self.error)
+        left_column.addLayout(buttons)
 
         self.shown = ImageResults(self.services.background)
         self.preview, self.status, self.results = self.shown.preview, self.shown.status, self.shown.results

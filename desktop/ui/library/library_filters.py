@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLineEdit, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLineEdit, QVBoxLayout, QWidget
 
 from desktop.store import item_status
 from desktop.store.library_items import LibraryQuery
@@ -18,7 +18,7 @@ STATUSES = [("Finished", item_status.FINISHED), ("Stopped", item_status.STOPPED)
 SORTS = [("Newest first", "newest"), ("Oldest first", "oldest"), ("Best rated", "rating")]
 DAY = 86400.0
 PERIODS = [("Any time", None), ("Today", 1), ("Past 7 days", 7), ("Past 30 days", 30), ("Past year", 365)]
-RATINGS = [("Any rating", None)] + [("★" * n + " or more", n) for n in range(1, 6)]
+RATINGS = [("Any rating", None)] + [("★" * n + ("+" if n < 5 else ""), n) for n in range(1, 6)]  # "★★★+": 3 or more
 
 
 def _combo(choices, tip: str) -> QComboBox:
@@ -47,17 +47,27 @@ class LibraryFilters(QWidget):
                                        "what failed and why, what lost its file")
         self.model_name = _combo([("All models", "")], "Show what one model made")
         self.period = _combo(PERIODS, "When the item was made")
-        self.rating = _combo(RATINGS, "Lowest rating to show")
+        self.rating = _combo(RATINGS, "Lowest rating to show (★★★+ : three stars or more)")
         self.tag = _combo([("All tags", "")], "Show items with this tag")
         self.favorites = QCheckBox("★ only")
         self.favorites.setToolTip("Show favourites only")
         self.sort = _combo(SORTS, "Order of the grid")
-        row = QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.search, 1)
-        for widget in (self.kind, self.status, self.model_name, self.period, self.rating, self.tag, self.favorites,
-                       self.sort):
-            row.addWidget(widget)
+        # Long model names and tags elide (whole in the list): the choices alone set the width.
+        for combo in (self.model_name, self.tag):
+            combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(8)
+        # Two rows — what to look for, then which items — so the bar fits a 900-pixel window.
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        top, bottom = QHBoxLayout(), QHBoxLayout()
+        top.addWidget(self.search, 1)
+        top.addWidget(self.favorites)
+        top.addWidget(self.sort)
+        for widget in (self.kind, self.status, self.model_name, self.period, self.rating, self.tag):
+            bottom.addWidget(widget)
+        bottom.addStretch(1)
+        column.addLayout(top)
+        column.addLayout(bottom)
         self._debounce = QTimer(self, singleShot=True, interval=150)
         self._debounce.timeout.connect(self.changed)
         self.search.textChanged.connect(lambda _t: self._debounce.start())

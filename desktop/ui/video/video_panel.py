@@ -9,7 +9,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QScrollArea, QSplitter, QVBoxLayout,
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout,
                                QWidget)
 
 from desktop.model_routing import looks_droppable
@@ -21,6 +21,7 @@ from desktop.ui.video.video_form import VideoForm
 from desktop.ui.video.video_model_bar import ADAPTER_KIND, BASE_KIND, VideoModelBar
 from desktop.ui.video.video_results import VideoResults
 from desktop.ui.widgets.job_panel import JobPanel
+from desktop.ui.widgets.layouts import scrolling
 from desktop.ui.widgets.prompt_history import PromptHistory
 
 MODEL_SETTING, ADAPTER_SETTING = "last_video_model", "last_video_adapter"
@@ -86,10 +87,7 @@ class VideoPanel(JobPanel, QWidget):
         column.addWidget(self.form)
         column.addWidget(self.image_prompt)
         column.addStretch(1)
-        scroll = QScrollArea()  # a 600-pixel-high window still reaches every setting
-        scroll.setWidget(form_page)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.NoFrame)
+        scroll = scrolling(form_page)  # a 600-pixel-high window still reaches every setting
         left = QWidget()
         left_column = QVBoxLayout(left)
         left_column.setContentsMargins(0, 0, 0, 0)

@@ -16,13 +16,14 @@ from pathlib import Path
 
 from typing import Callable
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QEvent, Signal
 from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy,
                                QVBoxLayout, QWidget)
 
 from desktop.viewmodels.model_offers import CARD_STUDIOS, ModelOffers, offer_progress, start_downloads
 
 PICKS = 3
+COMPACT_BELOW = 760  # window height (px) under which each pick is one line, its facts in the tooltip
 
 
 class OfferRow(QWidget):
@@ -44,6 +45,7 @@ class OfferRow(QWidget):
         self.facts = QLabel(f"<small>{offer.size_text} · {licence} · {offer.fit_text}{speed}</small>")
         self.facts.setWordWrap(True)
         self.facts.setToolTip(entry.memory.estimate)
+        self.title.setToolTip(f"{offer.size_text} · {licence} · {offer.fit_text}{speed}")
         self.download_button = QPushButton("Download")
         self.pause_button, self.cancel_button = QPushButton("Pause"), QPushButton("Cancel")
         self.bar = QProgressBar()
@@ -66,6 +68,10 @@ class OfferRow(QWidget):
         self.pause_button.clicked.connect(lambda: self.pause_requested.emit(self.offer))
         self.cancel_button.clicked.connect(lambda: self.cancel_requested.emit(self.offer))
         self.show_state("idle")
+
+    def set_compact(self, compact: bool) -> None:
+        """A short window: the facts line folds into the title's tooltip."""
+        self.facts.setVisible(not compact)
 
     def show_state(self, state: str, text: str = "", fraction: float | None = None) -> None:
         moving = state in ("queued", "downloading")
@@ -117,7 +123,28 @@ class ModelOfferCard(QFrame):
         downloads.finished.connect(self._on_finished)
         downloads.failed.connect(self._sync_states)
         model_list.scanned.connect(self._on_scanned)
+        self._compact = False
+        self._watched = None  # the window whose height decides compactness
         self.hide()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._watched is not self.window():
+            self._watched = self.window()
+            self._watched.installEventFilter(self)
+        self._fit_height(self._watched.height())
+
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self._watched and event.type() == QEvent.Resize:
+            self._fit_height(event.size().height())
+        return False
+
+    def _fit_height(self, window_height: int) -> None:
+        """In a short window the card takes less of it: one line per pick, no footer."""
+        self._compact = window_height < COMPACT_BELOW
+        for row in self.rows:
+            row.set_compact(self._compact)
+        self.more.setVisible(not self._compact)
 
     def refresh(self) -> None:
         self.offers.refresh()
@@ -154,6 +181,7 @@ class ModelOfferCard(QFrame):
             row.cancel_requested.connect(lambda o: self._task_call(o, self.services.downloads.cancel))
             self.rows_box.addWidget(row)
             self.rows.append(row)
+            row.set_compact(self._compact)
         self._sync_states()
 
     def _download(self, offer) -> None:
