@@ -86,3 +86,37 @@ def test_every_studio_fits_a_900_by_600_window(qtbot, window):
         if problems:
             report[key] = problems
     assert not report, "\n".join(f"{k}: {p}" for k, ps in report.items() for p in ps)
+
+
+@pytest.mark.parametrize("tab", ["catalog", "installed", "downloads"])
+def test_the_models_window_fits_a_900_by_600_screen(qtbot, window, tab):
+    window.resize(*SMALL)
+    window.open_models(tab)
+    models = window.models_window
+    qtbot.waitUntil(models.isVisible, timeout=5000)
+    models.resize(min(models.width(), SMALL[0]), min(models.height(), SMALL[1]))
+    QApplication.processEvents()
+    assert models.width() <= SMALL[0] and models.height() <= SMALL[1], "the Models window is larger than the screen"
+    qtbot.wait(50)
+    problems = cut_widgets(models)
+    assert not problems, "\n".join(problems)
+
+
+def test_every_settings_tab_fits_a_900_by_600_screen(qtbot, window):
+    from PySide6.QtWidgets import QTabWidget
+
+    from desktop.ui.shell.settings_dialog import SettingsDialog
+
+    dialog = SettingsDialog(window.services.settings, str(window.services.layout.root), window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.resize(min(dialog.width(), SMALL[0]), min(dialog.height(), SMALL[1]))
+    QApplication.processEvents()
+    assert dialog.width() <= SMALL[0] and dialog.height() <= SMALL[1], "Settings is larger than the screen"
+    tabs = dialog.findChild(QTabWidget)
+    report = []
+    for index in range(tabs.count()):
+        tabs.setCurrentIndex(index)
+        qtbot.wait(20)
+        report += [f"{tabs.tabText(index)}: {p}" for p in cut_widgets(dialog)]
+    assert not report, "\n".join(report)
