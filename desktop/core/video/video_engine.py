@@ -110,26 +110,6 @@ class VideoEngine:
             return None
         return CPU_DECODE_CHUNK if self.device == "cpu" else GPU_DECODE_CHUNK
 
-    def encoded_prompt(self, pipe, prompt: str, negative: str, guided: bool):
-        """The text encoder's output for this prompt, computed once and kept for the next clip
-        with the same prompt (a person iterating on seeds or motion re-sends it every time)."""
-        import torch
-
-        key = (prompt, negative, guided)
-        if key in self._prompts:
-            self._prompts.move_to_end(key)
-            return self._prompts[key]
-        with torch.inference_mode():
-            encoded = pipe.encode_prompt(prompt, self._execution_device(pipe), 1, guided, negative or None)
-        self._prompts[key] = tuple(encoded)
-        while len(self._prompts) > PROMPT_CACHE_SIZE:
-            self._prompts.popitem(last=False)
-        return self._prompts[key]
-
-    @staticmethod
-    def _execution_device(pipe):
-        return pipe._execution_device
-
     def preview(self, latents):
         return self.previewer.strip(latents, self.frames_first) if self.previewer is not None else None
 

@@ -19,6 +19,7 @@ from desktop.ui.widgets.model_offer_card import ModelOfferCard
 from desktop.ui.widgets.model_picker import ModelPicker
 from desktop.ui.widgets.job_panel import JobPanel
 from desktop.ui.widgets.prompt_history import PromptHistory
+from desktop.ui.widgets.status_line import StatusLine
 
 MODEL_SETTING = "last_audio_model"
 SPEECH_HINT = "Text to speak… long texts are read sentence by sentence (Ctrl+Enter)"
@@ -55,8 +56,7 @@ class AudioPanel(JobPanel, QWidget):
         self.generate_button.setToolTip("Ctrl+Enter")
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setToolTip("Esc")
-        self.status = QLabel()
-        self.status.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.status = StatusLine()
         self.error = QLabel()
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #d9534f")

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel,
-                               QPlainTextEdit, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QLabel,
+                               QPlainTextEdit, QVBoxLayout, QWidget)
 
 from desktop.core.image.diffusion_engine import SCHEDULERS
 from desktop.core.image.image_request import FILE_FORMATS, MAX_BATCH, MAX_GUIDANCE, MAX_SIDE, MAX_STEPS, MIN_SIDE
 from desktop.core.image.image_settings import ImageSettings
 from desktop.core.request_checks import TORCH_SEED_MAX
 from desktop.ui.image.token_counter import TokenCounter
+from desktop.ui.widgets.number_fields import FloatField, IntField
 from desktop.ui.widgets.layouts import as_widget
 from desktop.ui.widgets.seed_box import SeedBox
 
@@ -46,21 +47,15 @@ class ImageForm(QWidget):
         size.addWidget(self.width_box)
         size.addWidget(QLabel("×"))
         size.addWidget(self.height_box)
-        self.steps = QSpinBox()
-        self.steps.setRange(1, MAX_STEPS)
-        self.steps.setValue(20)
-        self.guidance = QDoubleSpinBox()
-        self.guidance.setRange(0.0, MAX_GUIDANCE)
-        self.guidance.setSingleStep(0.5)
-        self.guidance.setValue(7.0)
-        self.guidance.setToolTip("How strictly to follow the prompt (few-step models such as Turbo/LCM want 0–2)")
+        self.steps = IntField(1, MAX_STEPS, 20, "Denoising steps: Turbo/LCM models want 1–4, others 20–30")
+        self.guidance = FloatField(0.0, MAX_GUIDANCE, 0.5, 7.0,
+                                   "How strictly to follow the prompt (few-step models such as Turbo/LCM want 0–2)")
         self.seed = SeedBox(TORCH_SEED_MAX)
         self.last_seed = QLabel("")
         seed_row = QHBoxLayout()
         seed_row.addWidget(self.seed, 1)
         seed_row.addWidget(self.last_seed)
-        self.batch = QSpinBox()
-        self.batch.setRange(1, MAX_BATCH)
+        self.batch = IntField(1, MAX_BATCH, 1, "How many images to make, one after the other, each with its own seed")
         self.scheduler = QComboBox()
         self.scheduler.addItems([DEFAULT_SCHEDULER, *SCHEDULERS])
         self.file_format = QComboBox()
@@ -102,13 +97,10 @@ class ImageForm(QWidget):
                 counter.set_tokenizer(tokenizer)
 
     @staticmethod
-    def _side(value: int) -> QSpinBox:
-        box = QSpinBox()
-        box.setRange(MIN_SIDE, MAX_SIDE)
+    def _side(value: int) -> IntField:
+        box = IntField(MIN_SIDE, MAX_SIDE, value, "A multiple of 8")
         box.setSingleStep(64)
-        box.setValue(value)
         box.setSuffix(" px")
-        box.setToolTip(f"A multiple of 8, {MIN_SIDE}–{MAX_SIDE} pixels")
         return box
 
     def scheduler_name(self) -> str:

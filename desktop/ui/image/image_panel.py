@@ -55,8 +55,9 @@ class ImagePanel(JobPanel, QWidget):
 
     def _build(self) -> None:
         self.picker = ModelPicker(self.services.image_models, self.services.settings.get(MODEL_SETTING))
-        self.picker.say_missing("No image model yet", "No image model: get one from Models › Catalog, or add a checkpoint with File › Add model file…")
-        self.form = ImageForm()
+        self.picker.say_missing("No image model yet", "No image model: get one from Models › Catalog, or add a "
+                                "checkpoint with File › Add model file…")
+        self.form = ImageForm(background=self.services.background)
         self.generate_button = QPushButton("Generate")
         self.generate_button.setToolTip("Ctrl+Enter")
         self.generate_button.setDefault(True)
@@ -153,6 +154,8 @@ class ImagePanel(JobPanel, QWidget):
             return
         self._chosen_path = info.path
         self.services.settings.set(MODEL_SETTING, info.path)
+        others = [m.path for m in self.services.image_models.models() if m.path != info.path]
+        self.form.set_model_path(info.path, others)  # the token counter's tokenizer
         # A catalog model, however it got here, brings its recommended steps, guidance and size.
         from desktop.core.models.catalog_match import entry_for
 

@@ -17,6 +17,7 @@ from desktop.ui.widgets.folding_splitter import FoldingSplitter
 from desktop.ui.widgets.model_offer_card import ModelOfferCard
 from desktop.ui.widgets.model_picker import ModelPicker
 from desktop.viewmodels.conversation_list import ConversationListModel
+from desktop.ui.widgets.status_line import StatusLine
 
 MODE_LABELS = {CHAT: "Chat", COMPLETION: "Complete text"}
 
@@ -56,8 +57,7 @@ class ChatLayout:
         self.regenerate_button = QPushButton("Regenerate")
         self.export_button = QPushButton("Export…")
         self.export_button.setToolTip("Save this conversation as a Markdown file")
-        self.status = QLabel()
-        self.status.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.status = StatusLine()
 
         header = QHBoxLayout()
         self.list_toggle, self.settings_toggle = QToolButton(), QToolButton()

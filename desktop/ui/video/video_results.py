@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QAbstractItemView, QLabel, QListWidget, QListWidge
 
 from desktop.ui.video.clip_player import ClipPlayer
 from desktop.ui.widgets.pil_qt import pil_to_qimage
+from desktop.ui.widgets.status_line import StatusLine
 
 PATH_ROLE, GENERATION_ROLE = Qt.UserRole, Qt.UserRole + 1
 THUMB = 88
@@ -28,8 +29,7 @@ class VideoResults(QWidget):
         self.strip.setToolTip("A few frames of the clip as it is being sampled")
         self.strip.hide()
         self.player = ClipPlayer(background)
-        self.status = QLabel()
-        self.status.setWordWrap(True)
+        self.status = StatusLine()
         self.clips = QListWidget()
         self.clips.setViewMode(QListWidget.IconMode)
         self.clips.setIconSize(QSize(THUMB, THUMB))
