@@ -37,6 +37,18 @@ def problem() -> str | None:
         return _problem
 
 
+NO_OUTPUT = ("No audio output device: the audio is still made, saved and drawn; connect speakers or "
+             "headphones (or start the sound server) to hear it.")
+
+
+def has_output_device() -> bool:
+    """Whether there is anywhere to play to, asked each time (headphones may have been plugged
+    in meanwhile); on the GUI thread, once problem() is None (QtMultimedia is loaded then)."""
+    from PySide6.QtMultimedia import QMediaDevices
+
+    return bool(QMediaDevices.audioOutputs())
+
+
 def can_play() -> bool:
     return problem() is None
 

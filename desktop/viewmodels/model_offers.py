@@ -21,7 +21,10 @@ from PySide6.QtCore import QObject, Signal
 HELPER_KINDS = {"taesd"}
 VERDICT_ORDER = {"fits": 0, "tight": 1, "too big": 2}
 # A studio's card offers these catalog studios (the Code studio's chat wants code models).
-CARD_STUDIOS = {"text": ("text",), "code": ("code",), "image": ("image",), "audio": ("audio",), "video": ("video",)}
+# What each "Get a model" card offers: catalog studios, or "studio/kind" for one kind of them
+# (the Audio studio's Music mode offers only music models).
+CARD_STUDIOS = {"text": ("text",), "code": ("code",), "image": ("image",), "audio": ("audio",), "video": ("video",),
+                "music": ("audio/musicgen",)}
 
 
 @dataclass(frozen=True)
@@ -120,9 +123,10 @@ def offers_for(studios: tuple[str, ...], models_folder: Path, others: tuple = ()
         return copies[entry.id]
 
     found = []
-    for studio in studios:
+    for wanted_studio in studios:
+        studio, _, kind = wanted_studio.partition("/")
         for entry in catalog.for_studio(studio):
-            if entry.kind in HELPER_KINDS and not everything:
+            if (entry.kind in HELPER_KINDS and not everything) or (kind and entry.kind != kind):
                 continue
             estimate = fit.for_entry(entry, machine)
             base_entry = catalog.base_of(entry)

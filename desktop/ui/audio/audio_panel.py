@@ -23,6 +23,9 @@ from desktop.ui.widgets.status_line import StatusLine
 
 MODEL_SETTING = "last_audio_model"
 SPEECH_HINT = "Text to speak… long texts are read sentence by sentence (Ctrl+Enter)"
+SPEECH, MUSIC = "speech", "music"
+NO_MUSIC_MODEL = "No music model here yet: get MusicGen above (one click), or add a MusicGen folder."
+NO_VOICE = "No voice here yet: get one from Models › Catalog, or add a Piper voice with File › Add model file…"
 MUSIC_HINT = "Describe the music, e.g. “calm piano with soft rain” (Ctrl+Enter)"
 
 
@@ -39,6 +42,10 @@ class AudioPanel(JobPanel, QWidget):
     def _build(self) -> None:
         self.picker = ModelPicker(self.services.audio_models, self.services.settings.get(MODEL_SETTING))
         self.picker.say_missing("No voice yet", "No voice: install the built-in voice, or add Piper / VITS / MusicGen models")
+        self.mode = QComboBox()
+        self.mode.addItem("Speech", SPEECH)
+        self.mode.addItem("Music", MUSIC)
+        self.mode.setToolTip("Speech reads text aloud with a voice; Music composes from a description (MusicGen)")
         self.text = QPlainTextEdit()
         self.text.setPlaceholderText(SPEECH_HINT)
         self.speech_form, self.music_form = SpeechForm(), MusicForm()
@@ -66,8 +73,17 @@ class AudioPanel(JobPanel, QWidget):
         self.results.setToolTip("This session's results; everything is also in the Library")
 
         self.offer_card = ModelOfferCard(self.services, "audio", self.services.audio_models, lambda models: bool(models))
+        # Music is a mode even with no music model here: it offers one (MusicGen) in its place.
+        self.music_card = ModelOfferCard(self.services, "music", self.services.audio_models,
+                                         lambda models: any(not m.is_speech for m in models))
+        self.music_offer = QWidget()  # shown in Music mode only; the card inside shows while it is wanted
+        offer_column = QVBoxLayout(self.music_offer)
+        offer_column.setContentsMargins(0, 0, 0, 0)
+        offer_column.addWidget(self.music_card)
+        self.music_offer.hide()
         header = QHBoxLayout()
-        header.addWidget(QLabel("Voice / model"))
+        header.addWidget(self.mode)
+        header.addWidget(QLabel("Model"))
         header.addWidget(self.picker, 1)
         actions = QHBoxLayout()
         actions.addWidget(self.status, 1)
@@ -77,6 +93,7 @@ class AudioPanel(JobPanel, QWidget):
         column = QVBoxLayout(center)
         column.setContentsMargins(0, 0, 0, 0)
         column.addLayout(header)
+        column.addWidget(self.music_offer)
         column.addWidget(self.error)
         column.addWidget(self.text, 3)
         column.addLayout(actions)
@@ -105,6 +122,8 @@ class AudioPanel(JobPanel, QWidget):
         self._bind_session(self.session)
         self.picker.model_chosen.connect(self._on_model_chosen)
         self.offer_card.ready.connect(self.use_catalog_model)
+        self.music_card.ready.connect(self.use_catalog_model)
+        self.mode.activated.connect(lambda _i: self._mode_chosen())
         self.generate_button.clicked.connect(self.generate)
         self.cancel_button.clicked.connect(self.cancel)
         self.results.itemClicked.connect(lambda item: self.player.load(item.data(Qt.UserRole)))
@@ -115,14 +134,31 @@ class AudioPanel(JobPanel, QWidget):
     # -- state ---------------------------------------------------------------------------
 
     def music_mode(self) -> bool:
-        model = self.picker.current()
-        return model is not None and not model.is_speech
+        return self.mode.currentData() == MUSIC
+
+    def _mode_chosen(self) -> None:
+        """The person picked Speech or Music: the first model of that mode, or none (Music
+        then offers MusicGen) — the picker never holds a voice while composing."""
+        music = self.music_mode()
+        current = self.picker.current()
+        if current is None or current.is_speech == music:
+            fitting = next((m for m in self.services.audio_models.models() if m.is_speech != music), None)
+            if fitting is not None:
+                self.picker.choose(fitting.path)
+            else:
+                self.picker.setCurrentIndex(-1)
+        self._show_mode()
 
     def _on_model_chosen(self, info) -> None:
         if info is not None:
             self.services.settings.set(MODEL_SETTING, info.path)
             self.speech_form.set_speakers(info.speakers)
+            self.mode.setCurrentIndex(self.mode.findData(SPEECH if info.is_speech else MUSIC))
+        self._show_mode()
+
+    def _show_mode(self) -> None:
         music = self.music_mode()
+        self.music_offer.setVisible(music)
         self.forms.setCurrentWidget(self.music_form if music else self.speech_form)
         self.text.setPlaceholderText(MUSIC_HINT if music else SPEECH_HINT)
         self.generate_button.setText("Compose" if music else "Speak")
@@ -133,7 +169,10 @@ class AudioPanel(JobPanel, QWidget):
 
     def _update_state(self) -> None:
         busy = self.session.busy
-        self.generate_button.setEnabled(not busy and self.picker.current() is not None)
+        model = self.picker.current()
+        ready = model is not None and model.is_speech != self.music_mode()
+        self.generate_button.setEnabled(not busy and ready)
+        self.generate_button.setToolTip("Ctrl+Enter" if ready else NO_MUSIC_MODEL if self.music_mode() else NO_VOICE)
         self.cancel_button.setEnabled(busy)
 
     # -- generation -------------------------------------------------------------------------

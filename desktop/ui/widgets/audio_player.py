@@ -134,6 +134,15 @@ class AudioPlayer(QWidget):
             self.play_button.setToolTip(problem)
         return problem is None
 
+    def _can_hear(self) -> bool:
+        """An output device is there; if not, the notice says so (and goes once one is back)."""
+        hear = playback.has_output_device()
+        if not hear:
+            self.notice.setText(playback.NO_OUTPUT)
+        self.notice.setVisible(not hear)
+        self.play_button.setToolTip("" if hear else playback.NO_OUTPUT)
+        return hear
+
     @property
     def player(self):
         """The QMediaPlayer, made on first use (QtMultimedia is warmed up off the GUI thread
@@ -165,6 +174,7 @@ class AudioPlayer(QWidget):
         ticket = self._ticket
         playable = self.can_play
         if playable:
+            self._can_hear()
             self.player.setSource(QUrl.fromLocalFile(path))
         self.piece_files.release()
         self.play_button.setEnabled(playable)
@@ -213,6 +223,9 @@ class AudioPlayer(QWidget):
     def start_stream(self) -> None:
         self._end_stream_now()
         if not self.can_play:
+            return
+        if not self._can_hear():
+            self.waveform.set_message(playback.NO_OUTPUT)
             return
         if self._player is not None:
             self._player.stop()

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QProgre
 from desktop.viewmodels.model_offers import CARD_STUDIOS, ModelOffers, offer_progress, start_downloads
 
 PICKS = 3
+CARD_NAMES = {"music": "Audio studio's Music mode"}  # what the heading names, when not "the X studio"
 COMPACT_BELOW = 760  # window height (px) under which each pick is one line, its facts in the tooltip
 
 
@@ -171,7 +172,8 @@ class ModelOfferCard(QFrame):
             row.deleteLater()
         self.rows = []
         picks = [o for o in offers if not o.usable][:PICKS]  # an adapter here without its base is offered
-        self.heading.setText(f"<b>Get a model for the {self.studio.capitalize()} studio</b> — "
+        name = CARD_NAMES.get(self.studio, f"{self.studio.capitalize()} studio")
+        self.heading.setText(f"<b>Get a model for the {name}</b> — "
                              + ("these fit this computer; each downloads with one click and is ready when it lands."
                                 if picks else "nothing in the catalog fits this computer's free memory."))
         for offer in picks:
