@@ -41,7 +41,9 @@ def test_text_to_image_with_previews_and_storage(qtbot, panel):
 def test_missing_model_and_missing_prompt_get_their_own_messages(qtbot, tmp_path):
     window, services = open_window(qtbot, tmp_path / "data", panel="image")  # no image model anywhere
     image_panel = window.panel("image")
-    image_panel.generate()
+    button = image_panel.generate_button
+    assert not button.isEnabled() and "Choose an image model first" in button.toolTip()  # said before a click
+    image_panel.generate()  # Ctrl+Enter goes around the button: said next to it
     assert "Choose an image model first" in image_panel.error.text() and not image_panel.session.busy
     services.shutdown()
 

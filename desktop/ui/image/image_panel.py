@@ -24,6 +24,8 @@ from desktop.ui.widgets.pil_qt import pil_to_qimage, qimage_to_pil
 from desktop.ui.widgets.prompt_history import PromptHistory
 
 MODEL_SETTING = "last_image_model"
+NO_MODEL = ("Choose an image model first: get one from Models › Catalog (or the card above), or add a "
+            "checkpoint with File › Add model file…")
 
 
 def _load_dropped(path: str):
@@ -150,6 +152,7 @@ class ImagePanel(JobPanel, QWidget):
         QShortcut(QKeySequence.Paste, self, self.paste_image, context=Qt.WidgetWithChildrenShortcut)
 
     def _on_model_chosen(self, info) -> None:
+        self._update_state()
         if info is None or info.path == self._chosen_path:  # the picker says so again after every scan
             return
         self._chosen_path = info.path
@@ -176,7 +179,9 @@ class ImagePanel(JobPanel, QWidget):
 
     def _update_state(self) -> None:
         busy = self.session.busy
-        self.generate_button.setEnabled(not busy)
+        has_model = self.picker.current() is not None
+        self.generate_button.setEnabled(not busy and has_model)
+        self.generate_button.setToolTip("Ctrl+Enter" if has_model else NO_MODEL)
         if hasattr(self, "upscale_bar"):
             self.upscale_bar.update_state(busy, self.results.count() > 0)
         self.cancel_button.setEnabled(busy)
@@ -302,9 +307,7 @@ class ImagePanel(JobPanel, QWidget):
 
     def generate(self) -> None:
         request, model = self.build_request(), self.picker.current()
-        self._submit(JobKind.IMAGE, request, model, f"Image: {request.prompt[:40]}",
-                     "Choose an image model first: add a folder holding diffusers models in "
-                     "Settings › Model folders.")
+        self._submit(JobKind.IMAGE, request, model, f"Image: {request.prompt[:40]}", NO_MODEL)
 
     def upscale_selected(self, factor: int) -> None:
         """Upscale the selected result (or the newest) with the chosen GAN upscaler."""

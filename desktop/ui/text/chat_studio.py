@@ -159,7 +159,10 @@ class ChatStudio(ChatLayout, JobPanel, StudioFiles, QWidget):
 
     def _update_buttons(self) -> None:
         busy = self.busy
-        self.send_button.setEnabled(not busy)
+        has_model = self.picker.current() is not None
+        self.send_button.setEnabled(not busy and has_model)
+        self.send_button.setToolTip("Ctrl+Enter" if has_model else "Choose a model first: get one from Models › "
+                                    "Catalog (or the card above), or add a .gguf with File › Add model file…")
         self.stop_button.setEnabled(busy)
         has_reply = any(m.role == "assistant" and m.id is not None for m in self.view.messages())
         self.regenerate_button.setEnabled(not busy and has_reply)
