@@ -23,7 +23,10 @@ class CallbackRelay(QObject):
     def post(self, callback: Callable[[Any], None] | None, value: Any) -> None:
         """Thread-safe: schedule callback(value) on this object's thread."""
         if callback is not None:
-            self._deliver.emit(callback, value)
+            try:
+                self._deliver.emit(callback, value)
+            except RuntimeError as exc:  # the relay went with its window (closed) while the work ran
+                log.debug("Dropped a late answer: %s", exc)
 
     @Slot(object, object)
     def _run(self, callback, value) -> None:

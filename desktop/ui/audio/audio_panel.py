@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QGroupBox, QHBoxLayout, QLa
 from desktop.core.audio.audio_request import AUDIO_FORMATS
 from desktop.core.jobs import JobKind, Studio
 from desktop.ui.audio.audio_form import MusicForm, SpeechForm
+from desktop.ui.widgets.error_overlay import ErrorOverlay
 from desktop.ui.widgets.audio_player import AudioPlayer
 from desktop.ui.widgets.model_offer_card import ModelOfferCard
 from desktop.ui.widgets.model_picker import ModelPicker
@@ -64,10 +65,7 @@ class AudioPanel(JobPanel, QWidget):
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setToolTip("Esc")
         self.status = StatusLine()
-        self.error = QLabel()
-        self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #d9534f")
-        self.error.hide()
+        self.error = ErrorOverlay(self.text, at_bottom=True)  # over the text's foot, above Speak
         self.player = AudioPlayer(self.services.background)
         self.results = QListWidget()
         self.results.setToolTip("This session's results; everything is also in the Library")
@@ -94,7 +92,6 @@ class AudioPanel(JobPanel, QWidget):
         column.setContentsMargins(0, 0, 0, 0)
         column.addLayout(header)
         column.addWidget(self.music_offer)
-        column.addWidget(self.error)
         column.addWidget(self.text, 3)
         column.addLayout(actions)
         column.addWidget(self.player)

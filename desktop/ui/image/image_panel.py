@@ -16,6 +16,7 @@ from desktop.ui.image.image_form import ImageForm
 from desktop.ui.image.image_results import ImageResults
 from desktop.ui.image.image_prompt_box import ImagePromptBox, fitted_size
 from desktop.ui.image.upscale_bar import UpscaleBar
+from desktop.ui.widgets.error_overlay import ErrorOverlay
 from desktop.ui.widgets.job_panel import JobPanel
 from desktop.ui.widgets.layouts import scrolling
 from desktop.ui.widgets.model_offer_card import ModelOfferCard
@@ -65,10 +66,6 @@ class ImagePanel(JobPanel, QWidget):
         self.generate_button.setDefault(True)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setToolTip("Esc")
-        self.error = QLabel()
-        self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #d9534f")
-        self.error.hide()
 
         self.prompt_box = ImagePromptBox()
         box = self.prompt_box
@@ -104,8 +101,9 @@ class ImagePanel(JobPanel, QWidget):
         left = QWidget()  # the settings scroll in a short window; the error and Generate stay in view
         left_column = QVBoxLayout(left)
         left_column.setContentsMargins(0, 0, 0, 0)
-        left_column.addWidget(scrolling(settings_page), 1)
-        left_column.addWidget(self.error)
+        settings_scroll = scrolling(settings_page)
+        left_column.addWidget(settings_scroll, 1)
+        self.error = ErrorOverlay(settings_scroll, at_bottom=True)  # just above Generate; nothing moves
         left_column.addLayout(buttons)
 
         self.shown = ImageResults(self.services.background)

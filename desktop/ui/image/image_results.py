@@ -10,6 +10,8 @@ from PySide6.QtCore import QMimeData, QSize, Qt, QUrl
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
+from desktop.ui.widgets.status_line import StatusLine
+
 THUMB = 96
 
 
@@ -52,7 +54,7 @@ class ImageResults(QWidget):
         self.preview.setAlignment(Qt.AlignCenter)
         self.preview.setMinimumSize(320, 320)
         self.preview.setStyleSheet("QLabel { background: palette(base); border: 1px solid palette(mid); }")
-        self.status = QLabel()
+        self.status = StatusLine()
         self.results = ResultStrip()
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)

@@ -13,6 +13,7 @@ from desktop.core.text.text_request import CHAT, COMPLETION
 from desktop.ui.text.chat_view import ChatView
 from desktop.ui.text.conversation_sidebar import ConversationSidebar
 from desktop.ui.text.sampling_form import SamplingForm
+from desktop.ui.widgets.error_overlay import ErrorOverlay
 from desktop.ui.widgets.folding_splitter import FoldingSplitter
 from desktop.ui.widgets.model_offer_card import ModelOfferCard
 from desktop.ui.widgets.model_picker import ModelPicker
@@ -38,13 +39,9 @@ class ChatLayout:
         # No model that can chat (only a base model, or none): the catalog's instruct picks.
         self.offer_card = ModelOfferCard(self.services, self.studio_key, self.services.models,
                                          lambda models: any(m.has_chat_template for m in models))
-        self.error = QLabel()
-        self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #d9534f")
-        self.error.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        self.error.hide()
         self.view = ChatView()
         self.view.set_dark(self.theme.dark)
+        self.error = ErrorOverlay(self.view)  # over the conversation's top edge: nothing below moves
         self.preset = QComboBox()
         self.input = QPlainTextEdit()
         self.input.setPlaceholderText("Message the model… (Ctrl+Enter to send)")
@@ -76,7 +73,6 @@ class ChatLayout:
         column.setContentsMargins(0, 0, 0, 0)
         column.addLayout(header)
         column.addWidget(self.banner)
-        column.addWidget(self.error)
         column.addWidget(self._center_widget(), 1)
         column.addWidget(self.input)
         column.addLayout(actions)

@@ -20,6 +20,7 @@ from desktop.ui.video.image_prompt import ImagePromptBox
 from desktop.ui.video.video_form import VideoForm
 from desktop.ui.video.video_model_bar import ADAPTER_KIND, BASE_KIND, VideoModelBar
 from desktop.ui.video.video_results import VideoResults
+from desktop.ui.widgets.error_overlay import ErrorOverlay
 from desktop.ui.widgets.job_panel import JobPanel
 from desktop.ui.widgets.layouts import scrolling
 from desktop.ui.widgets.prompt_history import PromptHistory
@@ -65,10 +66,6 @@ class VideoPanel(JobPanel, QWidget):
         self.image_prompt = ImagePromptBox(self.services.background)
         self.estimate = QLabel()
         self.estimate.setWordWrap(True)
-        self.error = QLabel()
-        self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #d9534f")
-        self.error.hide()
         self.generate_button = QPushButton("Generate")
         self.generate_button.setToolTip("Ctrl+Enter")
         self.generate_button.setDefault(True)
@@ -93,7 +90,7 @@ class VideoPanel(JobPanel, QWidget):
         left_column.setContentsMargins(0, 0, 0, 0)
         left_column.addWidget(scroll, 1)
         left_column.addWidget(self.estimate)
-        left_column.addWidget(self.error)
+        self.error = ErrorOverlay(scroll, at_bottom=True)  # just above Generate; nothing moves
         left_column.addLayout(buttons)
 
         self.shown = VideoResults(self.services.background)

@@ -24,7 +24,8 @@ class StatusLine(QLabel):
         self.setToolTip(text if self.fontMetrics().horizontalAdvance(text) > self.width() else "")
 
     def sizeHint(self) -> QSize:
-        return QSize(super().sizeHint().width(), self.fontMetrics().height() + 2)
+        # Not the text's width: a splitter would hand a growing status's column more room.
+        return QSize(self.fontMetrics().averageCharWidth() * 20, self.fontMetrics().height() + 2)
 
     def minimumSizeHint(self) -> QSize:
         return QSize(0, self.fontMetrics().height() + 2)
