@@ -47,6 +47,7 @@ class ImageForm(QWidget):
         size.addWidget(self.width_box)
         size.addWidget(QLabel("×"))
         size.addWidget(self.height_box)
+        size.addStretch(1)
         self.steps = IntField(1, MAX_STEPS, 20, "Denoising steps: Turbo/LCM models want 1–4, others 20–30")
         self.guidance = FloatField(0.0, MAX_GUIDANCE, 0.5, 7.0,
                                    "How strictly to follow the prompt (few-step models such as Turbo/LCM want 0–2)")
