@@ -133,3 +133,19 @@ def cpu_precision(request, monkeypatch) -> str:
     monkeypatch.setattr(hardware, "cpu_has_native_bf16",
                         lambda cpuinfo=None: real(cpuinfo) if cpuinfo is not None else request.param == "bf16")
     return request.param
+
+
+@pytest.fixture(scope="module")
+def kinds(tmp_path_factory, tiny_gguf, builtin_voice, tiny_vits) -> Path:
+    """One tiny model of every kind a person can add (tests/model_kinds.py)."""
+    from model_kinds import write_model_kinds
+
+    return write_model_kinds(tmp_path_factory.mktemp("kinds"), tiny_gguf, builtin_voice, tiny_vits)
+
+
+@pytest.fixture(scope="module")
+def refused(tmp_path_factory, builtin_voice) -> dict[str, Path]:
+    """Files Add model refuses, by what is wrong with them (tests/model_kinds.py)."""
+    from model_kinds import write_refused
+
+    return write_refused(tmp_path_factory.mktemp("refused"), builtin_voice)

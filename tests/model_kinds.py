@@ -60,3 +60,17 @@ def write_refused(folder: Path, piper_voice: Path) -> dict[str, Path]:
     lone.parent.mkdir()
     os.symlink(piper_voice, lone)  # the voice's weights, without their settings file
     return {"pickle": pickle, "noise": noise, "lone-voice": lone}
+
+
+def write_flux_gguf(path: Path) -> bytes:
+    """A GGUF whose architecture is a diffusion model (as city96's FLUX GGUFs are)."""
+    import gguf
+    import numpy as np
+
+    writer = gguf.GGUFWriter(str(path), "flux")
+    writer.add_tensor("img_in.weight", np.zeros((4, 4), dtype=np.float32))
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    return path.read_bytes()

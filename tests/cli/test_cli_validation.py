@@ -145,7 +145,7 @@ def test_a_100000_character_image_prompt_gives_one_note_not_a_stderr_dump(tmp_pa
                           "--width", "64", "--height", "64", "--batch", "2", "--precision", "fp32", tmp_path=tmp_path)
     err = done.stderr.decode("utf-8")
     assert done.returncode == 0, err[-2000:]
-    assert err.count("this model reads the first 77, so the rest had no effect") == 1
+    assert err.count("Atelier reads the first 750 (10 chunks of 75), so the rest had no effect") == 1
     assert "truncated" not in err and "Token indices" not in err
     assert len(err) < 3000  # was ~100 KB: the cut-off text, once per image
     conn = sqlite3.connect(data / "library.sqlite3")

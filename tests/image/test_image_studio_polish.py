@@ -86,3 +86,19 @@ def test_an_image_prompt_of_another_size_says_it_will_be_resized_and_offers_its_
 def test_a_huge_image_prompt_is_offered_at_a_size_the_model_takes():
     assert fitted_size(6000, 3000) == (2048, 1024)
     assert fitted_size(10, 5000)[0] >= 64
+
+
+@pytest.mark.parametrize("name", ["model.safetensors", "voice.onnx", "old.ckpt", "chat.gguf"])
+def test_a_model_file_dragged_over_the_studio_is_left_to_the_window(panel, tmp_path, name):
+    from PySide6.QtCore import QMimeData, QPoint, QUrl
+    from PySide6.QtGui import QDragEnterEvent
+
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(tmp_path / name))])
+    event = QDragEnterEvent(QPoint(10, 10), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+    panel.dragEnterEvent(event)
+    assert not event.isAccepted()  # the window takes it and routes it to its studio
+    mime.setUrls([QUrl.fromLocalFile(str(tmp_path / "photo.png"))])
+    event = QDragEnterEvent(QPoint(10, 10), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+    panel.dragEnterEvent(event)
+    assert event.isAccepted()  # an image: the image prompt

@@ -5,7 +5,6 @@ and anything else is refused with a message that names the file and says what to
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 
@@ -16,21 +15,11 @@ from desktop.core.image import diffusion_registry, upscaler_registry
 from desktop.core.text import gguf_registry
 from desktop.core.video import video_registry
 from desktop.model_routing import AUDIO, IMAGE, TEXT, UPSCALER, VIDEO, ModelRefused
-from model_kinds import KINDS, write_model_kinds, write_refused
+from model_kinds import KINDS, write_flux_gguf
 
 # The registries' inspects, as the window's lists hold them (desktop/services.py).
 INSPECTORS = {TEXT: gguf_registry.inspect, IMAGE: diffusion_registry.inspect, UPSCALER: upscaler_registry.inspect,
               AUDIO: audio_registry.inspect, VIDEO: video_registry.inspect}
-
-
-@pytest.fixture(scope="module")
-def kinds(tmp_path_factory, tiny_gguf, builtin_voice, tiny_vits) -> Path:
-    return write_model_kinds(tmp_path_factory.mktemp("kinds"), tiny_gguf, builtin_voice, tiny_vits)
-
-
-@pytest.fixture(scope="module")
-def refused(tmp_path_factory, builtin_voice) -> dict[str, Path]:
-    return write_refused(tmp_path_factory.mktemp("refused"), builtin_voice)
 
 
 @pytest.mark.parametrize("kind", list(KINDS))
@@ -115,16 +104,8 @@ def test_a_vision_projector_is_refused_for_its_model(tmp_path, tiny_gguf):
 
 
 def test_a_gguf_of_an_image_model_is_refused_for_the_text_studio(tmp_path):
-    import gguf
-    import numpy as np
-
     path = tmp_path / "flux1-schnell-Q4_0.gguf"
-    writer = gguf.GGUFWriter(str(path), "flux")
-    writer.add_tensor("img_in.weight", np.zeros((4, 4), dtype=np.float32))
-    writer.write_header_to_file()
-    writer.write_kv_data_to_file()
-    writer.write_tensors_to_file()
-    writer.close()
+    write_flux_gguf(path)
     with pytest.raises(ModelRefused, match="flux image model quantized for ComfyUI"):
         model_routing.add(path, INSPECTORS)
 

@@ -14,6 +14,7 @@ import pytest
 
 from discovery_trees import (build_comfyui, build_hf_cache, build_lm_studio, build_ollama, hf_repo, layer,
                              listing, ollama_blob, ollama_manifest)
+from model_kinds import write_flux_gguf
 from desktop.core.image.tiny_autoencoder import find_tiny_autoencoder
 from desktop.model_sources import OtherAppStores, discover_other_apps
 
@@ -33,20 +34,6 @@ def tiny_files(tmp_path_factory, tiny_vits) -> dict:
     return {"sd": folder_files(write_tiny_sd(folder / "tiny-sd")),
             "esrgan": write_tiny_esrgan(folder / "esrgan.safetensors").read_bytes(),
             "vits": folder_files(tiny_vits)}
-
-
-def write_flux_gguf(path: Path) -> bytes:
-    """A GGUF whose architecture is a diffusion model (as city96's FLUX GGUFs are)."""
-    import gguf
-    import numpy as np
-
-    writer = gguf.GGUFWriter(str(path), "flux")
-    writer.add_tensor("img_in.weight", np.zeros((4, 4), dtype=np.float32))
-    writer.write_header_to_file()
-    writer.write_kv_data_to_file()
-    writer.write_tensors_to_file()
-    writer.close()
-    return path.read_bytes()
 
 
 @pytest.fixture

@@ -16,23 +16,13 @@ from app_window import open_window
 from desktop.services import Services
 from desktop.settings import Settings
 from desktop.viewmodels.settings_model import SettingsModel
-from model_kinds import KINDS, write_model_kinds, write_refused
+from model_kinds import KINDS
 
 # model_routing's list key -> (the Services attribute, the panel whose pickers show it, where the message says)
 LISTS = {"text": ("models", "text", "the Text and Code studios"),
          "image": ("image_models", "image", "the Image studio"),
          "upscaler": ("upscalers", "image", "the Image studio's upscalers"),
          "audio": ("audio_models", "audio", "the Audio studio"), "video": ("video_models", "video", "the Video studio")}
-
-
-@pytest.fixture(scope="module")
-def kinds(tmp_path_factory, tiny_gguf, builtin_voice, tiny_vits) -> Path:
-    return write_model_kinds(tmp_path_factory.mktemp("kinds"), tiny_gguf, builtin_voice, tiny_vits)
-
-
-@pytest.fixture(scope="module")
-def refused(tmp_path_factory, builtin_voice) -> dict[str, Path]:
-    return write_refused(tmp_path_factory.mktemp("refused"), builtin_voice)
 
 
 @pytest.fixture

@@ -6,18 +6,9 @@ import pytest
 from PySide6.QtCore import QPoint
 from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QPushButton
 
-from tests.app_window import open_window
 
 LONG = "1,234 tokens · 12.3 tok/s · seed 4294967294 · reached max tokens · " * 4
 ERROR = "The model could not be loaded: " + "a long reason that wraps over several lines " * 6
-
-
-@pytest.fixture
-def window(qtbot, data_dir):
-    window, services = open_window(qtbot, data_dir)
-    window.resize(1200, 760)
-    yield window
-    services.shutdown()
 
 
 def button_places(panel) -> dict:
@@ -34,7 +25,8 @@ def button_places(panel) -> dict:
 
 
 @pytest.mark.parametrize("key", ["text", "code", "image", "audio", "video"])
-def test_a_long_status_and_an_error_move_no_button(qtbot, window, key):
+def test_a_long_status_and_an_error_move_no_button(qtbot, wide_window, key):
+    window = wide_window
     window.show_panel(key)
     panel = window.panel(key)
     qtbot.wait(30)
@@ -50,7 +42,8 @@ def test_a_long_status_and_an_error_move_no_button(qtbot, window, key):
     assert not moved, f"{key}: buttons moved when the status grew and an error appeared: {moved}"
 
 
-def test_streaming_status_keeps_the_text_studios_columns(qtbot, window):
+def test_streaming_status_keeps_the_text_studios_columns(qtbot, wide_window):
+    window = wide_window
     panel = window.panel("text")
     sizes = panel.splitter_columns.sizes()
     for count in (1, 10, 100, 1000, 10000):
@@ -59,7 +52,8 @@ def test_streaming_status_keeps_the_text_studios_columns(qtbot, window):
     assert panel.splitter_columns.sizes() == sizes
 
 
-def test_side_columns_fold_in_a_narrow_window_and_unfold_by_hand(qtbot, window):
+def test_side_columns_fold_in_a_narrow_window_and_unfold_by_hand(qtbot, wide_window):
+    window = wide_window
     panel = window.panel("text")
     splitter = panel.splitter_columns
     assert panel.sidebar.isVisible() and panel.settings_toggle.defaultAction().isChecked()

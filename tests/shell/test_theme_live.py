@@ -1,11 +1,8 @@
 """Light to dark while the window is open: every studio repaints in the new theme at once
 (widgets with a style sheet used to keep the palette they were polished with)."""
 
-import pytest
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication
-
-from tests.app_window import open_window
 
 
 def light_share(image) -> float:
@@ -18,15 +15,8 @@ def light_share(image) -> float:
     return light / total
 
 
-@pytest.fixture
-def window(qtbot, data_dir):
-    window, services = open_window(qtbot, data_dir)
-    window.resize(1200, 760)
-    yield window
-    services.shutdown()
-
-
-def test_switching_to_dark_repaints_every_studio_without_a_restart(qtbot, window):
+def test_switching_to_dark_repaints_every_studio_without_a_restart(qtbot, wide_window):
+    window = wide_window
     QApplication.processEvents()
     window.theme.apply("dark")
     for key in window.panels:

@@ -48,7 +48,9 @@ class LibraryPanel(LibraryActions, QWidget):
     def _build(self) -> None:
         self.filters = LibraryFilters()
         self.count = QLabel()
-        self.gallery_button = QToolButton(text="Gallery", popupMode=QToolButton.InstantPopup)
+        self.gallery_button = QToolButton(text="Gallery ▾", popupMode=QToolButton.InstantPopup)
+        # The style's own arrow is drawn over the text's last letters: the ▾ in the text says it.
+        self.gallery_button.setStyleSheet("QToolButton::menu-indicator { image: none; width: 0px; }")
         menu = QMenu(self.gallery_button)
         menu.addAction("Save selection as gallery…", lambda: self.transfer.ask_export(ids=self.selected_ids()))
         menu.addAction("Save this collection as gallery…", self._export_collection)
