@@ -1,0 +1,167 @@
+"""OpenVINO underneath the optional fast runtime: torch modules converted once to OpenVINO IR
+files kept on disk, then compiled for the CPU with one static shape per call shape.
+
+Why static shapes: OpenVINO's CPU plugin plans memory and picks kernels per shape, so a
+compiled model per (latent size, batch, prompt length) runs faster than one dynamic model,
+and OpenVINO's own blob cache (CACHE_DIR) makes each shape's later compiles cheap.
+
+Why the IR is keyed by the weights' content and not their file: the same UNet class is loaded
+from folders, single files (whose config folder is shared by many checkpoints) and may be
+changed in memory; a sampled digest of every tensor tells them apart in a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+IR_FORMAT = 1          # bump when the traced graphs change: old IR files are then ignored
+SAMPLE_STRIDE = 97     # one element in 97 of each large tensor goes into the digest
+SMALL_TENSOR = 65536   # tensors up to this many elements are hashed whole
+
+# Atelier's precision names -> OpenVINO's inference precision and the capability it needs.
+PRECISIONS = {"fp32": ("f32", "FP32"), "bf16": ("bf16", "BF16"), "fp16": ("f16", "FP16")}
+
+
+def openvino():
+    import openvino as ov  # imported late: an optional extra
+
+    return ov
+
+
+def weights_digest(module) -> str:
+    """A digest of every tensor's name, shape, dtype and a strided sample of its values."""
+    import torch
+
+    digest = hashlib.blake2b(digest_size=16)
+    with torch.no_grad():
+        for name, tensor in sorted(module.state_dict().items()):
+            flat = tensor.detach().reshape(-1)
+            digest.update(f"{name}|{tuple(tensor.shape)}|{tensor.dtype}".encode())
+            sample = flat if flat.numel() <= SMALL_TENSOR else flat[::SAMPLE_STRIDE]
+            digest.update(sample.contiguous().view(torch.uint8).numpy().tobytes())
+    return digest.hexdigest()
+
+
+def model_key(kind: str, module, inputs: tuple[str, ...]) -> str:
+    """What the converted IR depends on: the graph's kind and inputs, the module's class,
+    config and weights, and the OpenVINO version that wrote it."""
+    config = getattr(module, "config", {})
+    described = json.dumps({
+        "format": IR_FORMAT, "kind": kind, "inputs": inputs, "class": type(module).__name__,
+        "config": {k: v for k, v in dict(config).items() if not k.startswith("_")},
+        "dtype": str(next(module.parameters()).dtype), "weights": weights_digest(module),
+        "openvino": openvino().__version__.split("-")[0],
+    }, sort_keys=True, default=str)
+    return f"{kind}-{hashlib.sha256(described.encode()).hexdigest()[:20]}"
+
+
+class ModelStore:
+    """IR files under `root/<key>/model.xml`, written once through a temporary folder renamed
+    at the end (an interrupted conversion leaves nothing a later start would trust)."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    def path(self, key: str) -> Path:
+        return self.root / key / "model.xml"
+
+    def has(self, key: str) -> bool:
+        return self.path(key).is_file() and self.path(key).with_suffix(".bin").is_file()
+
+    def convert(self, key: str, graph, example_input: dict) -> Path:
+        """Trace `graph` (a torch module taking the tensors of `example_input` positionally)
+        and save it as IR with those inputs' names; weights kept in their own precision (no
+        fp16 compression: fp32 mode must equal torch)."""
+        import torch
+
+        ov = openvino()
+        self.root.mkdir(parents=True, exist_ok=True)
+        partial = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=self.root))
+        try:
+            started = time.perf_counter()
+            with torch.no_grad():
+                model = ov.convert_model(graph, example_input=tuple(example_input.values()))
+            for port, name in zip(model.inputs, example_input):
+                port.get_tensor().set_names({name})
+            ov.save_model(model, str(partial / "model.xml"), compress_to_fp16=False)
+            del model
+            _clear_torchscript_cache()
+            target = self.path(key).parent
+            if target.exists():  # another start converted it meanwhile
+                shutil.rmtree(partial, ignore_errors=True)
+            else:
+                os.replace(partial, target)
+            log.info("converted %s for OpenVINO in %.1f s", key, time.perf_counter() - started)
+        finally:
+            if partial.exists():
+                shutil.rmtree(partial, ignore_errors=True)
+        return self.path(key)
+
+
+def _clear_torchscript_cache() -> None:
+    """Tracing registers every traced class in TorchScript's global tables: forget them so a
+    conversion does not keep the torch graph's memory alive (as OpenVINO's notebooks do)."""
+    import torch
+
+    try:
+        torch._C._jit_clear_class_registry()
+        torch.jit._recursive.concrete_type_store = torch.jit._recursive.ConcreteTypeStore()
+        torch.jit._state._clear_class_state()
+    except AttributeError:  # private API moved: only memory is at stake
+        pass
+
+
+class CompiledShapes:
+    """One IR file compiled per input shape on first use, the compiled models kept."""
+
+    def __init__(self, xml: Path, compiled_cache: Path, precision: str, threads: int):
+        ov = openvino()
+        self.xml = Path(xml)
+        self.core = ov.Core()
+        compiled_cache.mkdir(parents=True, exist_ok=True)
+        self.core.set_property({"CACHE_DIR": str(compiled_cache)})
+        self.config = {"INFERENCE_PRECISION_HINT": inference_precision(self.core, precision),
+                       "PERFORMANCE_HINT": "LATENCY", "NUM_STREAMS": "1",
+                       "INFERENCE_NUM_THREADS": str(max(1, threads))}
+        self.input_names = [port.get_any_name() for port in self.core.read_model(str(self.xml)).inputs]
+        self._requests: dict[tuple, object] = {}
+        self._lock = threading.Lock()
+
+    def request(self, shapes: dict[str, tuple]):
+        """The infer request for these input shapes, compiling them the first time."""
+        key = tuple(shapes[name] for name in self.input_names)
+        with self._lock:
+            if key not in self._requests:
+                started = time.perf_counter()
+                model = self.core.read_model(str(self.xml))
+                model.reshape({name: list(shapes[name]) for name in self.input_names})
+                compiled = self.core.compile_model(model, "CPU", self.config)
+                self._requests[key] = compiled.create_infer_request()
+                log.info("compiled %s for %s in %.1f s", self.xml.parent.name, key, time.perf_counter() - started)
+            return self._requests[key]
+
+    def run(self, tensors: dict):
+        """Run on numpy float32 arrays named as the IR's inputs; the first output, copied."""
+        request = self.request({name: tuple(tensors[name].shape) for name in self.input_names})
+        request.infer({name: tensors[name] for name in self.input_names}, share_inputs=True)
+        return request.get_output_tensor(0).data.copy()
+
+
+def inference_precision(core, precision: str) -> str:
+    """OpenVINO's precision for Atelier's choice; f32 when the CPU lacks the narrower type
+    (and always stated: OpenVINO's own default on a bf16-capable CPU is bf16, not f32)."""
+    hint, capability = PRECISIONS.get(precision, PRECISIONS["fp32"])
+    if capability not in core.get_property("CPU", "OPTIMIZATION_CAPABILITIES"):
+        log.info("this CPU has no native %s: OpenVINO runs in f32", precision)
+        return "f32"
+    return hint
