@@ -22,6 +22,30 @@ def global_options(top_level: bool) -> argparse.ArgumentParser:
     return options
 
 
+def image_speed_options(top_level: bool) -> argparse.ArgumentParser:
+    """--decoder, --runtime and --precision of `generate image`, taken before the modality
+    (`generate --decoder tiny image …`) or after it. Both levels leave them out unless given
+    (SUPPRESS), so neither position undoes the other; a modality's own --precision (video's)
+    would, so before the modality it is kept apart (generate_precision) and merged in main().
+    Without any, a few-step run on a CPU takes the fast path by itself ("auto")."""
+    from desktop.core.image.decoder_choice import DECODERS
+    from desktop.core.image.runtime_choice import RUNTIMES
+    from desktop.core.precision import PRECISIONS
+
+    options = argparse.ArgumentParser(add_help=False)
+    options.add_argument("--decoder", choices=DECODERS, default=argparse.SUPPRESS,
+                         help="final decoder: tiny (TAESD: fast, a little softer), full (the model's VAE), or auto "
+                              "(default: tiny for a 1–4-step run or a few-step model on a CPU when TAESD is "
+                              "installed)")
+    options.add_argument("--runtime", choices=RUNTIMES, default=argparse.SUPPRESS,
+                         help="what computes the UNet and decoder: torch, an optional faster runtime (installed "
+                              "as an extra; falls back to torch), or auto (default: the fastest one installed)")
+    if top_level:
+        options.add_argument("--precision", dest="generate_precision", choices=PRECISIONS, default=None,
+                             help="number format (image and video): auto, fp32, bf16 or fp16 (CUDA)")
+    return options
+
+
 def build_parser() -> argparse.ArgumentParser:
     from desktop.core.precision import PRECISIONS
 
@@ -32,7 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="open the window, print start-up facts as JSON after the first paint, and quit")
     below = [global_options(top_level=False)]
     commands = parser.add_subparsers(dest="command")
-    generate = commands.add_parser("generate", help="generate without the window", parents=below)
+    generate = commands.add_parser("generate", help="generate without the window",
+                                   parents=[*below, image_speed_options(top_level=True)])
     modalities = generate.add_subparsers(dest="modality", required=True)
 
     text = modalities.add_parser("text", help="continue or answer a prompt with a GGUF model", parents=below)
@@ -63,7 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
     importer.add_argument("--merge", action="store_true", help="add the gallery's tags, collections and "
                           "favourites to items already in the library (and its rating where they have none)")
 
-    image = modalities.add_parser("image", help="make an image with a diffusers model folder", parents=below)
+    image = modalities.add_parser("image", help="make an image with a diffusers model folder",
+                                  parents=[*below, image_speed_options(top_level=False)])
     image.add_argument("prompt")
     image.add_argument("--model", type=Path, required=True,
                        help="diffusers model folder, or a single-file .safetensors checkpoint")
@@ -139,6 +165,12 @@ def main(argv: list[str] | None = None) -> int:
                 "check": cli_library.check_command}
     if args.command in commands:
         return commands[args.command](args)
+    if args.modality not in ("image", "video") and getattr(args, "generate_precision", None):
+        build_parser().error("--precision is an option of generate image and generate video")
+    if args.modality != "image" and {"decoder", "runtime"} & set(vars(args)):
+        build_parser().error("--decoder and --runtime are options of generate image")
+    if getattr(args, "precision", None) is None and getattr(args, "generate_precision", None):
+        args.precision = args.generate_precision  # given before the modality
     modalities = {"text": cli_generate.generate_text, "image": cli_generate.generate_image,
                   "speech": cli_generate.generate_audio, "music": cli_generate.generate_audio,
                   "video": cli_video.generate_video}

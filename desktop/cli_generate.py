@@ -65,7 +65,8 @@ def generate_image(args) -> int:
     request = ImageRequest(prompt=args.prompt, negative=args.negative, steps=args.steps,
                            guidance=args.guidance, width=args.width, height=args.height, seed=args.seed,
                            batch=args.batch, scheduler=args.scheduler, init_image=init,
-                           strength=args.strength, previews=False)
+                           strength=args.strength, previews=False, decoder=getattr(args, "decoder", "auto"),
+                           runtime=getattr(args, "runtime", "auto"))
     job = _job(JobKind.IMAGE, request, args.model, Studio.IMAGE, settings, library, threads=args.threads,
                precision=args.precision, found=_other_apps_for_image(args.model, settings))
     outcome, code = _run_job(run_image_job, job, library, settings)
@@ -73,11 +74,23 @@ def generate_image(args) -> int:
         return code
     for item in outcome.items:
         print(item.path)
-        print(f"[generation {item.generation_id} · seed {item.seed} · {item.precision} · {item.seconds:.1f} s]",
+        print(f"[generation {item.generation_id} · seed {item.seed} · {_made_with(item)} · {item.seconds:.1f} s]",
               file=sys.stderr)
-    for note in dict.fromkeys(n for item in outcome.items for n in item.notes):  # once, not per image
+    notes = [n for item in outcome.items for n in item.notes]
+    if any(item.tiny_missing for item in outcome.items) and not any("TAESD" in n for n in notes):
+        notes.append("A few-step image decodes several times faster with TAESD: "
+                     "`atelier models download taesd` (or taesdxl for SDXL models)")
+    for note in dict.fromkeys(notes):  # once, not per image
         print(f"[{note}]", file=sys.stderr)
     return 0
+
+
+def _made_with(item) -> str:
+    """“bf16 · TAESD decoder · PyTorch”: what made the image (also in its row and metadata)."""
+    from desktop.core.image import runtime_choice
+
+    decoder = "TAESD decoder" if item.decoder == "tiny" else "full VAE"
+    return f"{item.precision} · {decoder} · {runtime_choice.display_name(item.runtime)}"
 
 
 def generate_audio(args) -> int:

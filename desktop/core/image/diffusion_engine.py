@@ -2,7 +2,9 @@
 (Turbo, LCM) from a diffusers folder. One loaded pipeline serves text-to-image,
 image-to-image and inpainting (`from_pipe` shares its components). Prompts reach the
 pipelines as embeddings (core/prompt_encoder.py): longer than CLIP's 77 tokens, with A1111's
-emphasis syntax.
+emphasis syntax. The final decode is the model's VAE or, for a few-step run on a CPU, TAESD
+(core/image/decoder_choice.py); the UNet and VAE may run in an optional faster runtime
+(core/image/runtime_choice.py), chosen when the model is loaded.
 
 Pickle-based weights are never loaded: folders must hold .safetensors weights.
 """
@@ -12,17 +14,23 @@ from __future__ import annotations
 import inspect
 import threading
 import time
+from collections import OrderedDict
 from pathlib import Path
 
 from desktop.core import precision as precisions
 from desktop.core.weight_files import refuse_pickle, weight_variant
 from desktop.core.engine import ProgressCallback
 from desktop.core.errors import Cancelled, ModelFileError, UserFacingError
+from desktop.core.image import decoder_choice, runtime_choice
 from desktop.core.image.image_request import GeneratedImage, ImageRequest
 from desktop.core.jobs import Progress
 from desktop.core.prompt_encoder import EncodedPrompts, encode_prompts
 
 SMALL_GPU_BYTES = 8 * 1024**3
+# Prompts whose embeddings are kept: going back to an earlier prompt (A, B, A) skips the
+# text encoder (OpenCLIP-H is a tenth of a one-step SD-Turbo image on a CPU). A few MB each.
+PROMPT_CACHE_SIZE = 4
+RUNTIME_CACHE = "image-runtime"  # converted models, under the cache folder
 
 
 def pick_dtype(device: str, choice: str = precisions.AUTO):
@@ -53,7 +61,12 @@ class DiffusionEngine:
 
     def __init__(self, model_path: str | Path, *, n_threads: int = 1, device: str | None = None,
                  preview_folders: list[Path] = (), config_candidates: list[Path] = (),
-                 precision: str = precisions.AUTO, preview_found: tuple = ()):
+                 precision: str = precisions.AUTO, preview_found: tuple = (), few_step: bool = False,
+                 runtime: str = runtime_choice.TORCH, runtime_cache: Path | None = None, on_progress=None):
+        """`few_step`: the model is made for 1–4 steps (the catalog says so), which makes TAESD
+        its automatic decoder on a CPU. `runtime`: a resolved runtime (runtime_choice.resolve)
+        that fast_runtime converts the UNet and VAE to, cached in `runtime_cache`;
+        `on_progress(done, total, message)` during a first conversion."""
         import torch
         from diffusers import AutoPipelineForText2Image
         from diffusers.utils import logging as diffusers_logging
@@ -85,7 +98,15 @@ class DiffusionEngine:
         self.is_sdxl = "XL" in type(self.base).__name__
         self._pipes = {"txt2img": self.base}
         self._encoded: tuple[tuple, EncodedPrompts] | None = None  # the last prompt's embeddings
-        self.preview_decoder = self._preview_decoder(list(preview_folders), preview_found)
+        self._encoded_recent: OrderedDict[tuple, EncodedPrompts] = OrderedDict()
+        self.few_step_model = few_step
+        self.preview_decoder, self.tiny_problem = self._tiny_decoder(list(preview_folders), preview_found)
+        self.runtime = runtime_choice.TORCH
+        if runtime != runtime_choice.TORCH:
+            from desktop import paths
+
+            cache = runtime_cache or paths.cache_dir() / RUNTIME_CACHE
+            self.runtime = runtime_choice.accelerate(self.base, runtime, cache, self.precision, on_progress)
         self.load_s = time.perf_counter() - started
 
     def _load_single_file(self, path: Path, candidates: list[Path]):
@@ -107,11 +128,25 @@ class DiffusionEngine:
         else:
             self.base.to(self.device)
 
-    def _preview_decoder(self, folders: list[Path], found: tuple = ()):
-        from desktop.core.image.tiny_autoencoder import TinyPreviewDecoder, find_tiny_autoencoder
+    def _tiny_decoder(self, folders: list[Path], found: tuple = ()):
+        """(the TAESD / TAESDXL that draws previews, or None; None when it may also decode the
+        final image, else why not)."""
+        from desktop.core.image.tiny_autoencoder import TinyDecoder, find_tiny_autoencoder
 
         folder = find_tiny_autoencoder(folders, self.is_sdxl, found)
-        return TinyPreviewDecoder(folder) if folder is not None else None
+        name = decoder_choice.display_name(decoder_choice.TINY, self.is_sdxl)
+        if folder is None:
+            return None, f"no {name} was found"
+        decoder = TinyDecoder(folder, self.dtype if self.device == "cpu" else None)
+        own = getattr(self.base, "vae_scale_factor", None)
+        if own is not None and own != decoder.scale_factor:
+            return decoder, f"the {name} found scales latents by {decoder.scale_factor}, this model's VAE by {own}"
+        return decoder, None
+
+    def decoder_for(self, request: ImageRequest) -> decoder_choice.DecoderChoice:
+        """What decodes `request`'s images here (see core/image/decoder_choice.py)."""
+        return decoder_choice.resolve(request.decoder, steps=request.steps, few_step_model=self.few_step_model,
+                                      device=self.device, tiny_problem=self.tiny_problem)
 
     def preview(self, latents):
         if self.preview_decoder is not None:
@@ -131,6 +166,7 @@ class DiffusionEngine:
     def close(self) -> None:
         self._pipes.clear()
         self._encoded = None
+        self._encoded_recent.clear()
         self.base = None
 
     def pipeline(self, kind: str):
@@ -181,8 +217,11 @@ class DiffusionEngine:
             return kwargs
 
         encoded = self.encoded_prompts(pipe, request)
+        decoder = self.decoder_for(request)
         arguments = dict(**encoded.arguments, num_inference_steps=request.steps, guidance_scale=request.guidance,
                          generator=generator, callback_on_step_end=on_step_end)
+        if decoder.decoder == decoder_choice.TINY:
+            arguments["output_type"] = "latent"  # the pipeline stops before its VAE; TAESD decodes
         if request.kind == "txt2img":
             arguments.update(width=request.width, height=request.height)
         else:
@@ -192,20 +231,31 @@ class DiffusionEngine:
                 arguments["mask_image"] = request.mask.convert("L").resize((request.width, request.height))
         with torch.inference_mode():
             image = pipe(**arguments).images[0]
+            if decoder.decoder == decoder_choice.TINY:
+                image = self.preview_decoder.decode(image[None])
         if cancel.is_set():
             raise Cancelled()
-        return GeneratedImage(image=image, seed=seed, seconds=time.perf_counter() - started, notes=list(encoded.notes))
+        notes = [*encoded.notes, *([decoder.note] if decoder.note else [])]
+        tiny_missing = decoder.wanted_tiny and decoder.decoder != decoder_choice.TINY
+        return GeneratedImage(image=image, seed=seed, seconds=time.perf_counter() - started, notes=notes,
+                              decoder=decoder.decoder, tiny_missing=tiny_missing)
 
     def encoded_prompts(self, pipe, request: ImageRequest) -> EncodedPrompts:
         """The prompt and negative as embeddings (any length, A1111's emphasis), computed once
-        for the images of a batch: the text encoders are shared by every pipeline here."""
+        for the images of a batch and kept for the last few prompts: the text encoders are
+        shared by every pipeline here, and a loaded model's weights never change."""
         import torch
 
         accepted = inspect.signature(pipe.__call__).parameters
         guided = (request.guidance > 1.0 and "negative_prompt_embeds" in accepted
                   and getattr(pipe.unet.config, "time_cond_proj_dim", None) is None)
         key = (request.prompt, request.negative, guided)
-        if self._encoded is None or self._encoded[0] != key:
+        encoded = self._encoded_recent.pop(key, None)
+        if encoded is None:
             with torch.inference_mode():
-                self._encoded = (key, encode_prompts(pipe, request.prompt, request.negative, guided))
-        return self._encoded[1]
+                encoded = encode_prompts(pipe, request.prompt, request.negative, guided)
+        self._encoded_recent[key] = encoded  # the newest last; the oldest goes first
+        while len(self._encoded_recent) > PROMPT_CACHE_SIZE:
+            self._encoded_recent.popitem(last=False)
+        self._encoded = (key, encoded)
+        return encoded

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from desktop.core import request_checks as checks
 from desktop.core.errors import UserFacingError
+from desktop.core.image import decoder_choice, runtime_choice
 
 MIN_SIDE, MAX_SIDE = 64, 2048
 MAX_STEPS, MAX_BATCH = 150, 16
@@ -29,6 +30,10 @@ class ImageRequest:
     mask: object = None       # PIL "L" image: white = repaint
     previews: bool = True
     file_format: str = "PNG"  # PNG, JPEG or WEBP; metadata travels in each
+    # "auto": TAESD for a few-step run on a CPU when one is installed, else the model's VAE
+    # (core/image/decoder_choice.py); "full" or "tiny" to choose.
+    decoder: str = decoder_choice.AUTO
+    runtime: str = runtime_choice.AUTO  # "auto", "torch" or an optional faster runtime
 
     def validate(self) -> None:
         checks.text("The prompt", self.prompt)
@@ -48,6 +53,8 @@ class ImageRequest:
         checks.seed(self.seed, checks.TORCH_SEED_MAX, count=self.batch)
         if self.file_format not in FILE_FORMATS:
             raise UserFacingError(f"Images are saved as {', '.join(FILE_FORMATS)} (got {self.file_format}).")
+        decoder_choice.check(self.decoder)
+        runtime_choice.check(self.runtime)
         if self.mask is not None and self.init_image is None:
             raise UserFacingError("A mask needs an image to paint over: drop an image first.")
 
@@ -64,3 +71,6 @@ class GeneratedImage:
     seed: int
     seconds: float
     notes: list[str] = field(default_factory=list)   # e.g. the prompt was cut to what the model reads
+    decoder: str = decoder_choice.FULL   # what decoded it: "full" (the model's VAE) or "tiny" (TAESD)
+    # The tiny decoder was asked for (or "auto" would have taken it) but the full one ran.
+    tiny_missing: bool = False

@@ -1,7 +1,12 @@
-"""Step previews through a tiny autoencoder (TAESD / TAESDXL) when one is installed
-locally (in a model folder, or kept by another app: madebyollin/taesd in the Hugging Face
-cache): close to the final decode at a fraction of its cost. Without one, previews fall
-back to the latent-to-RGB approximation."""
+"""A tiny autoencoder (TAESD / TAESDXL) when one is installed locally (in a model folder, or
+kept by another app: madebyollin/taesd in the Hugging Face cache): it draws the step previews
+(without one they fall back to the latent-to-RGB approximation) and, when chosen
+(core/image/decoder_choice.py), the final image, close to the full VAE at a fraction of its
+cost.
+
+It runs in the model's precision and in channels_last: on the 2-core development machine
+(AVX-512, shared) a real-size TAESD decode at 512² took 2.0 s in fp32, 1.7 s in fp32
+channels_last, 2.4 s in bf16 and 0.96 s in bf16 channels_last (best of 3, interleaved)."""
 
 from __future__ import annotations
 
@@ -37,18 +42,27 @@ def _is_tiny_autoencoder(folder: Path) -> bool:
         return False
 
 
-class TinyPreviewDecoder:
-    def __init__(self, folder: Path):
+class TinyDecoder:
+    def __init__(self, folder: Path, dtype=None):
+        import torch
         from diffusers import AutoencoderTiny
 
         self.folder = Path(folder)
-        self.vae = AutoencoderTiny.from_pretrained(folder, use_safetensors=True, local_files_only=True).eval()
+        self.dtype = dtype or torch.float32
+        self.vae = AutoencoderTiny.from_pretrained(folder, use_safetensors=True, local_files_only=True,
+                                                   torch_dtype=self.dtype).eval()
+        self.vae.to(memory_format=torch.channels_last)
+        config = self.vae.config
+        # How many pixels a latent becomes along each side: it must equal the model's own VAE's.
+        self.scale_factor = config.upsampling_scaling_factor ** (len(config.decoder_block_out_channels) - 1)
 
     def decode(self, latents):
+        """The first image of `latents` (the UNet's, scaled as the pipelines keep them) as RGB."""
         import torch
         from PIL import Image
 
         with torch.inference_mode():
-            decoded = self.vae.decode(latents[:1].to(torch.float32)).sample[0]
+            ready = latents[:1].to("cpu", self.dtype).contiguous(memory_format=torch.channels_last)
+            decoded = self.vae.decode(ready).sample[0].float()
         rgb = ((decoded / 2 + 0.5).clamp(0, 1) * 255).round().to(torch.uint8).permute(1, 2, 0).cpu().numpy()
         return Image.fromarray(rgb, "RGB")

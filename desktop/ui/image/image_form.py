@@ -1,5 +1,5 @@
 """The settings of an image: prompt, negative (each with its token count), size, steps,
-guidance, seed, batch, scheduler."""
+guidance, seed, batch, scheduler, decoder."""
 
 from __future__ import annotations
 
@@ -18,6 +18,11 @@ from desktop.ui.widgets.layouts import as_widget
 from desktop.ui.widgets.seed_box import SeedBox
 
 DEFAULT_SCHEDULER = "Model default"
+# The decoder choice's labels (core/image/decoder_choice.py), Auto first: the default.
+DECODER_LABELS = {"auto": "Auto", "tiny": "Fast (TAESD)", "full": "Full quality"}
+DECODER_HELP = ("What turns the result into pixels. Fast (TAESD): a tiny decoder, many times faster on a CPU and "
+                "a little softer; Full quality: the model's own VAE. Auto: Fast for a 1–4-step run or a few-step "
+                "model on a CPU when TAESD is installed (Models › Catalog), else Full quality.")
 # Names other tools use for the same samplers (A1111 and ComfyUI).
 SCHEDULER_ALIASES = {"euler": "Euler", "euler_ancestral": "Euler a", "dpmpp_2m": "DPM++ 2M",
                      "ddim": "DDIM", "lcm": "LCM", "DPM++ 2M SDE": "DPM++ 2M"}
@@ -62,6 +67,10 @@ class ImageForm(QWidget):
         self.file_format = QComboBox()
         self.file_format.addItems(list(FILE_FORMATS))
         self.file_format.setToolTip("Prompt, seed and settings travel inside every format")
+        self.decoder = QComboBox()
+        for value, label in DECODER_LABELS.items():
+            self.decoder.addItem(label, value)
+        self.decoder.setToolTip(DECODER_HELP)
         form.addRow("Prompt", self._with_counter(self.prompt, self.prompt_tokens))
         form.addRow("Negative", self._with_counter(self.negative, self.negative_tokens))
         form.addRow("Size", as_widget(size))
@@ -70,6 +79,7 @@ class ImageForm(QWidget):
         form.addRow("Seed", as_widget(seed_row))
         form.addRow("Batch count", self.batch)
         form.addRow("Scheduler", self.scheduler)
+        form.addRow("Decoder", self.decoder)
         form.addRow("Save as", self.file_format)
 
     @staticmethod
@@ -103,6 +113,14 @@ class ImageForm(QWidget):
         box.setSingleStep(64)
         box.setSuffix(" px")
         return box
+
+    def decoder_choice(self) -> str:
+        return self.decoder.currentData()
+
+    def set_decoder_choice(self, value: str) -> None:
+        index = self.decoder.findData(value)
+        if index >= 0:
+            self.decoder.setCurrentIndex(index)
 
     def scheduler_name(self) -> str:
         name = self.scheduler.currentText()
@@ -140,4 +158,6 @@ class ImageForm(QWidget):
             name = "DPM++ 2M Karras"
         if name in SCHEDULERS:
             self.scheduler.setCurrentText(name)
+        if s.extra.get("Decoder") in ("TAESD", "TAESDXL"):  # Atelier's A1111 text names a tiny decoder
+            self.set_decoder_choice("tiny")
 

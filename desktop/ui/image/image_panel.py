@@ -15,6 +15,7 @@ from desktop.core.jobs import JobKind, Studio
 from desktop.ui.image.image_form import ImageForm
 from desktop.ui.image.image_results import ImageResults
 from desktop.ui.image.image_prompt_box import ImagePromptBox, fitted_size
+from desktop.ui.image.speed_notes import SpeedNotes
 from desktop.ui.image.upscale_bar import UpscaleBar
 from desktop.ui.widgets.error_overlay import ErrorOverlay
 from desktop.ui.widgets.job_panel import JobPanel
@@ -66,6 +67,8 @@ class ImagePanel(JobPanel, QWidget):
         self.generate_button.setDefault(True)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setToolTip("Esc")
+        self.speed = SpeedNotes(self.services, self)
+        self.redo_full_button = self.speed.redo_button
 
         self.prompt_box = ImagePromptBox()
         box = self.prompt_box
@@ -95,7 +98,8 @@ class ImagePanel(JobPanel, QWidget):
         column.addWidget(self.settings_bar)
         column.addWidget(self.prompt_box, 1)
         buttons = QHBoxLayout()
-        buttons.addStretch(1)
+        buttons.addStretch(1)  # takes the redo button's room when it shows: nothing else moves
+        buttons.addWidget(self.redo_full_button)
         buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.generate_button)
         left = QWidget()  # the settings scroll in a short window; the error and Generate stay in view
@@ -131,6 +135,8 @@ class ImagePanel(JobPanel, QWidget):
         self.offer_card.ready.connect(self.use_catalog_model)
         self.generate_button.clicked.connect(self.generate)
         self.cancel_button.clicked.connect(self.cancel)
+        self.speed.redo_requested.connect(self._submit_image)
+        self.speed.estimated.connect(self._say_estimate)
         self.picker.model_chosen.connect(self._on_model_chosen)
         self.prompt_box.changed.connect(self._update_state)
         self.remove_image_button.clicked.connect(lambda: self.set_init_image(None, None))
@@ -294,7 +300,8 @@ class ImagePanel(JobPanel, QWidget):
             prompt=form.prompt.toPlainText().strip(), negative=form.negative.toPlainText().strip(),
             steps=form.steps.value(), guidance=form.guidance.value(), width=form.width_box.value(),
             height=form.height_box.value(), seed=form.seed.value(), batch=form.batch.value(),
-            scheduler=form.scheduler_name(), file_format=form.file_format.currentText())
+            scheduler=form.scheduler_name(), file_format=form.file_format.currentText(),
+            decoder=form.decoder_choice())
         if self.init_image is not None:
             request.init_image = self.init_image
             request.strength = self.strength.value() / 100
@@ -304,8 +311,20 @@ class ImagePanel(JobPanel, QWidget):
         return request
 
     def generate(self) -> None:
-        request, model = self.build_request(), self.picker.current()
-        self._submit(JobKind.IMAGE, request, model, f"Image: {request.prompt[:40]}", NO_MODEL)
+        self._submit_image(self.build_request())
+
+    def _submit_image(self, request) -> None:
+        """Queue `request` (the form's, or a redo's) and work out its time estimate meanwhile."""
+        model = self.picker.current()
+        if self._submit(JobKind.IMAGE, request, model, f"Image: {request.prompt[:40]}", NO_MODEL):
+            self.redo_full_button.hide()
+            self.speed.estimate(model.path, request)
+
+    def _say_estimate(self, text: str) -> None:
+        """Before the first step: the time estimate beside what is happening."""
+        current = self.status.text().split(" · about ")[0]
+        if self.session.busy and ("Waiting" in current or "Loading" in current):
+            self.status.setText(f"{current} · {text}")
 
     def upscale_selected(self, factor: int) -> None:
         """Upscale the selected result (or the newest) with the chosen GAN upscaler."""
@@ -324,11 +343,14 @@ class ImagePanel(JobPanel, QWidget):
         self._update_state()
 
     def _on_started(self, _job) -> None:
-        self.status.setText("Loading the model…")
+        self.status.setText("Loading the model…" + (f" · {self.speed.text}" if self.speed.text else ""))
 
     def _on_progress(self, job, progress) -> None:
         if progress.preview is not None:
             self.shown.show_pixmap(QPixmap.fromImage(pil_to_qimage(progress.preview)))
+        if progress.unit == "conversion":  # a faster runtime's first conversion of this model
+            self.status.setText(f"{progress.message} ({progress.done}/{progress.total}; once for this model)")
+            return
         left = f" · about {progress.eta_s:.0f} s left" if progress.eta_s else ""
         unit = "tile" if progress.unit == "tiles" else "step"
         done, total = progress.done, progress.total
@@ -344,7 +366,9 @@ class ImagePanel(JobPanel, QWidget):
         self._update_state()
         seeds = ", ".join(str(item.seed) for item in outcome.items)
         self.form.last_seed.setText(f"last: {seeds}")
-        self.status.setText(f"{len(outcome.items)} image(s) saved · seed {seeds}{stopped}")
+        made_with = self.speed.finished(outcome)  # what made them; a stopped batch says the stop instead
+        made_with = f" · {made_with}" if made_with and not stopped else ""
+        self.status.setText(f"{len(outcome.items)} image(s) saved · seed {seeds}{made_with}{stopped}")
         for item in outcome.items:
             self.shown.add(str(item.path), item.generation_id)
 
