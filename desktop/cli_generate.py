@@ -69,7 +69,7 @@ def generate_image(args) -> int:
                            runtime=getattr(args, "runtime", "auto"))
     job = _job(JobKind.IMAGE, request, args.model, Studio.IMAGE, settings, library, threads=args.threads,
                precision=args.precision, found=_other_apps_for_image(args.model, settings))
-    outcome, code = _run_job(run_image_job, job, library, settings)
+    outcome, code = _run_job(run_image_job, job, library, settings, _say_converting)
     if outcome is None:
         return code
     for item in outcome.items:
@@ -83,6 +83,13 @@ def generate_image(args) -> int:
     for note in dict.fromkeys(notes):  # once, not per image
         print(f"[{note}]", file=sys.stderr)
     return 0
+
+
+def _say_converting(progress) -> None:
+    """A faster runtime's first conversion of a model takes a while: each stage on stderr."""
+    _say_waiting(progress)
+    if progress.unit == "conversion":
+        print(f"[{progress.message}]", file=sys.stderr, flush=True)
 
 
 def _made_with(item) -> str:

@@ -143,11 +143,12 @@ def _run_batch(job: Job, cache: ModelCache, store: StoreAccess, progress: Progre
     request: ImageRequest = job.request
     request.validate()
     model_dirs = [Path(p) for p in job.options.model_dirs]
-    runtime, runtime_note = runtime_choice.resolve(request.runtime, _device())
+    few_step = few_step_model(job.model_path, model_dirs)
+    runtime, runtime_note = runtime_choice.resolve(request.runtime, _device(), few_step)
     with ModelHashing(store, job.model_path, job.cancel) as hashing:  # read while the model loads
         engine = load_image_engine(cache, job.model_path, job.options.n_threads, model_dirs, job.options.precision,
                                    request.width, request.height, job.options.found_models, runtime=runtime,
-                                   few_step=few_step_model(job.model_path, model_dirs), progress=progress)
+                                   few_step=few_step, progress=progress)
         model_hash = hashing.result()  # sha256: A1111's `Model hash` is its first 10 digits
     if runtime != engine.runtime:  # fast_runtime fell back (and logged why)
         runtime_note = f"{runtime_choice.display_name(runtime)} failed to load this model: it ran in PyTorch."

@@ -107,6 +107,9 @@ class DiffusionEngine:
 
             cache = runtime_cache or paths.cache_dir() / RUNTIME_CACHE
             self.runtime = runtime_choice.accelerate(self.base, runtime, cache, self.precision, on_progress)
+            if self.runtime != runtime_choice.TORCH and self.preview_decoder is not None:  # TAESD too
+                runtime_choice.accelerate_decoder(self.preview_decoder.vae, self.runtime, cache, self.precision,
+                                                  on_progress)
         self.load_s = time.perf_counter() - started
 
     def _load_single_file(self, path: Path, candidates: list[Path]):

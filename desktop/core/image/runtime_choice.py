@@ -41,17 +41,23 @@ def _fast_runtime():
         return None
 
 
-def resolve(choice: str, device: str) -> tuple[str, str]:
+def resolve(choice: str, device: str, few_step_model: bool = False) -> tuple[str, str]:
     """(the runtime to load the model with, a note when a runtime asked for by name cannot
-    run here). "auto": fast_runtime's measured winner (`PREFERRED`) when it can run here and
-    the model runs on a CPU, else torch — quietly."""
+    run here). "auto": fast_runtime's measured winner (`PREFERRED`) for a model made for few
+    steps (the catalog's Turbo / SDXS / LCM models) on a CPU when it can run here, else torch —
+    quietly. Other models keep torch unless it is chosen: a first conversion blocks the first
+    image (25 s for the 2 M-parameter test model on the 2-core development machine; the real
+    UNets are 400× larger), a wait that someone who picked a speed model expects and someone
+    trying an SD 1.5 checkpoint for a 25-step picture does not."""
     check(choice)
     if choice == TORCH:
+        return TORCH, ""
+    if choice == AUTO and (device != "cpu" or not few_step_model):
         return TORCH, ""
     module = _fast_runtime()
     if choice == AUTO:
         preferred = getattr(module, "PREFERRED", TORCH) if module is not None else TORCH
-        if device != "cpu" or preferred == TORCH or module.available(preferred) is not None:
+        if preferred == TORCH or module.available(preferred) is not None:
             return TORCH, ""
         return preferred, ""
     if module is None:
@@ -70,13 +76,23 @@ def accelerate(pipe, runtime: str, cache_dir: Path, dtype_name: str,
     """The runtime in use after asking fast_runtime to take over `pipe` (torch: nothing to do).
     Never raises: a runtime that fails leaves the pipeline in torch (fast_runtime's promise,
     kept here too for a module that breaks it)."""
+    return _call("accelerate", pipe, runtime, cache_dir, dtype_name, on_progress)
+
+
+def accelerate_decoder(vae, runtime: str, cache_dir: Path, dtype_name: str,
+                       on_progress: Callable[[int, int, str], None] | None = None) -> str:
+    """The same for TAESD, which decodes outside the pipeline."""
+    return _call("accelerate_decoder", vae, runtime, cache_dir, dtype_name, on_progress)
+
+
+def _call(name: str, target, runtime: str, cache_dir: Path, dtype_name: str, on_progress) -> str:
     if runtime == TORCH:
         return TORCH
-    module = _fast_runtime()
-    if module is None:
+    function = getattr(_fast_runtime(), name, None)
+    if function is None:
         return TORCH
     try:
-        return module.accelerate(pipe, runtime, Path(cache_dir), dtype_name, on_progress)
+        return function(target, runtime, Path(cache_dir), dtype_name, on_progress)
     except Exception:  # noqa: BLE001 - the contract says never raised; torch still works
         log.exception("The %s runtime failed; the image is made with PyTorch", runtime)
         return TORCH
