@@ -55,15 +55,15 @@ class LibraryFilters(QWidget):
         # Long model names and tags elide (whole in the list): the choices alone set the width.
         for combo in (self.model_name, self.tag):
             combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
-            combo.setMinimumContentsLength(8)
+            combo.setMinimumContentsLength(10)
         # Two rows — what to look for, then which items — so the bar fits a 900-pixel window.
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
         top, bottom = QHBoxLayout(), QHBoxLayout()
         top.addWidget(self.search, 1)
-        top.addWidget(self.favorites)
-        top.addWidget(self.sort)
-        for widget in (self.kind, self.status, self.model_name, self.period, self.rating, self.tag):
+        for widget in (self.kind, self.favorites, self.sort):
+            top.addWidget(widget)
+        for widget in (self.status, self.model_name, self.period, self.rating, self.tag):
             bottom.addWidget(widget)
         bottom.addStretch(1)
         column.addLayout(top)
