@@ -151,7 +151,8 @@ def test_the_text_encoder_runs_once_per_prompt_among_the_last_few(engine, monkey
 def job_for(folders, tmp_path, **kw):
     library = Library(tmp_path / "lib")
     options = EngineOptions(n_threads=2, precision="fp32", model_dirs=(str(folders / "models"),))
-    return library, Job(JobKind.IMAGE, request(seed=5, **kw), str(folders / "tiny-sd"), JobOrigin(Studio.IMAGE), options)
+    model = str(folders / "tiny-sd")
+    return library, Job(JobKind.IMAGE, request(seed=5, **kw), model, JobOrigin(Studio.IMAGE), options)
 
 
 def test_the_row_and_the_file_name_the_decoder_precision_and_runtime(tmp_path, folders):
@@ -281,3 +282,36 @@ def open_rgb(path):
     from PIL import Image
 
     return Image.open(path).convert("RGB")
+
+
+def test_the_image_studio_says_which_decoder_made_an_image_and_redoes_it_with_the_full_one(
+        qtbot, image_models_dir, request):
+    from app_window import rows
+
+    write_matching_taesd(image_models_dir / "taesd")
+    panel = request.getfixturevalue("panel")  # opened after TAESD is there
+    assert [panel.form.decoder.itemText(i) for i in range(3)] == ["Auto", "Fast (TAESD)", "Full quality"]
+    assert panel.form.decoder_choice() == "auto" and panel.build_request().decoder == "auto"
+    assert panel.redo_full_button.isHidden()
+    panel.form.prompt.setPlainText("a lighthouse")
+    panel.form.seed.setValue(77)
+    panel.form.steps.setValue(2)
+    with qtbot.waitSignal(panel.services.queue.job_finished, timeout=60000):
+        panel.generate()
+    qtbot.waitUntil(lambda: "saved" in panel.status.text())
+    assert "fast decoder (TAESD) · " in panel.status.text() and "PyTorch" in panel.status.text()
+    assert panel.speed.text.startswith("about ") and "estimate" in panel.speed.text  # worked out before the image
+    assert not panel.redo_full_button.isHidden()
+    with qtbot.waitSignal(panel.services.queue.job_finished, timeout=60000):
+        panel.redo_full_button.click()
+    qtbot.waitUntil(lambda: "full decoder" in panel.status.text())
+    assert panel.redo_full_button.isHidden() and panel.form.decoder_choice() == "auto"  # the form is left as it was
+    params = [p for (p,) in rows(panel, "SELECT params FROM generations ORDER BY id")]
+    seeds = rows(panel, "SELECT seed FROM generations ORDER BY id")
+    assert [json.loads(p)["decoder"] for p in params] == ["tiny", "full"] and seeds == [(77,), (77,)]
+    # The last image of this model now corrects the estimate.
+    panel.generate()
+    qtbot.waitUntil(lambda: "from the last image of this model" in panel.speed.text, timeout=20000)
+    qtbot.waitUntil(lambda: not panel.session.busy, timeout=60000)
+    panel.form.decoder.setCurrentIndex(2)
+    assert panel.build_request().decoder == "full"
