@@ -52,7 +52,7 @@ class SpeedNotes(QObject):
 
         if ticket != self._ticket or seconds is None:
             return
-        self._raw[ticket] = seconds
+        self._raw = {ticket: seconds}  # only the image queued last is compared with its estimate
         calibration = self._calibration.get(model_path)
         self.text = describe(seconds * (calibration or 1.0), calibrated=calibration is not None)
         self.estimated.emit(self.text)
