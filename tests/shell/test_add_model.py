@@ -224,3 +224,27 @@ def test_routing_and_header_reads_run_off_the_gui_thread(qtbot, window, kinds, m
     with qtbot.waitSignal(window.model_adding.adder.added, timeout=20000):
         window.dropEvent(drop_event([kinds / KINDS["checkpoint"][0]]))
     assert threads and threading.main_thread() not in threads
+
+
+def test_a_model_dropped_on_a_prompt_box_is_added_not_typed(qtbot, window, kinds):
+    from PySide6.QtWidgets import QApplication
+
+    gguf = kinds / KINDS["gguf"][0]
+    box = window.panel("text").input
+    box.setPlainText("")
+    mime = urls([gguf])  # kept: the event does not own its mime data
+    enter = QDragEnterEvent(QPoint(20, 20), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+    enter.setAccepted(False)
+    QApplication.sendEvent(box.viewport(), enter)  # a real drag's order: enter, then drop
+    assert enter.isAccepted()
+    drop = drop_event([gguf])
+    QApplication.sendEvent(box.viewport(), drop)
+    assert drop.isAccepted() and box.toPlainText() == ""  # added, not typed as a path
+    services = window.services
+    qtbot.waitUntil(lambda: services.models.find(str(gguf)) is not None, timeout=20000)
+    words = QMimeData()
+    words.setText("plain words")
+    enter = QDragEnterEvent(QPoint(20, 20), Qt.CopyAction, words, Qt.LeftButton, Qt.NoModifier)
+    enter.setAccepted(False)
+    QApplication.sendEvent(box.viewport(), enter)
+    assert enter.isAccepted()  # text is still the box's own to take

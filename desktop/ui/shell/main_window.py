@@ -85,6 +85,7 @@ class MainWindow(QMainWindow):
         from desktop.ui.shell.model_adding import ModelAdding
 
         self.model_adding = ModelAdding(self, services)
+        self.model_adding.watch_text_boxes()
         services.models.problems_found.connect(self._on_model_problems)
         from desktop.ui.shell.integrity_prompt import IntegrityPrompt
         from desktop.ui.shell.library_state_prompt import LibraryStatePrompt

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QPlainTextEdit, QTextEdit
 
 from desktop.model_routing import AUDIO, IMAGE, TEXT, UPSCALER, VIDEO, looks_droppable
 from desktop.viewmodels.model_adding import ModelAdder
@@ -61,6 +61,26 @@ class ModelAdding(QObject):
     def dropped_paths(event) -> list[str]:
         """The local files and folders in a drag that may be models; anything else is left out."""
         return [path for url in event.mimeData().urls() if (path := url.toLocalFile()) and looks_droppable(path)]
+
+    def watch_text_boxes(self) -> None:
+        """A model dropped on a prompt or message box is a model, not text to insert: the boxes
+        pass such drags to this (other drags, text and images, are theirs as before)."""
+        for kind in (QPlainTextEdit, QTextEdit):
+            for box in self.window.findChildren(kind):
+                box.viewport().installEventFilter(self)
+
+    def eventFilter(self, watched, event) -> bool:
+        kind = event.type()
+        if kind not in (QEvent.DragEnter, QEvent.DragMove, QEvent.Drop):
+            return False
+        urls = event.mimeData().urls()
+        if not urls or len(self.dropped_paths(event)) != len(urls):
+            return False
+        if kind == QEvent.Drop:
+            self.drop(event)
+        else:
+            event.acceptProposedAction()
+        return True
 
     def drag_enter(self, event) -> None:
         if self.dropped_paths(event):
