@@ -4,7 +4,8 @@
 Contract with the engine: `accelerate(pipe, runtime, cache_dir, dtype_name)` swaps in the
 compiled versions and returns the runtime in use; anything that goes wrong (package missing,
 a conversion or compile error) is logged and answered with "torch", the pipeline left as it
-was. "auto" is the measured winner on a CPU (see AUTO_RUNTIME) when it can run, else torch.
+was. "auto" is the measured winner on a CPU (PREFERRED) when it can run, else torch. A decoder
+kept outside the pipeline (TAESD as the final decoder) goes through `accelerate_decoder`.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ RUNTIMES = ("torch", "openvino")
 AUTO = "auto"
 # Measured on the real SD-Turbo architecture (2 cores, AVX512-BF16): OpenVINO's UNet step and
 # decodes beat torch in both fp32 and bf16 (numbers in the issue-14 closing note).
-AUTO_RUNTIME = "openvino"
+PREFERRED = "openvino"
 INSTALL_HINT = "install it with: pip install 'atelier[fast]'"
+
+LABELS = {"unet": "UNet", "decoder": "decoder"}
 
 ProgressFn = Callable[[int, int, str], None]
 
@@ -30,7 +33,7 @@ def available(runtime: str) -> str | None:
     if runtime == "torch":
         return None
     if runtime == AUTO:
-        return available(AUTO_RUNTIME)
+        return available(PREFERRED)
     if runtime not in RUNTIMES:
         return f"Unknown runtime '{runtime}': one of {', '.join(RUNTIMES)}."
     try:
@@ -49,7 +52,7 @@ def available(runtime: str) -> str | None:
 def resolve(runtime: str) -> str:
     """The runtime a choice means here ("auto" → the winner when it can run, else torch)."""
     if runtime == AUTO:
-        return AUTO_RUNTIME if available(AUTO_RUNTIME) is None else "torch"
+        return PREFERRED if available(PREFERRED) is None else "torch"
     return runtime
 
 
@@ -62,6 +65,19 @@ def accelerate(pipe, runtime: str, cache_dir: Path, dtype_name: str, on_progress
     and caching under cache_dir; `on_progress(done, total, message)` during a first
     conversion. Returns the runtime in use: "torch" when `runtime` is "torch", unavailable or
     fails (logged, never raised; an exception from on_progress itself does propagate)."""
+    return _accelerate(lambda: _pipeline_parts(pipe), getattr(pipe, "device", None), runtime, cache_dir,
+                       dtype_name, on_progress)
+
+
+def accelerate_decoder(vae, runtime: str, cache_dir: Path, dtype_name: str,
+                       on_progress: ProgressFn | None = None) -> str:
+    """The same for an autoencoder outside the pipeline (TAESD decoding the final image): its
+    `decode` runs compiled from then on. Returns the runtime in use, as accelerate does."""
+    return _accelerate(lambda: _decoder_parts(vae), getattr(vae, "device", None), runtime, cache_dir,
+                       dtype_name, on_progress)
+
+
+def _accelerate(find_parts, device, runtime: str, cache_dir: Path, dtype_name: str, on_progress) -> str:
     runtime = resolve(runtime)
     if runtime == "torch":
         return "torch"
@@ -69,9 +85,8 @@ def accelerate(pipe, runtime: str, cache_dir: Path, dtype_name: str, on_progress
     if why is not None:
         log.warning("fast runtime %s unavailable, running on torch: %s", runtime, why)
         return "torch"
-    device = getattr(getattr(pipe, "device", None), "type", "cpu")
-    if device != "cpu":
-        log.info("fast runtime %s is for CPUs; the pipeline is on %s: running on torch", runtime, device)
+    if getattr(device, "type", "cpu") != "cpu":
+        log.info("fast runtime %s is for CPUs; the model is on %s: running on torch", runtime, device)
         return "torch"
 
     def progress(done: int, total: int, message: str) -> None:
@@ -82,19 +97,19 @@ def accelerate(pipe, runtime: str, cache_dir: Path, dtype_name: str, on_progress
                 raise _ProgressError() from exc
 
     try:
-        swaps = _openvino_swaps(pipe, Path(cache_dir), dtype_name, progress)
+        swaps = _openvino_swaps(find_parts(), Path(cache_dir), dtype_name, progress)
     except _ProgressError as wrapped:
         raise wrapped.__cause__ from None
     except Exception:
-        log.exception("fast runtime %s failed; the pipeline runs on torch", runtime)
+        log.exception("fast runtime %s failed; running on torch", runtime)
         return "torch"
-    for apply in swaps:  # only once everything converted and compiled: all or nothing
+    for apply in swaps:  # only once everything converted and loaded: all or nothing
         apply()
     return runtime
 
 
-def _openvino_swaps(pipe, cache_dir: Path, dtype_name: str, progress) -> list[Callable[[], None]]:
-    """Convert (first time) and load the UNet and decoder; the swaps to make, not yet made."""
+def _openvino_swaps(parts: list[tuple], cache_dir: Path, dtype_name: str, progress) -> list[Callable[[], None]]:
+    """Convert (first time) and load each part; the swaps to make, not yet made."""
     import torch
 
     from desktop.core.image.openvino_runtime import CompiledShapes, ModelStore, model_key
@@ -102,27 +117,27 @@ def _openvino_swaps(pipe, cache_dir: Path, dtype_name: str, progress) -> list[Ca
     store = ModelStore(cache_dir / "openvino" / "ir")
     compiled_cache = cache_dir / "openvino" / "compiled"
     threads = torch.get_num_threads()
-    parts = _parts(pipe)
     total, done = 2 * len(parts), 0
     swaps = []
-    for label, module, names, graph, example, make in parts:
-        key = model_key(label, module, names)
+    for kind, module, names, graph, example, make in parts:
+        key = model_key(kind, module, names)
+        shown = LABELS[kind]
         if not store.has(key):
-            progress(done, total, f"Converting the {label} for OpenVINO (first time only)…")
+            progress(done, total, f"Converting the {shown} for OpenVINO (first time only)…")
             store.convert(key, graph(module, names), example(module))
         done += 1
-        progress(done, total, f"Loading the {label} in OpenVINO…")
+        progress(done, total, f"Loading the {shown} in OpenVINO…")
         compiled = CompiledShapes(store.path(key), compiled_cache, dtype_name, threads)
         swaps.append(make(module, compiled))
         done += 1
-        progress(done, total, f"{label.capitalize()} ready in OpenVINO.")
+        progress(done, total, f"The {shown} is ready in OpenVINO.")
     return swaps
 
 
-def _parts(pipe) -> list[tuple]:
+def _pipeline_parts(pipe) -> list[tuple]:
     """(label, torch module, graph inputs, graph builder, example builder, swap maker) for the
-    UNet and the decoder this pipeline has and that are not converted already."""
-    from diffusers import AutoencoderKL, AutoencoderTiny, UNet2DConditionModel
+    pipeline's UNet and decoder, those not converted already."""
+    from diffusers import UNet2DConditionModel
 
     from desktop.core.image import openvino_modules as modules
 
@@ -131,19 +146,27 @@ def _parts(pipe) -> list[tuple]:
     if isinstance(unet, UNet2DConditionModel):
         names = modules.unet_inputs(unet)
 
-        def swap_unet(module, compiled, names=names):
+        def swap_unet(module, compiled):
             return lambda: setattr(pipe, "unet", modules.OpenVINOUNet(module, compiled, names))
 
-        parts.append(("unet", unet, names, modules.unet_graph, lambda m, n=names: modules.unet_example(m, n),
-                      swap_unet))
+        parts.append(("unet", unet, names, modules.unet_graph, lambda m: modules.unet_example(m, names), swap_unet))
     vae = getattr(pipe, "vae", None)
-    if isinstance(vae, (AutoencoderKL, AutoencoderTiny)) and not isinstance(vae.__dict__.get("decode"),
-                                                                           modules.OpenVINODecode):
-        def swap_decoder(module, compiled):
-            return lambda: setattr(module, "decode", modules.OpenVINODecode(module, compiled))
+    return parts + (_decoder_parts(vae) if vae is not None else [])
 
-        parts.append(("decoder", vae, ("latents",), modules.decoder_graph, modules.decoder_example, swap_decoder))
-    return parts
+
+def _decoder_parts(vae) -> list[tuple]:
+    from diffusers import AutoencoderKL, AutoencoderTiny
+
+    from desktop.core.image import openvino_modules as modules
+
+    if not isinstance(vae, (AutoencoderKL, AutoencoderTiny)) or isinstance(vae.__dict__.get("decode"),
+                                                                          modules.OpenVINODecode):
+        return []
+
+    def swap_decoder(module, compiled):
+        return lambda: setattr(module, "decode", modules.OpenVINODecode(module, compiled))
+
+    return [("decoder", vae, ("latents",), modules.decoder_graph, modules.decoder_example, swap_decoder)]
 
 
 def restore(pipe) -> None:

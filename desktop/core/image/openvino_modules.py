@@ -10,6 +10,7 @@ trace (not a multiple of its overall factor, where diffusers passes explicit out
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -28,12 +29,42 @@ def _float32(tensor) -> np.ndarray:
 
 def unet_inputs(unet) -> tuple[str, ...]:
     """The UNet graph's inputs for this model (LCM's guidance embedding, SDXL's text_time)."""
-    names = ["sample", "timestep", "encoder_hidden_states"]
+    names = ["sample", "time_embedding", "encoder_hidden_states"]
     if unet.config.time_cond_proj_dim is not None:
         names.append("timestep_cond")
     if unet.config.addition_embed_type == "text_time":
-        names += ["text_embeds", "time_ids"]
+        names += ["text_embeds", "time_ids_embedding"]
     return tuple(names)
+
+
+def sinusoidal_inputs(unet, sample, timestep, time_ids=None) -> dict:
+    """The UNet's sinusoidal embeddings of the timestep (and of SDXL's size conditioning),
+    computed in float32 by torch as diffusers does, outside the graph: OpenVINO in bf16 would
+    round 999 to 1000 before the sine and turn the embedding to noise."""
+    import torch
+
+    embedded = {"time_embedding": type(unet).get_time_embed(unet, sample=sample.to(torch.float32),
+                                                            timestep=timestep)}
+    if time_ids is not None:
+        embedded["time_ids_embedding"] = unet.add_time_proj(time_ids.to(torch.float32).flatten())
+    return embedded
+
+
+@contextmanager
+def _embeddings_as_inputs(unet):
+    """While tracing: the UNet takes the embeddings above in place of the timestep and time_ids."""
+    import torch
+
+    add_time_proj = getattr(unet, "add_time_proj", None)
+    unet.get_time_embed = lambda sample, timestep: timestep.to(sample.dtype)
+    if add_time_proj is not None:
+        unet.add_time_proj = torch.nn.Identity()
+    try:
+        yield
+    finally:
+        del unet.get_time_embed
+        if add_time_proj is not None:
+            unet.add_time_proj = add_time_proj
 
 
 def unet_graph(unet, names: tuple[str, ...]):
@@ -47,15 +78,14 @@ def unet_graph(unet, names: tuple[str, ...]):
             self.unet = unet
 
         def forward(self, *tensors):
-            dtype = self.unet.dtype
-            given = {name: tensor.to(dtype) if tensor.is_floating_point() and name != "timestep" else tensor
-                     for name, tensor in zip(names, tensors)}
+            given = {name: tensor.to(self.unet.dtype) for name, tensor in zip(names, tensors)}
             added = None
             if "text_embeds" in given:
-                added = {"text_embeds": given["text_embeds"], "time_ids": given["time_ids"]}
-            return self.unet(given["sample"], given["timestep"], given["encoder_hidden_states"],
-                             timestep_cond=given.get("timestep_cond"), added_cond_kwargs=added,
-                             return_dict=False)[0].to(torch.float32)
+                added = {"text_embeds": given["text_embeds"], "time_ids": given["time_ids_embedding"]}
+            with _embeddings_as_inputs(self.unet):
+                return self.unet(given["sample"], given["time_embedding"], given["encoder_hidden_states"],
+                                 timestep_cond=given.get("timestep_cond"), added_cond_kwargs=added,
+                                 return_dict=False)[0].to(torch.float32)
 
     return UNetGraph().eval()
 
@@ -66,17 +96,19 @@ def unet_example(unet, names: tuple[str, ...]) -> dict:
 
     config, side = unet.config, unet.config.sample_size
     side = side if isinstance(side, int) else side[0]
-    example = {"sample": torch.randn(1, config.in_channels, side, side),
-               "timestep": torch.tensor([999.0]),
-               "encoder_hidden_states": torch.randn(1, 77, config.cross_attention_dim)}
+    sample = torch.randn(1, config.in_channels, side, side)
+    time_ids = None
+    if "text_embeds" in names:
+        time_ids = torch.tensor([[side * 8.0, side * 8.0, 0.0, 0.0, side * 8.0, side * 8.0]])
+    with torch.no_grad():
+        example = {"sample": sample, **sinusoidal_inputs(unet, sample, torch.tensor(999), time_ids),
+                   "encoder_hidden_states": torch.randn(1, 77, config.cross_attention_dim)}
     if "timestep_cond" in names:
         example["timestep_cond"] = torch.randn(1, config.time_cond_proj_dim)
     if "text_embeds" in names:
-        in_features = unet.add_embedding.linear_1.in_features
-        pooled = in_features - 6 * config.addition_time_embed_dim
+        pooled = unet.add_embedding.linear_1.in_features - 6 * config.addition_time_embed_dim
         example["text_embeds"] = torch.randn(1, pooled)
-        example["time_ids"] = torch.tensor([[side * 8.0, side * 8.0, 0.0, 0.0, side * 8.0, side * 8.0]])
-    return example
+    return {name: example[name] for name in names}
 
 
 def decoder_graph(vae, names=("latents",)):
@@ -125,14 +157,14 @@ class OpenVINOUNet:
                                      added_cond_kwargs=added_cond_kwargs, return_dict=return_dict, **kwargs)
         import torch
 
-        timestep = torch.as_tensor(timestep).reshape(-1)
-        tensors = {"sample": _float32(sample), "timestep": _float32(timestep),
-                   "encoder_hidden_states": _float32(encoder_hidden_states)}
+        time_ids = added_cond_kwargs["time_ids"] if "text_embeds" in self.names else None
+        embedded = sinusoidal_inputs(self.torch_module, sample, timestep, time_ids)
+        tensors = {name: _float32(tensor) for name, tensor in embedded.items()}
+        tensors.update(sample=_float32(sample), encoder_hidden_states=_float32(encoder_hidden_states))
         if "timestep_cond" in self.names:
             tensors["timestep_cond"] = _float32(timestep_cond)
         if "text_embeds" in self.names:
             tensors["text_embeds"] = _float32(added_cond_kwargs["text_embeds"])
-            tensors["time_ids"] = _float32(added_cond_kwargs["time_ids"])
         try:
             output = torch.from_numpy(self.compiled.run(tensors)).to(sample.dtype)
         except Exception:  # a shape that does not compile: this call on torch, logged

@@ -20,11 +20,12 @@ import shutil
 import tempfile
 import threading
 import time
+import warnings
 from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-IR_FORMAT = 1          # bump when the traced graphs change: old IR files are then ignored
+IR_FORMAT = 2          # bump when the traced graphs change: old IR files are then ignored
 SAMPLE_STRIDE = 97     # one element in 97 of each large tensor goes into the digest
 SMALL_TENSOR = 65536   # tensors up to this many elements are hashed whole
 
@@ -89,7 +90,10 @@ class ModelStore:
         partial = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=self.root))
         try:
             started = time.perf_counter()
-            with torch.no_grad():
+            with torch.no_grad(), warnings.catch_warnings():
+                # diffusers' shape checks (batch >= 64, > 2^31 elements) fold into constants: true
+                # for every shape an image here can have, so the tracer's warnings are noise.
+                warnings.simplefilter("ignore", torch.jit.TracerWarning)
                 model = ov.convert_model(graph, example_input=tuple(example_input.values()))
             for port, name in zip(model.inputs, example_input):
                 port.get_tensor().set_names({name})
@@ -128,10 +132,12 @@ class CompiledShapes:
         ov = openvino()
         self.xml = Path(xml)
         self.core = ov.Core()
-        compiled_cache.mkdir(parents=True, exist_ok=True)
-        self.core.set_property({"CACHE_DIR": str(compiled_cache)})
-        self.config = {"INFERENCE_PRECISION_HINT": inference_precision(self.core, precision),
-                       "PERFORMANCE_HINT": "LATENCY", "NUM_STREAMS": "1",
+        hint = inference_precision(self.core, precision)
+        # One blob folder per precision: OpenVINO 2026.4 sharing one between an f32 and a bf16
+        # compile of the same model gave the bf16 one NaNs (reproduced on the tiny UNet).
+        (compiled_cache / hint).mkdir(parents=True, exist_ok=True)
+        self.core.set_property({"CACHE_DIR": str(compiled_cache / hint)})
+        self.config = {"INFERENCE_PRECISION_HINT": hint, "PERFORMANCE_HINT": "LATENCY", "NUM_STREAMS": "1",
                        "INFERENCE_NUM_THREADS": str(max(1, threads))}
         self.input_names = [port.get_any_name() for port in self.core.read_model(str(self.xml)).inputs]
         self._requests: dict[tuple, object] = {}
