@@ -157,6 +157,21 @@ def ensure_saved(name: str, cache: Path = DEFAULT_CACHE) -> Path:
     return folder
 
 
+def fits_in_memory(need_bytes: float) -> tuple[bool, str]:
+    """Whether `need_bytes` fits in the memory available now (the machine may be shared), and
+    the two figures."""
+    import psutil
+
+    available = psutil.virtual_memory().available
+    return need_bytes < available, f"{need_bytes / 1e9:.1f} GB needed, {available / 1e9:.1f} GB available"
+
+
+def fits_on_disk(folder: Path, need_bytes: float, spare: float = 5e9) -> tuple[bool, str]:
+    """Whether `need_bytes` can be written under `folder` leaving `spare` for everyone else."""
+    free = shutil.disk_usage(folder).free
+    return need_bytes + spare < free, f"{need_bytes / 1e9:.1f} GB of disk needed, {free / 1e9:.1f} GB free"
+
+
 def disk_gb(folder: Path) -> float:
     return sum(f.stat().st_size for f in Path(folder).rglob("*") if f.is_file()) / 1e9
 
