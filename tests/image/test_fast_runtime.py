@@ -135,7 +135,7 @@ def test_fp32_gives_torchs_pixels_and_a_second_start_converts_nothing(monkeypatc
             assert np.abs(image(pipe, *size) - expected).max() <= 2
     assert caplog.text == ""  # no call fell back to torch
     assert len(conversions) == 2  # the UNet and the VAE decoder
-    assert len(pipe.unet.compiled._requests) == 2
+    assert len(pipe.unet.compiled.shapes_seen) == 2
     assert steps[0][:2] == (0, 4) and "Converting the UNet" in steps[0][2] and steps[-1][:2] == (4, 4)
 
     again = tiny_sd_pipeline()  # the same weights loaded anew: a second start
@@ -193,24 +193,40 @@ def test_calls_the_graph_does_not_cover_run_on_torch(cache_dir):
         residual = unet(even, 10, states, mid_block_additional_residual=torch.ones(1, 64, 4, 4)).sample
         plain = unet(even, 10, states).sample
     assert not torch.allclose(residual, plain)  # the residual was applied: torch ran that call
-    assert [shapes[0] for shapes in unet.compiled._requests] == [(1, 4, 8, 8)]
+    assert [shapes[0] for shapes in unet.compiled.shapes_seen] == [(1, 4, 8, 8)]
 
 
 @needs_openvino
-def test_a_compile_error_at_a_new_shape_runs_that_call_on_torch(monkeypatch, cache_dir, caplog):
+def test_a_compile_error_falls_back_to_torch(monkeypatch, tmp_path, caplog):
     import openvino
-
-    pipe = tiny_sd_pipeline()
-    expected = image(pipe, 64, 96)
-    assert fast_runtime.accelerate(pipe, "openvino", cache_dir, "fp32") == "openvino"
 
     def refuse(*args, **kwargs):
         raise RuntimeError("out of memory while compiling")
 
     monkeypatch.setattr(openvino.Core, "compile_model", refuse)
+    pipe = tiny_sd_pipeline()
+    unet, decode = pipe.unet, pipe.vae.decode
     with caplog.at_level(logging.ERROR):
-        assert np.abs(image(pipe, 64, 96) - expected).max() <= 2
+        assert fast_runtime.accelerate(pipe, "openvino", tmp_path, "fp32") == "torch"
     assert "out of memory while compiling" in caplog.text
+    assert untouched(pipe, unet, decode)
+
+
+@needs_openvino
+def test_a_failing_call_runs_on_torch(monkeypatch, cache_dir, caplog):
+    from desktop.core.image.openvino_runtime import CompiledGraph
+
+    pipe = tiny_sd_pipeline()
+    expected = image(pipe)
+    assert fast_runtime.accelerate(pipe, "openvino", cache_dir, "fp32") == "openvino"
+
+    def fail(self, tensors):
+        raise RuntimeError("cannot allocate memory for a new shape")
+
+    monkeypatch.setattr(CompiledGraph, "run", fail)
+    with caplog.at_level(logging.ERROR):
+        assert np.abs(image(pipe) - expected).max() <= 2
+    assert "UNet failed" in caplog.text and "decoder failed" in caplog.text
 
 
 @needs_openvino

@@ -112,7 +112,7 @@ def _openvino_swaps(parts: list[tuple], cache_dir: Path, dtype_name: str, progre
     """Convert (first time) and load each part; the swaps to make, not yet made."""
     import torch
 
-    from desktop.core.image.openvino_runtime import CompiledShapes, ModelStore, model_key
+    from desktop.core.image.openvino_runtime import CompiledGraph, ModelStore, model_key
 
     store = ModelStore(cache_dir / "openvino" / "ir")
     compiled_cache = cache_dir / "openvino" / "compiled"
@@ -126,8 +126,8 @@ def _openvino_swaps(parts: list[tuple], cache_dir: Path, dtype_name: str, progre
             progress(done, total, f"Converting the {shown} for OpenVINO (first time only)…")
             store.convert(key, graph(module, names), example(module))
         done += 1
-        progress(done, total, f"Loading the {shown} in OpenVINO…")
-        compiled = CompiledShapes(store.path(key), compiled_cache, dtype_name, threads)
+        progress(done, total, f"Compiling the {shown} for this CPU (cached after the first time)…")
+        compiled = CompiledGraph(store.path(key), compiled_cache, dtype_name, threads)
         swaps.append(make(module, compiled))
         done += 1
         progress(done, total, f"The {shown} is ready in OpenVINO.")

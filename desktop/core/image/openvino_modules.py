@@ -14,7 +14,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from desktop.core.image.openvino_runtime import CompiledShapes
+from desktop.core.image.openvino_runtime import CompiledGraph
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +139,7 @@ def decoder_example(vae) -> dict:
 class OpenVINOUNet:
     """Called as diffusers calls UNet2DConditionModel.forward; returns what it returns."""
 
-    def __init__(self, unet, compiled: CompiledShapes, names: tuple[str, ...]):
+    def __init__(self, unet, compiled: CompiledGraph, names: tuple[str, ...]):
         self.torch_module = unet
         self.compiled = compiled
         self.names = names
@@ -195,7 +195,7 @@ class OpenVINODecode:
     """Set as `vae.decode` on the instance: the pipelines' final decode runs compiled; the
     encoder (image-to-image, inpainting) stays on torch."""
 
-    def __init__(self, vae, compiled: CompiledShapes):
+    def __init__(self, vae, compiled: CompiledGraph):
         self.vae = vae
         self.compiled = compiled
 
