@@ -40,10 +40,10 @@ def timings(details: ItemDetails) -> list[tuple[str, str]]:
     rows = []
     if g.started_at and g.finished_at:
         rows.append(("Total time", f"{g.finished_at - g.started_at:.2f} s"))
-    for key, label in TIMINGS:
+    for key, name in TIMINGS:
         value = g.stats.get(key)
         if isinstance(value, (int, float)) and value:
-            rows.append((label, f"{value:.1f}" if key == "tokens_per_s" else f"{value:.2f} s"))
+            rows.append((name, f"{value:.1f}" if key == "tokens_per_s" else f"{value:.2f} s"))
     for key in ("prompt_tokens", "completion_tokens"):
         if g.stats.get(key):
             rows.append((key.replace("_", " ").capitalize(), str(g.stats[key])))
