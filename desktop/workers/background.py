@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool
@@ -27,10 +28,24 @@ class _Task(QRunnable):
             self.relay.post(self.on_done, value)
 
 
+# One relay per thread that makes a Background (the GUI thread, in practice), never deleted: a
+# task may outlive its Background — a window closed while a tokenizer still loads — and a pool
+# thread posting to a relay that Qt is deleting crashed the process. A late callback whose
+# widget is gone is dropped by the relay (RuntimeError, logged at debug).
+_relays: dict[int, CallbackRelay] = {}
+
+
+def _relay_for_this_thread() -> CallbackRelay:
+    ident = threading.get_ident()
+    if ident not in _relays:
+        _relays[ident] = CallbackRelay()
+    return _relays[ident]
+
+
 class Background(QObject):
     def __init__(self, parent: QObject | None = None, pool: QThreadPool | None = None):
         super().__init__(parent)
-        self._relay = CallbackRelay(self)
+        self._relay = _relay_for_this_thread()
         self._pool = pool or QThreadPool.globalInstance()
 
     def run(self, fn: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
