@@ -39,43 +39,14 @@ OTHER_APP_VARIABLES = ("HF_HOME", "HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE", "XDG_
                        "XDG_DATA_HOME", "OLLAMA_MODELS", "APPDATA", "LOCALAPPDATA")
 
 
-@pytest.fixture(scope="session")
-def assembled_gemma(tmp_path_factory) -> Path | None:
-    """The built-in Gemma, assembled once for the session in a home of its own (None without
-    its package). Each test's home gets a hard link to it: a window assembled its own 250 MB
-    copy in every test's home otherwise, 20+ GB over the suite."""
-    from desktop.core.text import builtin_models
-
-    home = tmp_path_factory.mktemp("gemma-home")
-    saved = os.environ.get("HOME")
-    os.environ["HOME"] = str(home)
-    try:
-        return builtin_models.gemma_path()
-    finally:
-        if saved is None:
-            os.environ.pop("HOME", None)
-        else:
-            os.environ["HOME"] = saved
-
-
 @pytest.fixture(autouse=True)
-def isolated_config(tmp_path, monkeypatch, assembled_gemma):
+def isolated_config(tmp_path, monkeypatch):
     monkeypatch.setenv("ATELIER_CONFIG_DIR", str(tmp_path / "config"))
     # An empty home of the test's own (tmp_path / "home"; tests may build other apps' stores in it).
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("USERPROFILE", str(tmp_path / "home"))
-    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
     for name in OTHER_APP_VARIABLES:
         monkeypatch.delenv(name, raising=False)
-    if assembled_gemma is not None:
-        from desktop.core.text import builtin_models
-
-        linked = builtin_models.builtin_dir() / assembled_gemma.name
-        linked.parent.mkdir(parents=True)
-        try:
-            os.link(assembled_gemma, linked)
-        except OSError:
-            pass  # another file system: the test assembles its own copy, as before
 
 
 @pytest.fixture(scope="session")
