@@ -39,9 +39,17 @@ OTHER_APP_VARIABLES = ("HF_HOME", "HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE", "XDG_
                        "XDG_DATA_HOME", "OLLAMA_MODELS", "APPDATA", "LOCALAPPDATA")
 
 
+@pytest.fixture(scope="session")
+def builtin_models_folder(tmp_path_factory) -> Path:
+    """One folder for the built-in models in the whole run: each test's own home would hold
+    its own 250 MB Gemma (23 GB of temporary files per run)."""
+    return tmp_path_factory.mktemp("builtin-models")
+
+
 @pytest.fixture(autouse=True)
-def isolated_config(tmp_path, monkeypatch):
+def isolated_config(tmp_path, monkeypatch, builtin_models_folder):
     monkeypatch.setenv("ATELIER_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("ATELIER_BUILTIN_MODELS_DIR", str(builtin_models_folder))
     # An empty home of the test's own (tmp_path / "home"; tests may build other apps' stores in it).
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("USERPROFILE", str(tmp_path / "home"))

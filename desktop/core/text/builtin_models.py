@@ -11,8 +11,14 @@ from desktop import paths
 log = logging.getLogger(__name__)
 
 
+# A folder the built-in models are assembled in instead of the user's cache: an install that
+# prepares them once for every user, and the test suite (one copy per run, not one per test).
+BUILTIN_DIR_ENV = "ATELIER_BUILTIN_MODELS_DIR"
+
+
 def builtin_dir() -> Path:
-    return paths.cache_dir() / "models"
+    override = os.environ.get(BUILTIN_DIR_ENV)
+    return Path(override) if override else paths.cache_dir() / "models"
 
 
 def gemma_path(prepare: bool = True) -> Path | None:
@@ -29,7 +35,8 @@ def gemma_path(prepare: bool = True) -> Path | None:
     if not prepare:
         return None
     log.info("Assembling the built-in model at %s", target)
-    partial = target.with_suffix(".partial")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(f".partial-{os.getpid()}")  # two processes may assemble at once
     partial.unlink(missing_ok=True)
     gemma.assemble(partial)  # checks the sha256
     os.replace(partial, target)
