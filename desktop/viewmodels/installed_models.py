@@ -52,6 +52,7 @@ class InstalledModels(QObject):
     ready = Signal(list)   # list[InstalledModel]
     removed = Signal(str)  # a message for a person
     failed = Signal(str)
+    converted_size = Signal(int)  # bytes of models converted for the optional image runtime
 
     def __init__(self, services, parent: QObject | None = None):
         super().__init__(parent)
@@ -69,6 +70,25 @@ class InstalledModels(QObject):
             services.background.run(lambda: gather(listed, folder, last_used), self._apply,
                                     lambda exc: self.failed.emit(str(exc)))
         services.store.submit(last_used_by_model, got_last_used, lambda _exc: got_last_used({}))
+        self._measure_converted()
+
+    def _measure_converted(self) -> None:
+        from desktop.core.image import runtime_cache
+
+        self.services.background.run(lambda: runtime_cache.total_bytes(runtime_cache.default_folder()),
+                                     self.converted_size.emit, lambda exc: self.failed.emit(str(exc)))
+
+    def clear_converted(self) -> None:
+        """Every model converted for the optional runtime goes; each converts again on its next use."""
+        from desktop.core.image import runtime_cache
+        from desktop.core.model_registry import human_size
+
+        def done(freed: int) -> None:
+            self.removed.emit(f"Removed the converted models ({human_size(freed)}). A model is converted again "
+                              "the first time it runs with OpenVINO.")
+            self._measure_converted()
+        self.services.background.run(lambda: runtime_cache.clear(runtime_cache.default_folder()), done,
+                                     lambda exc: self.failed.emit(f"Could not remove the converted models: {exc}"))
 
     def _apply(self, rows: list[InstalledModel]) -> None:
         self.rows = rows

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-from desktop.core.image import fast_runtime
+from desktop.core.image import fast_runtime, runtime_cache
 from tiny_models import tiny_sd_pipeline, tiny_sdxl_pipeline
 
 needs_openvino = pytest.mark.skipif(importlib.util.find_spec("openvino") is None,
@@ -144,6 +144,11 @@ def test_fp32_gives_torchs_pixels_and_a_second_start_converts_nothing(monkeypatc
     assert len(conversions) == 2
     assert not any("Converting" in message for _, _, message in steps)
     assert np.abs(image(again) - reference[(64, 64)]).max() <= 2
+    # Each converted module is one entry (its IR and its compiled blobs), so it can be pruned whole.
+    root = fast_runtime.openvino_folder(cache_dir)
+    keys = {entry.key for entry in runtime_cache.entries(root)}
+    assert {key.split("-")[0] for key in keys} == {"unet", "decoder"}
+    assert {p.name for p in (root / "compiled").iterdir()} == keys
 
 
 @needs_openvino

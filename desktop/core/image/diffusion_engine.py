@@ -30,7 +30,6 @@ SMALL_GPU_BYTES = 8 * 1024**3
 # Prompts whose embeddings are kept: going back to an earlier prompt (A, B, A) skips the
 # text encoder (OpenCLIP-H is a tenth of a one-step SD-Turbo image on a CPU). A few MB each.
 PROMPT_CACHE_SIZE = 4
-RUNTIME_CACHE = "image-runtime"  # converted models, under the cache folder
 
 
 def pick_dtype(device: str, choice: str = precisions.AUTO):
@@ -103,9 +102,9 @@ class DiffusionEngine:
         self.preview_decoder, self.tiny_problem = self._tiny_decoder(list(preview_folders), preview_found)
         self.runtime = runtime_choice.TORCH
         if runtime != runtime_choice.TORCH:
-            from desktop import paths
+            from desktop.core.image.runtime_cache import default_folder
 
-            cache = runtime_cache or paths.cache_dir() / RUNTIME_CACHE
+            cache = runtime_cache or default_folder()
             self.runtime = runtime_choice.accelerate(self.base, runtime, cache, self.precision, on_progress)
             if self.runtime != runtime_choice.TORCH and self.preview_decoder is not None:  # TAESD too
                 runtime_choice.accelerate_decoder(self.preview_decoder.vae, self.runtime, cache, self.precision,

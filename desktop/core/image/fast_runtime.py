@@ -115,26 +115,35 @@ def _openvino_swaps(parts: list[tuple], cache_dir: Path, dtype_name: str, progre
     """Convert (first time) and load each part; the swaps to make, not yet made."""
     import torch
 
+    from desktop.core.image import runtime_cache
     from desktop.core.image.openvino_runtime import CompiledGraph, ModelStore, model_key
 
-    store = ModelStore(cache_dir / "openvino" / "ir")
-    compiled_cache = cache_dir / "openvino" / "compiled"
+    root = openvino_folder(cache_dir)
+    store = ModelStore(root / runtime_cache.IR)
     threads = torch.get_num_threads()
     total, done = 2 * len(parts), 0
-    swaps = []
+    swaps, keys = [], set()
     for kind, module, names, graph, example, make in parts:
         key = model_key(kind, module, names)
+        keys.add(key)
         shown = LABELS[kind]
         if not store.has(key):
             progress(done, total, f"Converting the {shown} for OpenVINO (first time only)…")
             store.convert(key, graph(module, names), example(module))
         done += 1
         progress(done, total, f"Compiling the {shown} for this CPU (cached after the first time)…")
-        compiled = CompiledGraph(store.path(key), compiled_cache, dtype_name, threads)
+        compiled = CompiledGraph(store.path(key), runtime_cache.compiled_folder(root, key), dtype_name, threads)
+        runtime_cache.mark_used(root, key)
         swaps.append(make(module, compiled))
         done += 1
         progress(done, total, f"The {shown} is ready in OpenVINO.")
+    runtime_cache.prune(root, keep=keys)
     return swaps
+
+
+def openvino_folder(cache_dir: Path) -> Path:
+    """Where OpenVINO's converted models live under the runtime cache (runtime_cache's layout)."""
+    return Path(cache_dir) / "openvino"
 
 
 def _pipeline_parts(pipe) -> list[tuple]:

@@ -34,6 +34,12 @@ class InstalledTab(QWidget):
         self.unhide_button = QPushButton("Show hidden")
         self.add_app_button = QPushButton("Add another app's folder…")
         self.add_app_button.setToolTip("The root of LM Studio, Ollama, ComfyUI… kept somewhere else: used in place")
+        self.converted = QLabel()
+        self.clear_converted_button = QPushButton("Clear converted models")
+        self.clear_converted_button.setToolTip(
+            "Image models converted for OpenVINO (the faster CPU runtime) are kept so the next start is quick; "
+            "the least recently used go by themselves past 24 GB. Clearing frees the space now; each model is "
+            "converted again (about a minute) the next time it runs.")
         self.status = QLabel()
         self.status.setWordWrap(True)
         buttons = QHBoxLayout()
@@ -46,11 +52,17 @@ class InstalledTab(QWidget):
         layout.addWidget(QLabel("Models in Atelier's folder, the folders you added, and those other apps keep "
                                 "(used where they are, never copied)."))
         layout.addWidget(self.table, 1)
+        converted = QHBoxLayout()
+        converted.addWidget(self.converted, 1)
+        converted.addWidget(self.clear_converted_button)
+        layout.addLayout(converted)
         layout.addWidget(self.status)
         layout.addLayout(buttons)
         self.model.ready.connect(self._show)
         self.model.removed.connect(self.status.setText)
         self.model.failed.connect(self.status.setText)
+        self.model.converted_size.connect(self._show_converted)
+        self.clear_converted_button.clicked.connect(self.clear_converted)
         self.table.itemSelectionChanged.connect(self._update_buttons)
         self.delete_button.clicked.connect(self.delete_selected)
         self.hide_button.clicked.connect(lambda: self._act(self.model.hide))
@@ -75,6 +87,15 @@ class InstalledTab(QWidget):
         self.unhide_button.setText(f"Show hidden ({hidden})" if hidden else "Show hidden")
         self.unhide_button.setEnabled(bool(hidden))
         self._update_buttons()
+
+    def _show_converted(self, size: int) -> None:
+        self.converted.setText(f"Converted for the faster image runtime: {human_size(size)}" if size
+                               else "No image model is converted for the faster runtime.")
+        self.clear_converted_button.setEnabled(size > 0)
+
+    def clear_converted(self) -> None:
+        self.clear_converted_button.setEnabled(False)
+        self.model.clear_converted()
 
     def selected(self):
         rows = self.table.selectionModel().selectedRows()
