@@ -56,6 +56,7 @@ class JoinRequest:
     clips: list[str]
     file_format: str = "mp4"
     source_generation_ids: list[int | None] = field(default_factory=list)
+    sources: tuple = ()         # lineage.Source: what it is made from (a hand-off, an image prompt)
 
     def validate(self) -> list:
         """The clips' facts; UserFacingError unless there are two or more readable clips of one

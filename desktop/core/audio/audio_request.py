@@ -26,6 +26,7 @@ class SpeechRequest:
     speaker: int | None = None          # multi-speaker voices
     seed: int = -1                      # stochastic engines (VITS in transformers); -1: random
     file_format: str = "wav"
+    sources: tuple = ()                    # lineage.Source: what it is made from (a hand-off, an image prompt)
 
     def validate(self) -> None:
         checks.text("The text", self.text)
@@ -56,6 +57,8 @@ class MusicRequest:
     temperature: float = 1.0
     seed: int = -1
     file_format: str = "wav"
+    typed_prompt: str = ""      # what was typed, when `prompt` was written for it
+    sources: tuple = ()         # lineage.Source: what it is made from (a hand-off, an image prompt)
 
     def validate(self) -> None:
         checks.text("The prompt", self.prompt)

@@ -34,6 +34,8 @@ class ImageRequest:
     # (core/image/decoder_choice.py); "full" or "tiny" to choose.
     decoder: str = decoder_choice.AUTO
     runtime: str = runtime_choice.AUTO  # "auto", "torch" or an optional faster runtime
+    typed_prompt: str = ""      # what was typed, when `prompt` is its expansion (Enhance prompt)
+    sources: tuple = ()         # lineage.Source: what it is made from (a hand-off, an image prompt)
 
     def validate(self) -> None:
         checks.text("The prompt", self.prompt)

@@ -23,6 +23,7 @@ class UpscaleRequest:
     tile: int = 192           # input pixels per tile side
     overlap: int = 16         # context around each tile, cropped away after upscaling
     source_generation_id: int | None = None
+    sources: tuple = ()         # lineage.Source: what it is made from (a hand-off, an image prompt)
 
 
 class UpscaleEngine:

@@ -43,6 +43,8 @@ class VideoRequest:
     motion_bucket_id: int = 127  # SVD: how much motion (1-255)
     extends: str = ""           # the clip this one continues from its last frame ("" for none)
     extends_generation_id: int | None = None  # its library item, when it has one
+    typed_prompt: str = ""      # what was typed, when `prompt` is its expansion (Enhance prompt)
+    sources: tuple = ()         # lineage.Source: what it is made from (a hand-off, an image prompt)
 
     def validate(self, family: str = "") -> None:
         """`family` ("animatediff", "svd", "ltx"; "" before the model is known) adds its limits."""
