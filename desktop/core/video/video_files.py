@@ -31,12 +31,16 @@ MAX_BOXES = 64
 MAX_FRAMES_READ = 10_000
 
 
-def encode_video(frames: Iterable, fps: int, file_format: str, tags: VideoTags, target: Path) -> int:
+def encode_video(frames: Iterable, fps: int, file_format: str, tags: VideoTags, target: Path,
+                 sound=None) -> int:
     """Writes the clip to `target` (a partial file the caller moves into place, or see
-    save_atomically). Returns the number of frames written. Frames are PIL images."""
+    save_atomically). Returns the number of frames written. Frames are PIL images; `sound`
+    (soundtrack.Sound) goes under them in MP4 or WebM, cut or padded to the picture's length."""
     file_format = file_format.lower()
     if file_format in ("mp4", "webm"):
-        return _encode_with_ffmpeg(frames, fps, file_format, tags, Path(target))
+        return _encode_with_ffmpeg(frames, fps, file_format, tags, Path(target), sound)
+    if sound is not None:
+        raise UserFacingError(f"A {file_format.upper()} clip carries no sound: save it as MP4 or WebM.")
     if file_format in ("gif", "webp"):
         return _encode_with_pillow(list(frames), fps, file_format, tags, Path(target))
     raise UserFacingError(f"Clips are saved as mp4, webm, gif or webp (got {file_format!r}).")
@@ -68,8 +72,11 @@ def _even(frame):
     return frame.convert("RGB")
 
 
-def _encode_with_ffmpeg(frames: Iterable, fps: int, file_format: str, tags: VideoTags, target: Path) -> int:
+def _encode_with_ffmpeg(frames: Iterable, fps: int, file_format: str, tags: VideoTags, target: Path,
+                        sound=None) -> int:
     import av
+
+    from desktop.core.video import soundtrack
 
     options = {"movflags": "+faststart+use_metadata_tags"} if file_format == "mp4" else {}
     count = 0
@@ -85,6 +92,8 @@ def _encode_with_ffmpeg(frames: Iterable, fps: int, file_format: str, tags: Vide
                 stream.pix_fmt = "yuv420p"
                 stream.options = {"crf": H264_CRF, "preset": "medium"} if file_format == "mp4" else \
                     {"crf": VP9_CRF, "b:v": "0", "row-mt": "1"}
+                if sound is not None:  # every stream exists before the first packet is muxed
+                    soundtrack.add_sound_stream(container, file_format, sound.rate)
             elif frame.size != (stream.width, stream.height):
                 raise UserFacingError(f"Frame {count + 1} is {frame.size[0]}×{frame.size[1]}, the clip "
                                       f"{stream.width}×{stream.height}: all frames must be the same size.")
@@ -95,6 +104,8 @@ def _encode_with_ffmpeg(frames: Iterable, fps: int, file_format: str, tags: Vide
             raise UserFacingError("A clip needs at least one frame.")
         for packet in stream.encode():
             container.mux(packet)
+        if sound is not None:
+            soundtrack.encode_sound(container, sound, count / fps, file_format)
     if file_format == "mp4":
         with open(target, "ab") as handle:  # a top-level box after moov: players skip it, XMP readers find it
             handle.write(vm.mp4_xmp_box(tags))
@@ -203,15 +214,23 @@ def probe(path: str | Path) -> ClipFacts:
 
 def read_frames(path: str | Path, limit: int = MAX_FRAMES_READ) -> list:
     """The clip's frames as PIL RGB images (at most `limit`); UserFacingError for an unreadable file."""
+    return list(iter_frames(path, limit))
+
+
+def iter_frames(path: str | Path, limit: int = MAX_FRAMES_READ):
+    """The clip's frames one at a time (memory holds one), as PIL RGB images."""
     path = Path(path)
     try:
         if _is_pillow_format(path):
             from PIL import Image, ImageSequence
 
             with Image.open(path) as image:
-                return [f.convert("RGB") for _, f in zip(range(limit), ImageSequence.Iterator(image))]
+                for _, frame in zip(range(limit), ImageSequence.Iterator(image)):
+                    yield frame.convert("RGB")
+            return
         with _open_av(path) as container:
-            return [f.to_image() for _, f in zip(range(limit), container.decode(video=0))]
+            for _, frame in zip(range(limit), container.decode(video=0)):
+                yield frame.to_image()
     except (OSError, ValueError, IndexError, EOFError) as exc:
         raise UserFacingError(f"{path.name} could not be read as a clip ({exc}).") from None
 
