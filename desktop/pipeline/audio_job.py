@@ -19,7 +19,7 @@ from desktop.core.model_cache import ModelCache
 from desktop.core.models import fit
 from desktop.core.audio.piper_engine import PiperEngine
 from desktop.core.audio.transformers_audio import MUSIC_TYPES, MusicEngine, VitsEngine, model_type
-from desktop.pipeline import load_guard
+from desktop.pipeline import lineage_links, load_guard
 from desktop.pipeline.model_hashes import ModelHashing
 from desktop.pipeline.recording import call_patiently, commit_finished, run_recorded
 from desktop.pipeline.store_access import StoreAccess
@@ -84,11 +84,16 @@ def run_audio_job(job: Job, cache: ModelCache, store: StoreAccess, progress: Pro
     text = request.prompt if music else request.text
     kind = "music" if music else "speech"
     params = {**request.params(), "engine": type(engine).__name__.removesuffix("Engine").lower()}
+    typed_prompt = getattr(request, "typed_prompt", "")  # music only: speech speaks its text as given
+    if typed_prompt:
+        params["typed_prompt"] = typed_prompt
     new = NewGeneration(modality="audio", kind=kind, prompt=text, params=params, model_name=engine.name,
                         model_path=engine.model_path, model_sha256=model_hash,
                         seed=request.seed if request.seed >= 0 else None)
-    generation_id = call_patiently(store, lambda lib: lib.generations.start(new), progress)
     root, owner = store.call(lambda lib: (lib.layout.root, lib.lease.token))
+    hashes = lineage_links.file_hashes(request.sources, root)
+    generation_id, sources = call_patiently(
+        store, lambda lib: lineage_links.start_linked(lib, new, request.sources, hashes), progress)
     suffix, mime = AUDIO_FORMATS[request.file_format]
     relative = f"assets/{dt.date.today():%Y/%m/%d}/{generation_id:08d}-{kind}{suffix}"
 
@@ -104,12 +109,12 @@ def run_audio_job(job: Job, cache: ModelCache, store: StoreAccess, progress: Pro
     def make():
         if music:
             made = engine.generate(request, report, job.cancel)
-            tags = AudioTags(text, engine.name, made.seed, params)
+            tags = AudioTags(text, engine.name, made.seed, params, sources)
             return made, encode_audio(made.samples, made.sample_rate, request.file_format, tags)
         sink = AudioFileWriter(partial_file(root, relative, owner), engine.sample_rate, request.file_format)
         try:
             made = engine.generate(request, lambda update: report(update, sink), job.cancel, keep_samples=False)
-            sink.finish(AudioTags(text, engine.name, made.seed, params))
+            sink.finish(AudioTags(text, engine.name, made.seed, params, sources))
         except BaseException:  # cancelled or failed: no partial file stays behind
             sink.close()
             sink.path.unlink(missing_ok=True)

@@ -2,7 +2,9 @@
 a 'running' row, the denoising, the PNG (with its metadata) written atomically, and the
 row marked done together with its file. A finished image is kept even if a later one in
 the batch is cancelled; the Cancelled then carries the kept ones (`kept`). The decoder,
-precision and runtime that made an image go into its row and its file's metadata."""
+precision and runtime that made an image go into its row and its file's metadata; so do its
+sources (linked as its row starts, desktop/pipeline/lineage_links.py) and the typed prompt
+when the prompt is an expansion of it."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from desktop import __version__
+from desktop.core import lineage_metadata
 from desktop.core.image import decoder_choice, diffusion_registry, runtime_choice
 from desktop.core.image.diffusion_engine import DiffusionEngine
 from desktop.core.engine import ProgressCallback
@@ -25,7 +28,7 @@ from desktop.core.weight_files import weight_parameters
 from desktop.core.jobs import Job, Progress
 from desktop.core.model_cache import ModelCache
 from desktop.core.models import fit
-from desktop.pipeline import load_guard
+from desktop.pipeline import lineage_links, load_guard
 from desktop.pipeline.model_hashes import ModelHashing
 from desktop.pipeline.recording import call_patiently, commit_finished, run_recorded
 from desktop.pipeline.store_access import StoreAccess
@@ -156,6 +159,7 @@ def _run_batch(job: Job, cache: ModelCache, store: StoreAccess, progress: Progre
     model_name = Path(engine.model_path).name
     base_seed = request.seed if request.seed >= 0 else random.randrange(2**31)
     root = store.call(lambda lib: lib.layout.root)
+    hashes = lineage_links.file_hashes(request.sources, root)  # files outside the library, read here
     for index in range(request.batch):
         seed = base_seed + index
         settings = ImageSettings(prompt=request.prompt, negative=request.negative, steps=request.steps,
@@ -166,18 +170,20 @@ def _run_batch(job: Job, cache: ModelCache, store: StoreAccess, progress: Progre
         new = NewGeneration(modality="image", kind=request.kind, prompt=request.prompt,
                             negative=request.negative, params=_params(request, index, engine), model_name=model_name,
                             model_path=engine.model_path, model_sha256=model_hash, seed=seed)
-        generation_id = call_patiently(store, lambda lib: lib.generations.start(new), progress)
+        generation_id, sources = call_patiently(
+            store, lambda lib: lineage_links.start_linked(lib, new, request.sources, hashes), progress)
 
         def step(p: Progress, index=index) -> None:
             progress(Progress(done=index * p.total + p.done, total=p.total * request.batch, unit="steps",
                               preview=p.preview, eta_s=p.eta_s, message=f"Image {index + 1}/{request.batch}"))
 
-        def make(generation_id=generation_id, seed=seed, settings=settings, step=step):
+        def make(generation_id=generation_id, seed=seed, settings=settings, step=step, sources=sources):
             made = engine.generate(request, step, job.cancel, seed)
             details = {"settings": settings.as_dict(), "kind": request.kind, "generation_id": generation_id,
                        "scheduler": type(engine.pipeline(request.kind).scheduler).__name__, "versions": _versions(),
                        "precision": engine.precision, "device": engine.device, "decoder": made.decoder,
                        "runtime": engine.runtime}
+            details = lineage_metadata.with_lineage(details, sources, request.typed_prompt)
             return made, encode_image(made.image, request.file_format, settings, details)
 
         made, data = run_recorded(store, generation_id, make)
@@ -198,7 +204,8 @@ def _params(request: ImageRequest, index: int, engine: DiffusionEngine) -> dict:
               "height": request.height, "scheduler": request.scheduler, "batch_index": index,
               "batch": request.batch, "strength": request.strength if request.init_image is not None else None,
               "file_format": request.file_format, "precision": engine.precision, "device": engine.device,
-              "decoder": engine.decoder_for(request).decoder, "runtime": engine.runtime}
+              "decoder": engine.decoder_for(request).decoder, "runtime": engine.runtime,
+              "typed_prompt": request.typed_prompt or None}
     return {key: value for key, value in values.items() if value is not None}
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from desktop.core import lineage, lineage_metadata
 from desktop.core.image.image_files import open_image
 from desktop.core.image.image_metadata import encode_image, read_settings
 from desktop.core.image.image_settings import ImageSettings
@@ -13,12 +14,12 @@ from desktop.core.jobs import Job
 from desktop.core.model_cache import ModelCache
 from desktop.core.models import fit
 from desktop.core.image.upscale_engine import UpscaleEngine, UpscaleRequest
-from desktop.pipeline import load_guard
+from desktop.pipeline import lineage_links, load_guard
 from desktop.pipeline.image_job import ImageItem, ImageOutcome, _versions
 from desktop.pipeline.recording import call_patiently, commit_finished, run_recorded
 from desktop.pipeline.store_access import StoreAccess
 from desktop.store.asset_files import planned_file
-from desktop.store.generations import AssetMeta, NewGeneration, transaction
+from desktop.store.generations import AssetMeta, NewGeneration
 from desktop.store.pending_commits import FinishedWork
 
 
@@ -51,22 +52,21 @@ def run_upscale_job(job: Job, cache: ModelCache, store: StoreAccess, progress) -
                                 "source": request.source_path},
                         model_name=upscaler, model_path=engine.model_path, seed=settings.seed)
 
-    def start(lib) -> int:
-        with transaction(lib.conn):
-            generation_id = lib.generations.start(new)
-            lib.generations.link_source(generation_id, "upscale", request.source_generation_id, request.source_path)
-            return generation_id
-
-    generation_id = call_patiently(store, start, progress)
-    details = {"settings": settings.as_dict(), "kind": "upscale", "upscaler": upscaler,
-               "source_generation_id": request.source_generation_id, "versions": _versions()}
+    sources = lineage_links.with_legacy(request.sources, lineage.Source(
+        lineage.UPSCALE, request.source_generation_id, request.source_path))
+    root = store.call(lambda lib: lib.layout.root)
+    hashes = lineage_links.file_hashes(sources, root)
+    generation_id, described = call_patiently(
+        store, lambda lib: lineage_links.start_linked(lib, new, sources, hashes), progress)
+    details = lineage_metadata.with_lineage(
+        {"settings": settings.as_dict(), "kind": "upscale", "upscaler": upscaler,
+         "source_generation_id": request.source_generation_id, "versions": _versions()}, described)
 
     def make():
         image = engine.upscale(source, request.factor, progress, job.cancel, request.tile, request.overlap)
         return image, encode_image(image, "PNG", settings, details)
 
     image, data = run_recorded(store, generation_id, make)
-    root = store.call(lambda lib: lib.layout.root)
     relative = f"assets/{dt.date.today():%Y/%m/%d}/{generation_id:08d}-x{request.factor}.png"
     asset = AssetMeta(planned_file(root, relative, data), "image/png", image.width, image.height)
     commit_finished(store, FinishedWork(generation_id, assets=[asset]), [data], progress)

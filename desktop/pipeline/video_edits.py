@@ -14,17 +14,19 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from desktop.core import lineage, lineage_metadata
 from desktop.core.engine import ProgressCallback
 from desktop.core.errors import UserFacingError
 from desktop.core.jobs import Job, Progress
 from desktop.core.video.video_files import last_frame, poster_name, poster_png, probe, read_frames, read_metadata
 from desktop.core.video.video_metadata import VideoTags
 from desktop.core.video.video_request import FILE_FORMATS, VideoRequest
+from desktop.pipeline import lineage_links
 from desktop.pipeline.recording import call_patiently, commit_finished, run_recorded
 from desktop.pipeline.store_access import StoreAccess
 from desktop.pipeline.video_job import VideoOutcome, cancellable, versions
 from desktop.store.asset_files import partial_file, planned_file, planned_from
-from desktop.store.generations import AssetMeta, NewGeneration, transaction
+from desktop.store.generations import AssetMeta, NewGeneration
 from desktop.store.pending_commits import FinishedWork
 
 # Settings a clip's metadata may give the extension (anything else comes from `overrides`).
@@ -91,19 +93,16 @@ def run_join(job: Job, store: StoreAccess, progress: ProgressCallback) -> VideoO
               "file_format": request.file_format}
     new = NewGeneration(modality="video", kind="join", prompt=prompt, params=params)
     ids = list(request.source_generation_ids) + [None] * (len(request.clips) - len(request.source_generation_ids))
-
-    def start(lib) -> int:
-        with transaction(lib.conn):
-            generation_id = lib.generations.start(new)
-            for path, source_id in zip(request.clips, ids):
-                lib.generations.link_source(generation_id, "join", source_id, str(Path(path).resolve()))
-            return generation_id
-
-    generation_id = call_patiently(store, start, progress)
+    sources = lineage_links.with_legacy(request.sources, *(
+        lineage.Source(lineage.JOIN, source_id, str(Path(path).resolve())) for path, source_id in zip(request.clips, ids)))
     root, owner = store.call(lambda lib: (lib.layout.root, lib.lease.token))
+    hashes = lineage_links.file_hashes(sources, root)
+    generation_id, described = call_patiently(
+        store, lambda lib: lineage_links.start_linked(lib, new, sources, hashes), progress)
     suffix, mime = FILE_FORMATS[request.file_format]
     relative = f"assets/{dt.date.today():%Y/%m/%d}/{generation_id:08d}-joined{suffix}"
-    tags = VideoTags(prompt, "", 0, params, {"kind": "join", "generation_id": generation_id, "versions": versions()})
+    tags = VideoTags(prompt, "", 0, params, lineage_metadata.with_lineage(
+        {"kind": "join", "generation_id": generation_id, "versions": versions()}, described))
     poster_frame = []
 
     def frames():

@@ -7,7 +7,9 @@ library before anyone is told. A cancel (within a step, or while encoding) leave
 
 Which engine: a Stable Video Diffusion or LTX-Video folder runs as itself; a Stable Diffusion
 1.5 folder runs AnimateDiff with the request's motion adapter. A JoinRequest (desktop/pipeline/
-video_edits.py) runs here too, as JobKind.VIDEO."""
+video_edits.py) runs here too, as JobKind.VIDEO. What a clip is made from (the clip it
+extends, a hand-off's sources) is linked as its row starts and carried in its file
+(desktop/pipeline/lineage_links.py)."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from desktop import __version__
+from desktop.core import lineage, lineage_metadata
 from desktop.core import precision as precisions
 from desktop.core.engine import ProgressCallback
 from desktop.core.errors import Cancelled, ModelFileError, UserFacingError
@@ -28,12 +31,12 @@ from desktop.core.video.video_engine import VideoEngine
 from desktop.core.video.video_files import encode_video, poster_name, poster_png
 from desktop.core.video.video_metadata import VideoTags
 from desktop.core.video.video_request import FILE_FORMATS, VideoRequest
-from desktop.pipeline import load_guard, video_memory
+from desktop.pipeline import lineage_links, load_guard, video_memory
 from desktop.pipeline.model_hashes import ModelHashing
 from desktop.pipeline.recording import call_patiently, commit_finished, run_recorded
 from desktop.pipeline.store_access import StoreAccess
 from desktop.store.asset_files import partial_file, planned_file, planned_from
-from desktop.store.generations import AssetMeta, NewGeneration, transaction
+from desktop.store.generations import AssetMeta, NewGeneration
 from desktop.store.pending_commits import FinishedWork
 
 
@@ -184,14 +187,20 @@ def run_video_job(job: Job, cache: ModelCache, store: StoreAccess, progress: Pro
     kind = "extend" if request.extends else request.kind
     new = NewGeneration(modality="video", kind=kind, prompt=request.prompt, negative=request.negative, params=params,
                         model_name=model_name, model_path=engine.model_path, model_sha256=model_hash, seed=seed)
-    generation_id = call_patiently(store, lambda lib: _start(lib, new, request), progress)
     root, owner = store.call(lambda lib: (lib.layout.root, lib.lease.token))
+    sources = lineage_links.with_legacy(request.sources, lineage.Source(
+        lineage.EXTEND, request.extends_generation_id, request.extends) if request.extends else None)
+    hashes = lineage_links.file_hashes(sources, root)
+    generation_id, described = call_patiently(
+        store, lambda lib: lineage_links.start_linked(lib, new, sources, hashes), progress)
     suffix, mime = FILE_FORMATS[request.file_format]
     relative = f"assets/{dt.date.today():%Y/%m/%d}/{generation_id:08d}-{seed}{suffix}"
-    settings = {**{k: v for k, v in params.items() if k not in ("precision", "device")}, "negative": request.negative,
+    settings = {**{k: v for k, v in params.items() if k not in ("precision", "device", "typed_prompt")}, "negative": request.negative,
                 "motion_adapter": adapter_name}
-    details = {"kind": kind, "generation_id": generation_id, "model_hash": model_hash, "versions": versions(),
-               "precision": engine.precision, "device": engine.device, "family": engine.family}
+    details = lineage_metadata.with_lineage(
+        {"kind": kind, "generation_id": generation_id, "model_hash": model_hash, "versions": versions(),
+         "precision": engine.precision, "device": engine.device, "family": engine.family},
+        described, request.typed_prompt)
 
     def make():
         made = engine.generate(request, progress, job.cancel, seed)
@@ -221,14 +230,6 @@ def run_video_job(job: Job, cache: ModelCache, store: StoreAccess, progress: Pro
                         height, seed, made.seconds, engine.precision, made.notes)
 
 
-def _start(lib, new: NewGeneration, request: VideoRequest) -> int:
-    with transaction(lib.conn):
-        generation_id = lib.generations.start(new)
-        if request.extends:
-            lib.generations.link_source(generation_id, "extend", request.extends_generation_id, request.extends)
-        return generation_id
-
-
 def _params(request: VideoRequest, engine: VideoEngine) -> dict:
     """What made the clip; the precision and device belong here: the same seed gives the same
     frames only with both."""
@@ -238,7 +239,7 @@ def _params(request: VideoRequest, engine: VideoEngine) -> dict:
               "motion_bucket_id": request.motion_bucket_id if engine.family == "svd" else None,
               "file_format": request.file_format, "family": engine.family,
               "motion_adapter": request.motion_adapter or None, "extends": request.extends or None,
-              "precision": engine.precision, "device": engine.device}
+              "precision": engine.precision, "device": engine.device, "typed_prompt": request.typed_prompt or None}
     return {key: value for key, value in values.items() if value is not None}
 
 

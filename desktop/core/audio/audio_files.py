@@ -1,15 +1,17 @@
 """Audio files that say what made them: WAV (16-bit PCM) with a RIFF INFO chunk, FLAC and
 Ogg Vorbis with Vorbis comments. Every file carries the text or prompt, the model, the
-seed, Atelier's settings as JSON and the IPTC "trained algorithmic media" mark."""
+seed, Atelier's settings as JSON (with the sources it was made from and their content hashes,
+desktop/core/lineage_metadata.py) and the IPTC "trained algorithmic media" mark."""
 
 from __future__ import annotations
 
 import io
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from desktop import __version__
+from desktop.core import lineage_metadata
 
 AI_SOURCE_TYPE = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
 TITLE_CHARS = 200
@@ -21,11 +23,14 @@ class AudioTags:
     model: str
     seed: int | None
     settings: dict
+    sources: list = field(default_factory=list)   # lineage_metadata entries
 
     def as_json(self) -> str:
-        return json.dumps({"text": self.text, "model": self.model, "seed": self.seed, "settings": self.settings,
-                           "digital_source_type": AI_SOURCE_TYPE, "software": f"Atelier {__version__}"},
-                          ensure_ascii=False)
+        typed = self.settings.get("typed_prompt", "")
+        return json.dumps(lineage_metadata.with_lineage(
+            {"text": self.text, "model": self.model, "seed": self.seed, "settings": self.settings,
+             "digital_source_type": AI_SOURCE_TYPE, "software": f"Atelier {__version__}"},
+            self.sources, typed if isinstance(typed, str) else ""), ensure_ascii=False)
 
 
 def encode_audio(samples, sample_rate: int, fmt: str, tags: AudioTags) -> bytes:

@@ -20,6 +20,7 @@ import json
 import warnings
 from pathlib import Path
 
+from desktop.core import lineage_metadata
 from desktop.core.image import a1111_parameters, foreign_metadata, novelai_metadata, png_text, stealth_metadata
 from desktop.core.image.metadata_values import json_value
 from desktop.core.image.image_settings import ImageSettings, as_float, as_int
@@ -134,6 +135,28 @@ def settings_from_texts(texts: dict, exif_comment: str = "", xmp=None) -> ImageS
     if exif_comment:
         return foreign_metadata.parse_parameters(exif_comment)
     return None
+
+
+def read_lineage(path: str | Path) -> tuple[list[dict], str]:
+    """(sources, typed prompt) from the file's Atelier JSON (lineage_metadata); ([], "") when it
+    has none or cannot be read. Never raises."""
+    try:
+        texts, _comment, xmp = _embedded_texts(path)
+    except Exception:  # noqa: BLE001 - as in read_settings
+        return [], ""
+    text = texts.get(ATELIER_KEY)
+    if isinstance(xmp, bytes):
+        xmp = xmp.decode("utf-8", "replace")
+    if not isinstance(text, (str, bytes)) and isinstance(xmp, str):
+        text = _xmp_settings(xmp)
+        text = html.unescape(text) if text is not None else None
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    try:
+        data = json.loads(text) if isinstance(text, str) else None
+    except (ValueError, RecursionError):
+        return [], ""
+    return lineage_metadata.read_lineage(data)
 
 
 def is_marked_ai_generated(path: str | Path) -> bool:

@@ -21,6 +21,8 @@ import html
 import json
 from dataclasses import asdict, dataclass, field
 
+from desktop.core import lineage_metadata
+
 AI_SOURCE_TYPE = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
 XMP_UUID = bytes.fromhex("BE7ACFCB97A942E89C71999491E3AFAC")  # Adobe's XMP box in ISO media files
 ATELIER_PREFIX = "Atelier: "
@@ -89,6 +91,8 @@ class ClipMetadata:
     parameters: str = ""
     ai_generated: bool = False
     details: dict = field(default_factory=dict)
+    sources: list = field(default_factory=list)   # what it was made from (lineage_metadata entries)
+    typed_prompt: str = ""                        # what was typed, when the prompt is its expansion
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -106,6 +110,7 @@ def from_texts(atelier: str | None, parameters: str | None, marks: list[str]) ->
         settings = data.get("settings")
         found.settings = _plain(settings) if isinstance(settings, dict) else {}
         found.details = _plain({k: v for k, v in data.items() if k != "settings"})
+        found.sources, found.typed_prompt = lineage_metadata.read_lineage(data)
     return found
 
 
