@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field, replace
 
 from desktop.core.errors import UserFacingError
-from desktop.store import item_status
+from desktop.store import item_status, lineage_graph
 from desktop.store.fts import known_terms, match_query
 from desktop.store.generations import GenerationRepository, transaction
 from desktop.store.records import Generation
@@ -65,6 +65,7 @@ class ItemDetails:
     tags: list[str]
     collections: list[str]
     sources: list[dict]
+    lineage: lineage_graph.Lineage | None = None   # made from / used in, each item named
 
 
 @dataclass
@@ -157,7 +158,19 @@ class LibraryItems:
         if generation is None:
             return None
         return ItemDetails(generation, self.tags_of(generation_id), self.collections_of(generation_id),
-                           GenerationRepository(self.conn).sources(generation_id))
+                           GenerationRepository(self.conn).sources(generation_id),
+                           lineage_graph.lineage(self.conn, generation_id))
+
+    def contains(self, query: LibraryQuery, generation_id: int) -> bool:
+        """Whether the grid's `query` shows this item: its page starting just before the item
+        (the keyset of the query's order) begins with it."""
+        row = self.conn.execute("SELECT COALESCE(rating, 0) FROM generations WHERE id=?", (generation_id,)).fetchone()
+        if row is None or query.sort not in SORTS:
+            return False
+        cursor = {"newest": (generation_id + 1,), "oldest": (generation_id - 1,),
+                  "rating": (row[0], generation_id + 1)}[query.sort]
+        page = self.page(query, cursor, limit=1)
+        return bool(page.items) and page.items[0].id == generation_id
 
     def collections_of(self, generation_id: int) -> list[str]:
         rows = self.conn.execute("SELECT c.name FROM collections c JOIN collection_items ci ON ci.collection_id=c.id"

@@ -20,6 +20,7 @@ from desktop.ui.library.collection_list import CollectionList
 from desktop.ui.library.gallery_transfer import GalleryTransfer
 from desktop.ui.library.grid_hover import GridHover
 from desktop.ui.library.item_details import details_html
+from desktop.ui.library.item_finder import ItemFinder
 from desktop.ui.library.library_filters import LibraryFilters
 from desktop.ui.library.library_actions import LibraryActions
 from desktop.ui.library.library_menu import RATING_LABELS, show_item_menu
@@ -35,6 +36,7 @@ class LibraryPanel(LibraryActions, QWidget):
         self.services, self.theme = services, theme
         self.model = LibraryModel(services.store, services.background, services.layout.root, self)
         self.transfer = GalleryTransfer(services, self)
+        self.finder = ItemFinder(self)  # follows the details' "Made from" / "Used in" links
         self.details = None  # the current item's ItemDetails
         self.undo_stack: list[list[int]] = []
         self._viewers = []
@@ -101,6 +103,7 @@ class LibraryPanel(LibraryActions, QWidget):
 
         self.info = QTextBrowser()
         self.info.setOpenLinks(False)
+        self.info.anchorClicked.connect(self.finder.follow)
         self.favorite_button = QPushButton("☆ Favourite", checkable=True)
         self.rating = QComboBox()
         self.rating.addItems(RATING_LABELS)
@@ -295,7 +298,7 @@ class LibraryPanel(LibraryActions, QWidget):
         self.favorite_button.setText("★ Favourite" if g.favorite else "☆ Favourite")
         self.rating.setCurrentIndex(g.rating or 0)
         header = f"<p><b>{count} items selected</b>; shown: the current one.</p>" if count > 1 else ""
-        self.info.setHtml(header + details_html(details))
+        self.info.setHtml(header + details_html(details, links=True))
 
     def _image_asset(self):
         if self.details is None:
