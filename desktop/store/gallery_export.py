@@ -11,7 +11,9 @@ so if the process dies the next start of any Atelier process removes it.
 
 manifest.json is strict JSON (non-finite numbers become null; created_at stays the number
 of seconds the importer reads); manifest.csv gives dates in ISO 8601 (UTC, "...Z") and
-neutralises cells a spreadsheet would run as a formula. Files are named
+neutralises cells a spreadsheet would run as a formula. Each item lists what it was made from
+and used in (desktop/store/gallery_lineage.py: ids within the gallery and content hashes), and
+the page links them. Files are named
 files/<8-digit id>-<name>, the id once: the jobs' own names already begin with it.
 """
 
@@ -35,7 +37,7 @@ from pathlib import Path
 from typing import Callable, TextIO
 
 from desktop.core.errors import Cancelled, UserFacingError
-from desktop.store import gallery_html, staging
+from desktop.store import gallery_html, gallery_lineage, staging
 from desktop.store.asset_files import remove_path
 from desktop.store.gallery_manifest import poster_index
 from desktop.store.patience import call_when_free
@@ -43,7 +45,7 @@ from desktop.store.patience import call_when_free
 log = logging.getLogger(__name__)
 MANIFEST_VERSION = 1
 CSV_FIELDS = ["id", "modality", "kind", "prompt", "negative", "model_name", "seed", "created_at", "file",
-              "sha256", "favorite", "rating"]
+              "sha256", "favorite", "rating", "sources", "used_in"]
 # OWASP's CSV-injection advice: a text cell starting with one of these is prefixed with '.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Formats that are compressed already: stored as they are, deflating them again only costs time.
@@ -86,6 +88,7 @@ def collect(library, generation_ids: list[int] | None = None, collection: str | 
             "favorite": bool(g.favorite), "rating": g.rating, "tags": library.items.tags_of(g.id),
             "collections": library.items.collections_of(g.id), "assets": [dict(a) for a in assets],
         })
+    gallery_lineage.add_links(conn, entries)
     return entries
 
 
@@ -272,8 +275,16 @@ def _write_csv(handle: TextIO, entries: list[dict]) -> None:
     writer.writeheader()
     for entry in entries:
         row = {**entry, "sha256": entry["assets"][0]["sha256"] if entry["assets"] else "",
-               "created_at": iso_time(entry.get("created_at"))}
+               "created_at": iso_time(entry.get("created_at")),
+               "sources": _links_cell(entry.get("sources")), "used_in": _links_cell(entry.get("used_in"))}
         writer.writerow({key: _cell(row.get(key)) for key in CSV_FIELDS})
+
+
+def _links_cell(links) -> str:
+    """"upscale #3; image prompt 5e2a…" : the other item's id in this gallery, else its hash or file."""
+    return "; ".join(f"{link['relation']} " + (f"#{link['id']}" if link.get("id") is not None
+                                               else link.get("sha256") or link.get("file") or "")
+                     for link in links or ())
 
 
 def _cell(value):

@@ -16,6 +16,11 @@ An item already in the library (the same file; for text, the same words made at 
 moment) is skipped and counted. With `merge`, what the gallery adds to it is kept: its
 tags and collections, its favourite mark, and its rating when the item has none.
 
+Lineage comes last, in a further pass over the manifest once every item has its library id
+(desktop/store/gallery_lineage.py): the links between the imported items, and to items the
+library already held (the same content hash), are restored; an item skipped as a duplicate
+gets new links only when merging.
+
 A clip's poster (its first frame as a PNG, the second asset of a video generation) is
 optional: when it is missing, damaged or not a PNG the clip is imported without it and its
 tile shows the decoded first frame. A kept poster is named after the imported clip, as
@@ -44,7 +49,7 @@ from typing import BinaryIO, Callable
 
 from desktop.core.errors import Cancelled, UserFacingError
 from desktop.core.video.video_files import poster_name
-from desktop.store import archive_safety, staging
+from desktop.store import archive_safety, gallery_lineage, staging
 from desktop.store.asset_files import TEMP_PREFIX, WrittenFile
 from desktop.store.fts import remember_terms
 from desktop.store.gallery_manifest import GalleryAsset, GalleryItem, ManifestReader, poster_index
@@ -146,27 +151,41 @@ def import_gallery(store, path: Path, progress: Callable[[int, int], None] = lam
         total = reader.scan(check).count  # the whole manifest is checked before anything is written
         archive_safety.ensure_space(needed, archive_safety.free_space(root))
         imported = duplicates = 0
+        ids: dict[int, int] = {}          # the gallery's item ids -> the library's
+        fresh: set[int] = set()           # library ids of the items added now
+        clashing: set[int] = set()        # gallery ids given to two items: their links are dropped
         for item in reader.items():
             if cancel.is_set():
                 raise Cancelled()
-            if _import_item(store, source, root, token, item, merge, cancel):
+            added, generation_id = _import_item(store, source, root, token, item, merge, cancel)
+            if added:
                 imported += 1
+                fresh.add(generation_id)
             else:
                 duplicates += 1
+            if item.gallery_id is not None and generation_id is not None:
+                if item.gallery_id in ids:
+                    clashing.add(item.gallery_id)
+                ids.setdefault(item.gallery_id, generation_id)
             progress(imported + duplicates, total)
+        for gallery_id in clashing:
+            ids.pop(gallery_id)
+        # Links last, once every item has its library id (a source may come after its result).
+        gallery_lineage.restore(store, reader.items(), ids, lambda generation_id: merge or generation_id in fresh)
         return ImportResult(imported, duplicates, merge)
     finally:
         source.close()
 
 
 def _import_item(store, source: _Source, root: Path, token: str, item: GalleryItem, merge: bool,
-                 cancel: threading.Event) -> bool:
-    """True when the item was added, False when it was already in the library."""
+                 cancel: threading.Event) -> tuple[bool, int | None]:
+    """(True, its id) when the item was added, (False, the id it has) when it was already in
+    the library."""
     existing = call_when_free(store, lambda lib: _existing(lib, item))
     if existing is not None:  # known before copying anything
         if merge:
             call_when_free(store, lambda lib: _merge(lib, existing, item))
-        return False
+        return False, existing
     staged: list[_Staged] = []
     added = False
     try:
@@ -178,8 +197,8 @@ def _import_item(store, source: _Source, root: Path, token: str, item: GalleryIt
                 staged.append(entry)
         if staged:
             call_when_free(store, lambda lib: _plan(lib, root, staged))
-        added = call_when_free(store, lambda lib: _commit(lib, root, item, staged, merge))
-        return added
+        added, generation_id = call_when_free(store, lambda lib: _commit(lib, root, item, staged, merge))
+        return added, generation_id
     finally:
         for entry in staged:
             entry.temp.unlink(missing_ok=True)  # gone already when it was moved into place
@@ -273,20 +292,21 @@ def _plan(library, root: Path, staged: list[_Staged]) -> None:
 
 
 
-def _commit(library, root: Path, item: GalleryItem, staged: list[_Staged], merge: bool) -> bool:
-    """Under the write lock: record the item with its files, unless it arrived meanwhile."""
+def _commit(library, root: Path, item: GalleryItem, staged: list[_Staged], merge: bool) -> tuple[bool, int]:
+    """Under the write lock: record the item with its files, unless it arrived meanwhile.
+    (added, its id)."""
     conn, placed = library.conn, []
     with transaction(conn):
         existing = _existing(library, item)
         if existing is not None:
             if merge:
                 _merge(library, existing, item)
-            return False
+            return False, existing
         try:
             for entry in staged:
                 os.replace(entry.temp, root / entry.relative)
                 placed.append(entry)
-            _insert(library, item, [_meta(root, entry) for entry in staged])
+            generation_id = _insert(library, item, [_meta(root, entry) for entry in staged])
             for entry in staged:
                 staging.release(library, root / entry.relative)
         except BaseException:
@@ -296,7 +316,7 @@ def _commit(library, root: Path, item: GalleryItem, staged: list[_Staged], merge
                 except OSError:
                     (root / entry.relative).unlink(missing_ok=True)
             raise
-    return True
+    return True, generation_id
 
 
 def _existing(library, item: GalleryItem) -> int | None:
@@ -309,7 +329,7 @@ def _existing(library, item: GalleryItem) -> int | None:
     return row[0] if row else None
 
 
-def _insert(library, item: GalleryItem, metas: list[AssetMeta]) -> None:
+def _insert(library, item: GalleryItem, metas: list[AssetMeta]) -> int:
     conn, now = library.conn, time.time()
     cursor = conn.execute(
         "INSERT INTO generations (modality, kind, prompt, negative, output_text, params, model_name,"
@@ -322,6 +342,7 @@ def _insert(library, item: GalleryItem, metas: list[AssetMeta]) -> None:
     remember_terms(conn, item.prompt, item.negative)
     library.generations.finish(generation_id, output_text=item.output_text, seed=item.seed, assets=metas)
     _curate(library, generation_id, item, replace_rating=True)
+    return generation_id
 
 
 def _merge(library, generation_id: int, item: GalleryItem) -> None:

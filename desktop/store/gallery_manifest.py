@@ -11,7 +11,8 @@ The shape (written by desktop/store/gallery_export.py):
            "created_at": number | null, "favorite": bool, "rating": 1..5 | null,
            "tags": [str], "collections": [str],
            "assets": [{"file": str, "sha256": str, "mime": str, "width": int | null,
-                       "height": int | null, "duration_s": number | null}]}
+                       "height": int | null, "duration_s": number | null}],
+           "id": int, "sources": [link], "used_in": [link]}   (links: desktop/store/gallery_lineage.py)
 
 Only "format" and "items", and each asset's "file" and "sha256", are required; other
 keys may be missing (or null) and unknown keys are ignored (a video item's "poster", the
@@ -29,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO, Callable, Iterator
 
 from desktop.core.errors import UserFacingError
+from desktop.store.gallery_lineage import MAX_ID, GalleryLink, parse_links
 
 FORMAT, VERSION = "atelier-gallery", 1
 MAX_MANIFEST_BYTES = 2 * 1024**3   # streamed, so only time grows with it
@@ -73,6 +75,9 @@ class GalleryItem:
     tags: tuple[str, ...]
     collections: tuple[str, ...]
     assets: tuple[GalleryAsset, ...]
+    gallery_id: int | None = None            # "id": what the gallery's links call this item
+    sources: tuple[GalleryLink, ...] = ()
+    used_in: tuple[GalleryLink, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -304,7 +309,14 @@ def _item(value: Any, index: int, error: Callable[[str], ManifestError]) -> Gall
         model_name=text("model_name"), model_sha256=text("model_sha256"), seed=integer("seed", -INT64, INT64),
         created_at=_number(value.get("created_at"), where, "created_at", error), favorite=bool(favorite),
         rating=rating, tags=names("tags"), collections=names("collections"),
-        assets=tuple(_asset(a, f"{where}, file {n + 1}", error) for n, a in enumerate(assets)))
+        assets=tuple(_asset(a, f"{where}, file {n + 1}", error) for n, a in enumerate(assets)),
+        gallery_id=_gallery_id(value.get("id")), sources=parse_links(value, "sources", where, error),
+        used_in=parse_links(value, "used_in", where, error))
+
+
+def _gallery_id(got: Any) -> int | None:
+    """Older galleries' ids were never read: one that is not an item number only loses the links."""
+    return got if type(got) is int and 0 < got < MAX_ID else None
 
 
 def _asset(value: Any, where: str, error: Callable[[str], ManifestError]) -> GalleryAsset:
