@@ -26,6 +26,7 @@ class JobKind(str, Enum):  # str: runners are found by name
     UPSCALE = "upscale"
     AUDIO = "audio"
     VIDEO = "video"
+    STORYBOARD = "storyboard"   # scenes' images, clips and narration, then the final video
 
 
 class JobState(Enum):
@@ -49,6 +50,7 @@ class Studio(str, Enum):
     IMAGE = "image"
     AUDIO = "audio"
     VIDEO = "video"
+    STORY = "story"
 
 
 @dataclass(frozen=True)

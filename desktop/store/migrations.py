@@ -190,4 +190,18 @@ MIGRATIONS: list[str] = [
         created_at REAL NOT NULL
     ) WITHOUT ROWID;
     """,
+    # 7: storyboards (desktop/store/storyboards.py): a premise, its editable scenes and the
+    # library items made for each (JSON: only the storyboard reads them), so a storyboard can
+    # be reopened and remade piece by piece. Its pieces and final video are also a collection.
+    Additive("""
+    CREATE TABLE storyboards (
+        id            INTEGER PRIMARY KEY,
+        premise       TEXT NOT NULL,
+        collection_id INTEGER REFERENCES collections(id) ON DELETE SET NULL,
+        plan          TEXT NOT NULL DEFAULT '{}',
+        created_at    REAL NOT NULL,
+        updated_at    REAL NOT NULL
+    );
+    CREATE INDEX storyboards_by_update ON storyboards(updated_at DESC);
+    """),
 ]
