@@ -4,6 +4,7 @@ from desktop.core.jobs import JobKind
 from desktop.pipeline.audio_job import run_audio_job
 from desktop.pipeline.image_job import run_image_job
 from desktop.pipeline.soundtrack_job import SoundtrackRequest, run_soundtrack
+from desktop.pipeline.storyboard_run import run_storyboard
 from desktop.pipeline.text_job import run_text_job
 from desktop.pipeline.upscale_job import run_upscale_job
 from desktop.pipeline.video_job import run_video_job
@@ -24,4 +25,5 @@ RUNNERS = {
     JobKind.UPSCALE: run_upscale_job,
     JobKind.AUDIO: run_audio_job,
     JobKind.VIDEO: run_video_kind,
+    JobKind.STORYBOARD: run_storyboard,
 }
