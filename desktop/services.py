@@ -27,6 +27,7 @@ from desktop.model_routing import AUDIO, IMAGE, TEXT, UPSCALER, VIDEO, files_for
 from desktop.model_sources import OtherAppStores
 from desktop.viewmodels.job_session import JobSession
 from desktop.viewmodels.model_list import ModelListModel
+from desktop.viewmodels.prompt_writer import PromptWriter
 from desktop.viewmodels.settings_model import SettingsModel
 from desktop.paths import DataLayout
 from desktop.pipeline.runners import RUNNERS
@@ -81,6 +82,9 @@ class Services(QObject):
         self.layout = DataLayout(data_dir).ensure()
         self.store = StoreWriter(self.layout.root, self)
         self.background = Background(self)
+        # The built-in model writing prompts (Enhance prompt, hand-offs, storyboards): on the pool,
+        # never behind an image or video job on the inference thread.
+        self.prompt_writer = PromptWriter(self.background, lambda: settings.get("cpu_threads"), self)
         budget = hardware.memory_budget_bytes(settings.get("memory_budget_mib"))
         log_hint = str(self.layout.logs / "atelier.log")
         self.inference = InferenceThread(self.store, runners or RUNNERS, budget, log_hint, self)
@@ -187,6 +191,7 @@ class Services(QObject):
             return
         self._stopping = True
         self.downloads.close()  # the running download pauses: its partial files wait for next time
+        self.prompt_writer.close()
         self.queue.close()
         self.inference.request_stop()
         try:

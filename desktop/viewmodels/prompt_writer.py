@@ -122,8 +122,9 @@ class PromptWriter(QObject):
             raise ValueError(f"Unknown prompt-writing task {task!r}")
         self._last_id += 1
         self.cancel(key)
-        self._pending[key] = _Request(self._last_id, key, TASKS[task], text, seed, options)
-        self._start_next()
+        if not self._closed:  # the app is quitting: nothing more is written
+            self._pending[key] = _Request(self._last_id, key, TASKS[task], text, seed, options)
+            self._start_next()
         return self._last_id
 
     def cancel(self, key: str = "") -> None:

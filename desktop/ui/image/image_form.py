@@ -1,5 +1,5 @@
-"""The settings of an image: prompt, negative (each with its token count), size, steps,
-guidance, seed, batch, scheduler, decoder."""
+"""The settings of an image: prompt (with Enhance prompt), negative (each with its token count),
+size, steps, guidance, seed, batch, scheduler, decoder."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from desktop.core.request_checks import TORCH_SEED_MAX
 from desktop.ui.image.token_counter import TokenCounter
 from desktop.ui.widgets.number_fields import FloatField, IntField
 from desktop.ui.widgets.layouts import as_widget
+from desktop.ui.widgets.prompt_suggestion import PromptSuggestion
 from desktop.ui.widgets.seed_box import SeedBox
 
 DEFAULT_SCHEDULER = "Model default"
@@ -29,7 +30,7 @@ SCHEDULER_ALIASES = {"euler": "Euler", "euler_ancestral": "Euler a", "dpmpp_2m":
 
 
 class ImageForm(QWidget):
-    def __init__(self, parent=None, background=None):
+    def __init__(self, parent=None, background=None, prompt_writer=None):
         super().__init__(parent)
         if background is None:
             from desktop.workers.background import Background
@@ -58,6 +59,10 @@ class ImageForm(QWidget):
                                    "How strictly to follow the prompt (few-step models such as Turbo/LCM want 0–2)")
         self.seed = SeedBox(TORCH_SEED_MAX)
         self.last_seed = QLabel("")
+        # Enhance prompt: the expansion reuses a fixed image seed, so the pair is reproducible.
+        self.suggestion = PromptSuggestion(self.prompt, "image", seed=lambda: self.seed.value())
+        self.enhance_button = self.suggestion.enhance_button
+        self.suggestion.set_writer(prompt_writer)
         seed_row = QHBoxLayout()
         seed_row.addWidget(self.seed, 1)
         seed_row.addWidget(self.last_seed)
@@ -71,7 +76,8 @@ class ImageForm(QWidget):
         for value, label in DECODER_LABELS.items():
             self.decoder.addItem(label, value)
         self.decoder.setToolTip(DECODER_HELP)
-        form.addRow("Prompt", self._with_counter(self.prompt, self.prompt_tokens))
+        form.addRow("Prompt", self._with_counter(self.prompt, self.prompt_tokens, self.enhance_button))
+        form.addRow(self.suggestion)
         form.addRow("Negative", self._with_counter(self.negative, self.negative_tokens))
         form.addRow("Size", as_widget(size))
         form.addRow("Steps", self.steps)
@@ -83,11 +89,16 @@ class ImageForm(QWidget):
         form.addRow("Save as", self.file_format)
 
     @staticmethod
-    def _with_counter(editor: QPlainTextEdit, counter: TokenCounter) -> QWidget:
+    def _with_counter(editor: QPlainTextEdit, counter: TokenCounter, button=None) -> QWidget:
         column = QVBoxLayout()
         column.setSpacing(0)
         column.addWidget(editor)
         column.addWidget(counter)
+        if button is not None:  # its own line: beside the count it would widen the column at 900 px
+            under = QHBoxLayout()
+            under.addWidget(button)
+            under.addStretch(1)
+            column.addLayout(under)
         column.addStretch(1)  # spare height goes below the count, which stays under its box
         return as_widget(column)
 
@@ -113,6 +124,15 @@ class ImageForm(QWidget):
         box.setSingleStep(64)
         box.setSuffix(" px")
         return box
+
+    def set_prompt_writer(self, writer) -> None:
+        """The built-in model's prompt writer (services.prompt_writer) behind Enhance prompt."""
+        self.suggestion.set_writer(writer)
+
+    def typed_prompt(self) -> str:
+        """What was typed before an expansion was used, while the prompt still holds that
+        expansion unchanged; "" otherwise (the prompt is then what was typed)."""
+        return self.suggestion.typed_prompt()
 
     def decoder_choice(self) -> str:
         return self.decoder.currentData()

@@ -1,4 +1,4 @@
-"""The settings of a clip: prompt, negative, frames, fps, size, steps, guidance, seed, how far
+"""The settings of a clip: prompt (with Enhance prompt), negative, frames, fps, size, steps, guidance, seed, how far
 an image prompt may move (strength), the file format; the model's preset and a CPU preset.
 
 The boxes' ranges are wide on purpose: the request's validate() (with the model's family) is
@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLabel, QPlainTextEdit, QWidget
+from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
 from desktop.core.request_checks import TORCH_SEED_MAX
 from desktop.core.video.video_request import (FILE_FORMATS, MAX_FPS, MAX_FRAMES, MAX_GUIDANCE, MAX_SIDE, MAX_STEPS,
                                               MIN_FPS, MIN_SIDE)
 from desktop.ui.widgets.layouts import as_widget
 from desktop.ui.widgets.number_fields import FloatField, IntField
+from desktop.ui.widgets.prompt_suggestion import PromptSuggestion
 from desktop.ui.widgets.seed_box import SeedBox
 
 # A clip this machine class (2 cores, no GPU) makes in minutes with a few-step adapter:
@@ -25,7 +26,7 @@ FEW_STEP_GUIDANCE = 1.0  # Lightning adapters are distilled without classifier-f
 
 
 class VideoForm(QWidget):
-    def __init__(self, parent=None):
+    def __init__(self, parent=None, prompt_writer=None):
         super().__init__(parent)
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
@@ -62,13 +63,25 @@ class VideoForm(QWidget):
         seed_row = QHBoxLayout()
         seed_row.addWidget(self.seed, 1)
         seed_row.addWidget(self.last_seed)
+        # Enhance prompt: the expansion reuses a fixed clip seed, so the pair is reproducible.
+        self.suggestion = PromptSuggestion(self.prompt, "video", seed=lambda: self.seed.value())
+        self.enhance_button = self.suggestion.enhance_button
+        self.suggestion.set_writer(prompt_writer)
+        prompt_column = QVBoxLayout()
+        prompt_column.setSpacing(2)
+        prompt_column.addWidget(self.prompt)
+        under = QHBoxLayout()
+        under.addWidget(self.enhance_button)
+        under.addStretch(1)
+        prompt_column.addLayout(under)
         self.strength = FloatField(0.05, 1.0, 0.05, 0.8,
                                    "With an image prompt (AnimateDiff): how far the frames may leave the image")
         self.file_format = QComboBox()
         self.file_format.addItems(list(FILE_FORMATS))
         self.file_format.setToolTip("MP4 (H.264) plays everywhere; prompt, seed and settings travel in every format")
         self.scheduler = ""  # the preset's scheduler ("" keeps the model's own)
-        form.addRow("Prompt", self.prompt)
+        form.addRow("Prompt", as_widget(prompt_column))
+        form.addRow(self.suggestion)
         form.addRow("Negative", self.negative)
         form.addRow("Length", as_widget(timing))
         form.addRow("Size", as_widget(size))
@@ -96,6 +109,15 @@ class VideoForm(QWidget):
 
     def _show_duration(self) -> None:
         self.duration.setText(f"= {self.frames.value() / self.fps.value():.1f} s")
+
+    def set_prompt_writer(self, writer) -> None:
+        """The built-in model's prompt writer (services.prompt_writer) behind Enhance prompt."""
+        self.suggestion.set_writer(writer)
+
+    def typed_prompt(self) -> str:
+        """What was typed before an expansion was used, while the prompt still holds that
+        expansion unchanged; "" otherwise (the prompt is then what was typed)."""
+        return self.suggestion.typed_prompt()
 
     def values(self) -> dict:
         """The form as VideoRequest keyword arguments."""
