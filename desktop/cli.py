@@ -139,9 +139,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--repair", action="store_true",
                        help="repair: items whose file is gone are marked failed, stray files go to lost+found")
 
-    from desktop import cli_models
+    from desktop import cli_models, cli_storyboard
 
     cli_models.add_parser(commands, below)
+    cli_storyboard.add_parser(commands, below)
     return parser
 
 
@@ -159,10 +160,10 @@ def main(argv: list[str] | None = None) -> int:
         from desktop import cli_models
 
         return cli_models.run(args)
-    from desktop import cli_generate, cli_library, cli_video
+    from desktop import cli_generate, cli_library, cli_storyboard, cli_video
 
     commands = {"export": cli_library.export_command, "import": cli_library.import_command,
-                "check": cli_library.check_command}
+                "check": cli_library.check_command, "storyboard": cli_storyboard.storyboard_command}
     if args.command in commands:
         return commands[args.command](args)
     if args.modality not in ("image", "video") and getattr(args, "generate_precision", None):

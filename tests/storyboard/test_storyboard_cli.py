@@ -1,0 +1,75 @@
+"""`python main.py storyboard …` end to end through desktop.cli.main: the built-in model writes
+the scenes, each piece is reported on stderr as it is committed, stdout is the final video's
+path; options before or after the subcommand; Ctrl+C keeps the finished pieces."""
+
+import signal
+import sqlite3
+from pathlib import Path
+
+from desktop import cli, cli_storyboard
+from desktop.core.video.video_files import probe
+
+
+def story_args(story_models, *extra, scenes=2):
+    return ["storyboard", "A lighthouse keeper befriends a whale", "--scenes", str(scenes), "--image-model",
+            str(story_models / "sd"), "--width", "64", "--height", "64", "--steps", "1", "--guidance", "1",
+            "--seed", "5", "--threads", "2", "--precision", "fp32", *extra]
+
+
+def test_the_storyboard_command_prints_the_final_video_and_records_every_piece(tmp_path, story_models, gemma_gguf,
+                                                                             capsys):
+    data = tmp_path / "data"
+    code = cli.main(["--data-dir", str(data), *story_args(story_models)])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    path = Path(out.out.strip())
+    assert path.suffix == ".mp4" and path.is_file() and path.is_relative_to(data)
+    assert probe(path).frames > 8
+    # The scenes the built-in model wrote, then each piece as it was committed.
+    assert "[scene 1: " in out.err and "[scene 2: " in out.err
+    for line in ("scene 1 image", "scene 2 image", "scene 1 narration", "scene 2 narration", "final video"):
+        assert f"{line}: {data}" in out.err
+    assert "[5/5 final video" in out.err and "seed 5]" in out.err
+    conn = sqlite3.connect(data / "library.sqlite3")
+    try:
+        kinds = conn.execute("SELECT modality, kind FROM generations WHERE status='done' ORDER BY id").fetchall()
+        premise, collection = conn.execute("SELECT premise, collection_id FROM storyboards").fetchone()
+        members = conn.execute("SELECT COUNT(*) FROM collection_items WHERE collection_id=?", (collection,)).fetchone()
+    finally:
+        conn.close()
+    assert kinds == [("image", "txt2img")] * 2 + [("audio", "speech")] * 2 + [("video", "storyboard")]
+    assert premise == "A lighthouse keeper befriends a whale" and members == (5,)
+
+
+def test_options_go_before_or_after_the_subcommand(tmp_path):
+    before = cli.build_parser().parse_args(["--data-dir", str(tmp_path), "storyboard", "p", "--image-model", "m"])
+    after = cli.build_parser().parse_args(["storyboard", "p", "--image-model", "m", "--data-dir", str(tmp_path),
+                                           "--voice", "v", "--music-model", "mg", "--video-model", "sd",
+                                           "--motion-adapter", "ad"])
+    assert before.data_dir == after.data_dir == tmp_path
+    assert (after.voice, after.music_model, after.video_model, after.motion_adapter) == \
+        ("v", Path("mg"), Path("sd"), Path("ad"))
+
+
+def test_ctrl_c_keeps_the_finished_pieces_and_says_what_is_missing(tmp_path, story_models, gemma_gguf, capsys,
+                                                                   monkeypatch):
+    data = tmp_path / "data"
+    report = cli_storyboard._report
+
+    def interrupt_after_the_first_image(progress):
+        report(progress)
+        if any(made.piece == "image" for made in progress.pieces):
+            signal.raise_signal(signal.SIGINT)  # what Ctrl+C does: the job's cancel is set
+
+    monkeypatch.setattr(cli_storyboard, "_report", interrupt_after_the_first_image)
+    code = cli.main([*story_args(story_models, scenes=1), "--data-dir", str(data)])  # the global option after it
+    out = capsys.readouterr()
+    assert code == 130 and out.out == ""
+    assert "scene 1 image: " in out.err and "narration: " not in out.err
+    assert "kept 1 finished pieces; missing: scene 1 narration, final video" in out.err
+    conn = sqlite3.connect(data / "library.sqlite3")
+    try:
+        statuses = conn.execute("SELECT kind, status FROM generations ORDER BY id").fetchall()
+    finally:
+        conn.close()
+    assert statuses == [("txt2img", "done"), ("speech", "cancelled")]
