@@ -135,6 +135,23 @@ class Storyboard:
             scene.items.pop(gone, None)
         self.final_id = None
 
+    def revise(self, texts: list[tuple[str, str, str]], models: StoryModels, music_prompt: str,
+               **settings) -> None:
+        """The person's edits at once: each scene's (title, image prompt, narration), the models
+        and music prompt, picture settings. What no longer fits is dropped: a changed text's
+        piece, every clip when the video model changed, the music when its model or prompt did."""
+        for index, text in enumerate(texts):
+            self.edit_scene(index, *text)
+        if models.music != self.models.music or music_prompt != self.music_prompt:
+            self.music_id, self.final_id = None, None
+        if (models.video, models.motion_adapter) != (self.models.video, self.models.motion_adapter):
+            for scene in self.scenes:
+                scene.items.pop(CLIP, None)
+            self.final_id = None
+        self.models, self.music_prompt = models, music_prompt
+        for name, value in settings.items():
+            setattr(self, name, value)
+
     def take_again(self, index: int, piece: str) -> None:
         """Regenerate: drop the piece and give it the next seed (another take)."""
         self.drop(index, piece)

@@ -55,6 +55,7 @@ class MadePiece:
     piece: str                   # image, clip, narration, music or final video
     generation_id: int
     path: Path
+    storyboard_id: int | None = None   # the saved storyboard it belongs to
 
 
 @dataclass
@@ -150,7 +151,7 @@ class _Run:
 
     def done(self, index: int | None, piece: str, generation_id: int, path: Path) -> None:
         storyboard_saving.save(self.store, self.board)
-        made = MadePiece(index, piece, generation_id, Path(path))
+        made = MadePiece(index, piece, generation_id, Path(path), self.board.id)
         self.outcome.made.append(made)
         self.finished += 1
         self.progress(Progress(done=self.finished, total=self.total, unit="pieces",

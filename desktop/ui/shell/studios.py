@@ -5,7 +5,9 @@ from desktop.ui.audio.audio_panel import AudioPanel
 from desktop.ui.text.code_panel import CodePanel
 from desktop.ui.image.image_panel import ImagePanel
 from desktop.ui.library.library_panel import LibraryPanel
+from desktop.ui.story.story_panel import StoryPanel
 from desktop.ui.text.text_panel import TextPanel
+from desktop.ui.video.clip_player import ClipPlayer
 from desktop.ui.video.video_panel import VideoPanel
 
 # (key, label, panel class)
@@ -15,5 +17,6 @@ PANELS = [
     ("image", "Image", ImagePanel),
     ("audio", "Audio", AudioPanel),
     ("video", "Video", VideoPanel),
+    ("story", "Story", lambda services, theme: StoryPanel(services, theme, player_factory=ClipPlayer)),
     ("library", "Library", LibraryPanel),
 ]
