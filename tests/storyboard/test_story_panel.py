@@ -32,7 +32,7 @@ def test_write_edit_make_and_remake_a_piece(qtbot, story):
     qtbot.waitUntil(lambda: len(panel.cards) == 2, timeout=240000)
     assert all(all(card.text()) for card in panel.cards)
     panel.cards[1].narration.setText("The whale sang, and the keeper sang back.")
-    panel.size.setValue(64)
+    panel.picture_size.setValue(64)
     panel.steps.setValue(1)
     assert not panel.cards[0].buttons["image"].isEnabled()  # nothing to make again before it is made
 

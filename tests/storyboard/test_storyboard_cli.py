@@ -72,4 +72,5 @@ def test_ctrl_c_keeps_the_finished_pieces_and_says_what_is_missing(tmp_path, sto
         statuses = conn.execute("SELECT kind, status FROM generations ORDER BY id").fetchall()
     finally:
         conn.close()
-    assert statuses == [("txt2img", "done"), ("speech", "cancelled")]
+    # The stop may land before the narration's row starts or inside it: never a second finished item.
+    assert statuses[0] == ("txt2img", "done") and statuses[1:] in ([], [("speech", "cancelled")])

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from conftest import tiny_board
+from tests.storyboard.story_boards import tiny_board
 from desktop.core.errors import Cancelled
 from desktop.core.jobs import EngineOptions, Job, JobKind, JobOrigin, Studio
 from desktop.core.model_cache import ModelCache
@@ -74,8 +74,9 @@ def test_a_storyboard_makes_every_piece_and_a_narrated_video_linked_to_them(libr
     # The final video is linked to every piece; each clip to the image it animates.
     links = set(query(library, "SELECT relation, source_generation_id FROM generation_sources WHERE generation_id=?",
                       saved.final_id))
-    assert links == ({("scene", s.items[IMAGE]) for s in saved.scenes} | {("scene", s.items[CLIP]) for s in saved.scenes}
-                     | {("soundtrack", s.items[NARRATION]) for s in saved.scenes} | {("soundtrack", saved.music_id)})
+    pictures = {("scene", s.items[IMAGE]) for s in saved.scenes} | {("scene", s.items[CLIP]) for s in saved.scenes}
+    sounds = {("soundtrack", s.items[NARRATION]) for s in saved.scenes} | {("soundtrack", saved.music_id)}
+    assert links == pictures | sounds
     for scene in saved.scenes:
         assert query(library, "SELECT relation, source_generation_id FROM generation_sources WHERE generation_id=?",
                      scene.items[CLIP]) == [("animate", scene.items[IMAGE])]

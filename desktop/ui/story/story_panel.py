@@ -67,6 +67,7 @@ class StoryPanel(JobPanel, QWidget):
         self.scene_count.setValue(4)
         self.scene_count.setToolTip("How many scenes the built-in model writes")
         self.seed = SeedBox(SEED_LIMIT - 1)
+        self.seed.setMinimumWidth(self.fontMetrics().horizontalAdvance("random") + 40)
         self.write_button = QPushButton("Write scenes")
         self.write_button.setToolTip("The built-in model writes a title, an image prompt and a line for each scene")
         self.open_box = QComboBox()
@@ -108,14 +109,15 @@ class StoryPanel(JobPanel, QWidget):
         splitter.addWidget(right)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
+        splitter.setSizes([480, 300])  # a scene card's buttons and thumbnail side by side, the player beside
         self.music_prompt = QLineEdit()
         self.music_prompt.setPlaceholderText("Music bed (written from the premise when a music model is chosen)")
-        self.size = QSpinBox()
-        self.size.setRange(64, 1024)
-        self.size.setSingleStep(64)
-        self.size.setValue(512)
-        self.size.setSuffix(" px")
-        self.size.setToolTip("Width and height of the pictures (and the video)")
+        self.picture_size = QSpinBox()
+        self.picture_size.setRange(64, 1024)
+        self.picture_size.setSingleStep(64)
+        self.picture_size.setValue(512)
+        self.picture_size.setSuffix(" px")
+        self.picture_size.setToolTip("Width and height of the pictures (and the video)")
         self.steps = QSpinBox()
         self.steps.setRange(1, 100)
         self.steps.setValue(20)
@@ -130,8 +132,8 @@ class StoryPanel(JobPanel, QWidget):
                                 (self.open_box, 0)):
             top.addWidget(widget, stretch)
         bottom = QHBoxLayout()
-        for widget, stretch in ((QLabel("Music"), 0), (self.music_prompt, 1), (QLabel("Size"), 0), (self.size, 0),
-                                (QLabel("Steps"), 0), (self.steps, 0), (self.cancel_button, 0),
+        for widget, stretch in ((QLabel("Music"), 0), (self.music_prompt, 1), (QLabel("Size"), 0),
+                                (self.picture_size, 0), (QLabel("Steps"), 0), (self.steps, 0), (self.cancel_button, 0),
                                 (self.make_button, 0)):
             bottom.addWidget(widget, stretch)
         outer = QVBoxLayout(self)
@@ -233,11 +235,11 @@ class StoryPanel(JobPanel, QWidget):
         if self.board is None or self.board.premise != premise or len(self.board.scenes) != len(self.cards):
             scenes = [StoryScene(*card.text()) for card in self.cards]
             seed = self._seed_used
-            return Storyboard(premise, scenes, models, seed=seed if seed is not None else -1,
-                              width=self.size.value(), height=self.size.value(), steps=self.steps.value(),
-                              music_prompt=music_prompt, **self.clip_settings)
+            side = self.picture_size.value()
+            return Storyboard(premise, scenes, models, seed=seed if seed is not None else -1, width=side, height=side,
+                              steps=self.steps.value(), music_prompt=music_prompt, **self.clip_settings)
         self.board.revise([card.text() for card in self.cards], models, music_prompt, steps=self.steps.value(),
-                          width=self.size.value(), height=self.size.value())
+                          width=self.picture_size.value(), height=self.picture_size.value())
         return self.board
 
     def make(self, regenerate: tuple[int, str] | None = None) -> bool:
@@ -358,7 +360,7 @@ class StoryPanel(JobPanel, QWidget):
         self.premise.setText(board.premise)
         self.scene_count.setValue(len(board.scenes))
         self.music_prompt.setText(board.music_prompt)
-        self.size.setValue(board.width)
+        self.picture_size.setValue(board.width)
         self.steps.setValue(board.steps)
         self.models.choose(board.models.image, board.models.voice, board.models.video, board.models.motion_adapter,
                            board.models.music)
