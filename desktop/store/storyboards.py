@@ -59,3 +59,16 @@ def _saved(row) -> SavedStoryboard:
     except ValueError:
         plan = {}
     return SavedStoryboard(row[0], row[1], row[2], plan if isinstance(plan, dict) else {}, row[4], row[5])
+
+
+def finished_files(conn: sqlite3.Connection, generation_ids: list[int]) -> dict[int, str]:
+    """{id: its first file, relative to the data folder} for the items that are finished and
+    not in the trash; the others (failed, stopped, deleted) are left out."""
+    if not generation_ids:
+        return {}
+    marks = ",".join("?" * len(generation_ids))
+    rows = conn.execute(
+        "SELECT g.id, (SELECT a.path FROM assets a WHERE a.generation_id = g.id ORDER BY a.id LIMIT 1)"
+        f" FROM generations g WHERE g.id IN ({marks}) AND g.status = 'done' AND g.trashed_at IS NULL",
+        list(generation_ids))
+    return {r[0]: r[1] for r in rows if r[1]}
