@@ -82,10 +82,13 @@ MUSIC_FROM_TEXT = list(zip(_TEXTS, [
     "upbeat swing, brass section, walking bass, handclaps, joyful and festive, fast tempo, 140 bpm",
 ]))
 
-# Each story: (premise, [(title, image prompt, narration), ...]).
-SCENES_HEADER = ("Storyboards for short illustrated stories. Each scene has a title, a prompt for an image "
-                 "generator, and one line of narration read aloud over the picture.\n\n")
-
+# A storyboard is written in two steps, each continued from these stories: first the scenes as
+# numbered "Title: narration" lines, then an image prompt for each line on its own (asked
+# together, a small model copies the earlier scenes' prompts). Each story: (premise, [(title,
+# image prompt, narration), ...]).
+STORY_HEADER = ("Short illustrated stories, told scene by scene: each scene a title and one line of narration "
+                "read aloud over its picture.\n\n")
+SCENE_IMAGE_HEADER = "Scenes of illustrated stories, each followed by a prompt for an image generator that shows it."
 STORIES = [
     ("a lighthouse keeper finds a message in a bottle", [
         ("The bottle", "old lighthouse keeper on rocky shore holding a glass bottle, stormy morning, "

@@ -29,7 +29,9 @@ SEED_MASK = 2**31 - 1  # llama.cpp seeds are uint32; retries add to the seed, so
 # (~55 tokens/s): the examples add ~30 tokens, so 48 leaves room without letting a ramble run.
 ENHANCE_TOKENS = 48
 FROM_TEXT_TOKENS = 56
-SCENE_TOKENS = 80               # per scene asked for (title, image prompt and narration)
+SCENE_TOKENS = 50               # per scene line asked for (a title and one line of narration)
+SCENE_IMAGE_EXAMPLES = 5        # worked examples before each scene's image prompt
+MAX_TITLE_WORDS = 6
 MAX_PHRASES = 9                 # an expansion's added phrases (the typed prompt not counted)
 MAX_PHRASE_WORDS = 14
 MAX_PROMPT_CHARS = 400          # what the person typed, as the model sees it
@@ -37,7 +39,9 @@ MAX_SOURCE_CHARS = 600          # the start of a long text (a chat reply): the c
 MAX_PREMISE_CHARS = 300
 MAX_TITLE_CHARS = 60
 MAX_NARRATION_CHARS = 240
-SCENE_ROUNDS = 3                # asks for the scenes still missing before filling in
+MIN_NARRATION_WORDS = 3         # fewer is a fragment, not a line to read aloud
+REPEAT_OVERLAP = 0.6            # scenes sharing this much of their words are one scene repeated
+SCENE_RETRIES = 3               # asks in a row that add no scene before the missing ones are filled in
 
 NOTHING_USABLE = ("The built-in model wrote nothing usable for this {what}. Try again (another seed), "
                   "or write it yourself.")
@@ -97,62 +101,77 @@ def prompt_from_text(complete: Complete, text: str, target: str = IMAGE, seed: i
 
 
 def write_scenes(complete: Complete, premise: str, n: int, seed: int = 0) -> list[Scene]:
-    """`n` scenes for a premise, each a title, an image prompt and one line of narration. Scenes
-    the model leaves out or garbles are asked for again (a few rounds, each continuing after the
-    usable ones); any still missing are filled from the premise and marked `written=False`."""
+    """`n` scenes for a premise, each a title, an image prompt and one line of narration.
+
+    First the story, as numbered "Title: narration" lines. The small model often stops early or
+    repeats itself: the rest is asked for again, continuing after the usable lines with the next
+    seed, until SCENE_RETRIES asks in a row add nothing (at most n + (n + 1) * SCENE_RETRIES asks).
+    Then each line's image prompt, asked on its own. A scene still missing is filled from the
+    premise with no narration, and a picture the model could not describe gets the premise;
+    both are marked `written=False`, for the person to write."""
     if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_SCENES:
         raise UserFacingError(f"A storyboard has 1 to {MAX_SCENES} scenes (got {n!r}).")
-    premise = _bounded(_one_line(premise), MAX_PREMISE_CHARS)
+    premise = _bounded(_one_line(premise), MAX_PREMISE_CHARS).rstrip(" .")
     if not premise:
         raise UserFacingError("Write a premise first: what the story is about.")
-    scenes: list[Scene] = []
-    for round_ in range(SCENE_ROUNDS):
-        missing = n - len(scenes)
-        if missing <= 0:
-            break
-        start = len(scenes) + 1
-        opening = (examples.SCENES_HEADER + "".join(_story(p, ss) for p, ss in examples.STORIES) +
-                   f"Premise: {premise}\nScenes: {n}\n" + "".join(_scene_text(i + 1, s) for i, s in enumerate(scenes))
-                   + f"{start}. Title:")
-        stops = ["\nPremise:", f"\n{n + 1}."]  # blank lines are tolerated: the model puts some between scenes
-        text = complete(opening, SCENE_TOKENS * missing, _seed(seed + round_), stops)
-        for scene in parse_scenes(f"{start}. Title:{text}"):
-            if len(scenes) < n and not any(_same(scene, s) for s in scenes):
-                scenes.append(scene)
-    if not scenes:
+    lines = _story_lines(complete, premise, n, seed)
+    if not lines:
         raise UserFacingError(NOTHING_USABLE.format(what="premise"))
+    scenes = []
+    for number, (title, narration) in enumerate(lines, 1):
+        opening = _few_shot(examples.SCENE_IMAGE_HEADER, "Scene", "Image prompt", [
+            (f"{p}. {t}: {words}", image) for p, story in examples.STORIES for t, image, words in story
+        ][:SCENE_IMAGE_EXAMPLES]) + f"Scene: {premise}. {title}: {narration}\nImage prompt:"
+        image = ", ".join(clean_phrases(complete(opening, FROM_TEXT_TOKENS, _seed(seed + 1000 + number),
+                                                 ["\n", "Scene:", "Image prompt:"])))
+        scenes.append(Scene(title, image, narration) if image else Scene(title, premise, narration, written=False))
     while len(scenes) < n:
         scenes.append(Scene(f"Scene {len(scenes) + 1}", premise, "", written=False))
     return scenes
 
 
+def _story_lines(complete: Complete, premise: str, n: int, seed: int) -> list[tuple[str, str]]:
+    """Up to `n` (title, narration) pairs, none repeating another."""
+    stories = "".join(f"Premise: {p}\nStory in {len(story)} scenes:\n" +
+                      "".join(f"{i}. {title}: {words}\n" for i, (title, _image, words) in enumerate(story, 1)) + "\n"
+                      for p, story in examples.STORIES)
+    lines: list[tuple[str, str]] = []
+    asks = failures = 0
+    while len(lines) < n and failures < SCENE_RETRIES:
+        start = len(lines) + 1
+        opening = (examples.STORY_HEADER + stories + f"Premise: {premise}\nStory in {n} scenes:\n" +
+                   "".join(f"{i}. {title}: {words}\n" for i, (title, words) in enumerate(lines, 1)) + f"{start}.")
+        text = complete(opening, SCENE_TOKENS * (n - len(lines)), _seed(seed + asks),
+                        ["\n\n", "\nPremise:", f"\n{n + 1}."])
+        asks += 1
+        added = 0
+        for title, words in parse_story_lines(f"{start}.{text}"):
+            if len(lines) < n and all(_overlap(words, old) < REPEAT_OVERLAP for _title, old in lines):
+                lines.append((title or f"Scene {len(lines) + 1}", words))  # its place, not the model's count
+                added += 1
+        failures = 0 if added else failures + 1
+    return lines
+
+
 # -- parsing and cleaning ------------------------------------------------------------------------
 
-def parse_scenes(text: str) -> list[Scene]:
-    """Scenes from the numbered format ("1. Title: …", "Image: …", "Narration: …"); tolerant of
-    a missing "Title:" label, extra spaces, "1)" numbering and lines the model adds. A scene is
-    usable when it has an image prompt and a narration; the others are left out."""
-    field = re.compile(r"(?i)^(title|image(?: prompt)?|picture|narration|narrator|voice)\s*:\s*(.*)$")
-    blocks: list[dict] = []
+def parse_story_lines(text: str) -> list[tuple[str, str]]:
+    """(title, narration) pairs from numbered lines ("3. The answer: Tom wrote back."); tolerant
+    of "3)" numbering, spaces, quotes, a missing title ("") and lines the model adds.
+    A line with no narration (or a fragment of one or two words) is left out."""
+    pairs = []
     for raw in _MARKUP.sub("", text).splitlines():
-        line = raw.strip()
-        numbered = re.match(r"^(\d{1,2})\s*[.):]\s*(.*)$", line)
-        if numbered:
-            blocks.append({"number": numbered.group(1)})
-            line = numbered.group(2) if field.match(numbered.group(2)) else f"Title: {numbered.group(2)}"
-        found = field.match(line)
-        if blocks and found:
-            name = found.group(1).lower().split()[0]
-            blocks[-1].setdefault({"picture": "image", "narrator": "narration", "voice": "narration"}.get(name, name),
-                                  found.group(2))
-    scenes = []
-    for block in blocks:
-        image = ", ".join(clean_phrases(block.get("image", "")))
-        narration = clean_sentence(block.get("narration", ""), MAX_NARRATION_CHARS)
-        if image and narration:
-            title = clean_sentence(block.get("title", ""), MAX_TITLE_CHARS).rstrip(".") or f"Scene {block['number']}"
-            scenes.append(Scene(title, image, narration))
-    return scenes
+        numbered = re.match(r"^\s*(\d{1,2})\s*[.):]\s*(.*)$", raw)
+        if not numbered:
+            continue
+        title, _colon, words = numbered.group(2).partition(":")
+        if not _colon or len(title.split()) > MAX_TITLE_WORDS:
+            title, words = "", numbered.group(2)  # no title: the whole line is the narration
+        words = clean_sentence(words, MAX_NARRATION_CHARS)
+        title = clean_sentence(title, MAX_TITLE_CHARS).rstrip(".")
+        if len(words.split()) >= MIN_NARRATION_WORDS:
+            pairs.append((title, words))
+    return pairs
 
 
 def clean_phrases(text: str, known: Sequence[str] = ()) -> list[str]:
@@ -181,6 +200,8 @@ def clean_sentence(text: str, limit: int) -> str:
     """One line of prose without labels, markup or wrapping quotes, at most `limit` characters
     (cut at a sentence, else a word, boundary)."""
     line = _until_label(_one_line(_MARKUP.sub("", text))).strip(_QUOTES + " ")
+    if line.count('"') % 2 or line.count("“") != line.count("”"):  # a quote left open: drop them
+        line = re.sub(r'["“”]', "", line)
     if not any(c.isalpha() for c in line):
         return ""
     return _bounded(line, limit)
@@ -202,17 +223,10 @@ def _few_shot(header: str, ask: str, answer: str, pairs: Sequence[tuple[str, str
     return header + "\n\n" + "".join(f"{ask}: {a}\n{answer}: {b}\n\n" for a, b in pairs)
 
 
-def _story(premise: str, scenes: Sequence[tuple[str, str, str]]) -> str:
-    return f"Premise: {premise}\nScenes: {len(scenes)}\n" + "".join(
-        _scene_text(i + 1, Scene(*s)) for i, s in enumerate(scenes)) + "\n"
-
-
-def _scene_text(number: int, scene: Scene) -> str:
-    return f"{number}. Title: {scene.title}\nImage: {scene.image_prompt}\nNarration: {scene.narration}\n"
-
-
-def _same(a: Scene, b: Scene) -> bool:
-    return _key(a.image_prompt) == _key(b.image_prompt) or _key(a.narration) == _key(b.narration)
+def _overlap(a: str, b: str) -> float:
+    """Shared words over all words (Jaccard) of two texts."""
+    first, second = set(_key(a).split()), set(_key(b).split())
+    return len(first & second) / len(first | second) if first | second else 1.0
 
 
 def _seed(seed: int) -> int:
