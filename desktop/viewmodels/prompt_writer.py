@@ -22,8 +22,13 @@ from desktop.core.text.text_request import COMPLETION, Sampling, TextRequest
 
 log = logging.getLogger(__name__)
 
+def _read_examples(complete, text: str, seed: int, kind: str = prompt_writing.IMAGE) -> None:
+    """Load the model and read an expansion's examples ahead of the request (see prepare())."""
+    complete.read_ahead(prompt_writing.expansion_examples(kind))
+
+
 TASKS = {"enhance": prompt_writing.enhance, "prompt_from_text": prompt_writing.prompt_from_text,
-         "scenes": prompt_writing.write_scenes}
+         "scenes": prompt_writing.write_scenes, "prepare": _read_examples}
 N_CTX = 2048          # the longest opening (storyboard examples + 12 scenes) stays well inside
 ALIGN = 32            # prompt tokens are evaluated in blocks starting at multiples of this (see _prime)
 SAMPLING = dict(temperature=0.7, top_k=40, top_p=0.95, min_p=0.05, repeat_penalty=1.15)
@@ -58,6 +63,10 @@ class EngineCompleter:
         request = TextRequest(mode=COMPLETION, prompt=prompt, sampling=Sampling(
             **SAMPLING, max_tokens=max_tokens, seed=seed, stop=list(stop)))
         return self.engine.generate(request, lambda _progress: None, self.cancel).text
+
+    def read_ahead(self, opening: str) -> None:
+        """Evaluate `opening` now: a prompt that starts with it later reads only the rest."""
+        _prime(self.engine.llm, self.engine.tokenize(opening), self.cancel)
 
 
 def _prime(llm, tokens: list[int], cancel: threading.Event) -> None:
@@ -127,6 +136,11 @@ class PromptWriter(QObject):
             self._start_next()
         return self._last_id
 
+    def prepare(self, kind: str = prompt_writing.IMAGE) -> None:
+        """Load the model and read `kind`'s expansion examples now, ahead of a likely Enhance
+        (the pointer is on the button): the click then costs only the expansion itself."""
+        self.write("prepare", "", 0, key="prepare", kind=kind)
+
     def cancel(self, key: str = "") -> None:
         """Drop `key`'s pending request and stop its running one (its answer is never sent)."""
         self._pending.pop(key, None)
@@ -151,26 +165,27 @@ class PromptWriter(QObject):
             return
         request = self._pending.pop(next(iter(self._pending)))
         self._running = request
-        self._background.run(lambda: self._run(request), self._finished)
+        threads = _thread_count(self._threads())  # the setting is read here, on the GUI thread
+        self._background.run(lambda: self._run(request, threads), self._finished)
 
-    def _run(self, request: _Request):
+    def _run(self, request: _Request, threads: int):
         """On a pool thread: (request, result, error); never raises."""
         try:
             with self._lock:
                 if self._closed or request.cancel.is_set():
                     raise Cancelled()
-                complete = EngineCompleter(self._loaded(), request.cancel)
+                complete = EngineCompleter(self._loaded(threads), request.cancel)
                 return request, request.task(complete, request.text, seed=request.seed, **request.options), None
         except Exception as exc:  # noqa: BLE001 - every failure is answered, none escapes the pool
             return request, None, exc
 
-    def _loaded(self):
+    def _loaded(self, threads: int):
         if self._engine is None:
             path = self._locate()
             if path is None:
                 raise UserFacingError(NOT_INSTALLED)
             from desktop.core.text.llama_engine import LlamaTextEngine
-            self._engine = LlamaTextEngine(path, n_ctx=N_CTX, n_threads=_thread_count(self._threads()))
+            self._engine = LlamaTextEngine(path, n_ctx=N_CTX, n_threads=threads)
             log.info("Prompt writer loaded %s in %.2f s", path, self._engine.load_s)
         return self._engine
 

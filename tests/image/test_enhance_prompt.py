@@ -68,6 +68,9 @@ def test_image_studio_enhance_shows_an_editable_suggestion_and_use_fills_the_pro
     form.seed.setValue(42)
     form.prompt.setPlainText("a red fox in the snow")
     assert form.enhance_button.isEnabled()
+    hover(form.enhance_button)  # the pointer on the button: the model loads and reads its examples
+    qtbot.waitUntil(lambda: bool(engine_threads) and not services.prompt_writer.busy(), timeout=WRITTEN_WITHIN_MS)
+    assert [what for what, _ in engine_threads] == ["load"] and not box.isVisible()
 
     started = time.perf_counter()
     qtbot.mouseClick(form.enhance_button, qtbot_left())
@@ -115,6 +118,7 @@ def test_video_studio_enhance_try_again_takes_the_next_seed_and_discard_hides(qt
     assert not box.isVisible() and form.prompt.toPlainText() == "waves on a beach"
     assert form.typed_prompt() == "" and panel.build_request().typed_prompt == ""
 
+    hover(form.enhance_button)  # reading the examples ahead changes nothing in what is written
     qtbot.mouseClick(form.enhance_button, qtbot_left())
     wait_for_suggestion(qtbot, form)
     assert box.text.toPlainText() == first, "the same prompt and seed give the same expansion"
@@ -233,6 +237,12 @@ def test_writer_runs_one_request_at_a_time_and_a_newer_one_replaces_the_older(qt
     writer.write("probe", "after close", 6, key="image")
     qtbot.wait(300)
     assert "after close" not in probe["texts"] and len(answers) == 3
+
+
+def hover(button):
+    from PySide6.QtCore import QEvent
+
+    QApplication.sendEvent(button, QEvent(QEvent.Enter))
 
 
 def qtbot_left():

@@ -72,14 +72,19 @@ def enhance(complete: Complete, prompt: str, kind: str = IMAGE, seed: int = 0) -
     typed = _bounded(_one_line(prompt), MAX_PROMPT_CHARS).rstrip(" ,.;")
     if not typed:
         raise UserFacingError("Type a prompt first: the model expands what you wrote.")
-    pairs = examples.VIDEO_EXPANSIONS if kind == VIDEO else examples.IMAGE_EXPANSIONS
-    opening = _few_shot(examples.EXPANSION_HEADER[kind], "Short", "Detailed", pairs) + \
-        f"Short: {typed}\nDetailed: {typed},"
+    opening = expansion_examples(kind) + f"Short: {typed}\nDetailed: {typed},"
     text = complete(opening, ENHANCE_TOKENS, _seed(seed), ["\n", "Short:", "Detailed:"])
     added = clean_phrases(text, known=[typed])
     if not added:
         raise UserFacingError(NOTHING_USABLE.format(what="prompt"))
     return ", ".join([typed, *added])
+
+
+def expansion_examples(kind: str) -> str:
+    """The worked examples every expansion of `kind` starts with (the same text each time, so
+    the model's reading of them can be done ahead and kept)."""
+    pairs = examples.VIDEO_EXPANSIONS if kind == VIDEO else examples.IMAGE_EXPANSIONS
+    return _few_shot(examples.EXPANSION_HEADER[kind], "Short", "Detailed", pairs)
 
 
 def prompt_from_text(complete: Complete, text: str, target: str = IMAGE, seed: int = 0) -> str:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import random
 
+from PySide6.QtCore import Signal
+from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout
 
 from desktop.core.text.prompt_writing import SEED_MASK
@@ -25,6 +27,8 @@ READY = {"image": "Add detail and style words to the prompt with the built-in mo
 
 
 class PromptSuggestion(QFrame):
+    used = Signal(str)  # the text Use put in the prompt box
+
     def __init__(self, prompt: QPlainTextEdit, kind: str, seed=lambda: -1, parent=None):
         """`prompt`: the box to enhance; `kind`: "image" or "video"; `seed()`: the form's seed,
         reused for the expansion when fixed (-1: a random one)."""
@@ -36,6 +40,7 @@ class PromptSuggestion(QFrame):
         self._seed = 0           # the seed of the suggestion shown or being written
         self._typed = ""         # what was typed when an expansion was used…
         self._accepted = None    # …and that expansion, while it stays in the prompt box
+        self._task: tuple = ()   # (task, text, options) of the suggestion shown: Try again repeats it
         self.setFrameShape(QFrame.StyledPanel)
         self.enhance_button = QPushButton("Enhance prompt")
         self.status = QLabel()
@@ -60,6 +65,7 @@ class PromptSuggestion(QFrame):
         column.addLayout(buttons)
         self.hide()
         self.enhance_button.clicked.connect(self.enhance)
+        self.enhance_button.installEventFilter(self)  # the pointer on it: the model gets ready
         self.retry_button.clicked.connect(self.try_again)
         self.use_button.clicked.connect(self.use)
         self.discard_button.clicked.connect(self.discard)
@@ -78,6 +84,11 @@ class PromptSuggestion(QFrame):
             writer.failed.connect(self._on_failed)
         self._update_button()
 
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self.enhance_button and event.type() == QEvent.Enter and self.enhance_button.isEnabled():
+            self.writer.prepare(self.kind)
+        return False
+
     def typed_prompt(self) -> str:
         """What was typed, while the prompt box holds the used expansion unchanged; else ""."""
         if self._accepted is not None and self.prompt.toPlainText().strip() == self._accepted:
@@ -88,7 +99,17 @@ class PromptSuggestion(QFrame):
 
     def enhance(self) -> None:
         seed = self._form_seed()
+        self._task = ("enhance", self.prompt.toPlainText().strip(), {"kind": self.kind})
         self._write(seed & SEED_MASK if isinstance(seed, int) and seed >= 0 else random.randrange(SEED_MASK))
+
+    def write_from(self, text: str, target: str) -> None:
+        """A prompt for `target` ("image" or "music") written from another item's text (a
+        hand-off: "Make an image", "Compose music for this"), shown here to edit before use."""
+        self._task = ("prompt_from_text", text, {"target": target})
+        if self.writer is None or not self._installed:
+            self._show_problem(NOT_INSTALLED if self.writer is not None else NO_WRITER)
+            return
+        self._write(random.randrange(SEED_MASK))
 
     def try_again(self) -> None:
         self._write((self._seed + 1) & SEED_MASK)
@@ -97,10 +118,14 @@ class PromptSuggestion(QFrame):
         expansion = self.text.toPlainText().strip()
         if not expansion:
             return
-        typed = self.typed_prompt() or self.prompt.toPlainText().strip()  # enhancing an expansion keeps the first words
+        if self._task and self._task[0] == "prompt_from_text":
+            typed = ""  # nothing was typed: the prompt was written from another item
+        else:
+            typed = self.typed_prompt() or self.prompt.toPlainText().strip()  # enhancing an expansion keeps the first words
         self.prompt.setPlainText(expansion)
         self._typed, self._accepted = typed, expansion
         self._close()
+        self.used.emit(expansion)
 
     def discard(self) -> None:
         self._close()
@@ -108,11 +133,11 @@ class PromptSuggestion(QFrame):
     # -- states -------------------------------------------------------------------------------------
 
     def _write(self, seed: int) -> None:
-        typed = self.prompt.toPlainText().strip()
-        if self.writer is None or not self._installed or not typed:
+        task, text, options = self._task
+        if self.writer is None or not self._installed or not text:
             return
         self._seed = seed
-        self._request = self.writer.write("enhance", typed, seed, key=self._key(), kind=self.kind)
+        self._request = self.writer.write(task, text, seed, key=self._key(), **options)
         self.status.setText(WRITING)
         self.text.clear()
         self.text.setEnabled(False)
@@ -136,6 +161,14 @@ class PromptSuggestion(QFrame):
         self._request = 0
         self.status.setText(message)
         self.retry_button.setEnabled(True)
+
+    def _show_problem(self, message: str) -> None:
+        self.status.setText(message)
+        self.text.clear()
+        self.text.setEnabled(False)
+        self.use_button.setEnabled(False)
+        self.retry_button.setEnabled(False)
+        self.show()
 
     def _close(self) -> None:
         if self._request and self.writer is not None:
