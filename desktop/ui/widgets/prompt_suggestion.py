@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import random
 
-from PySide6.QtCore import Signal
-from PySide6.QtCore import QEvent
+from PySide6.QtCore import QEvent, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout
 
 from desktop.core.text.prompt_writing import SEED_MASK
