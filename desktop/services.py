@@ -69,8 +69,17 @@ def _prepare_audio_playback() -> None:
     QMediaDevices.audioOutputs()
 
 
+def _prepare_fast_runtime() -> None:
+    """OpenVINO's import and its CPU plugin's first load hold the GIL for ~0.2–0.4 s (measured
+    in bench/image_conversion_stall.py: the first start's worst pause was this, not the
+    conversion): paid here while idle, not in the middle of the first fast image."""
+    from desktop.core.image import fast_runtime
+
+    fast_runtime.available(fast_runtime.PREFERRED)
+
+
 # Run on the inference thread once the window is up, before any job.
-WARM_UP_TASKS = [_import_engines, _prepare_rendering, _prepare_audio_playback]
+WARM_UP_TASKS = [_import_engines, _prepare_rendering, _prepare_audio_playback, _prepare_fast_runtime]
 
 
 class Services(QObject):

@@ -80,6 +80,7 @@ def test_conversion_error_falls_back_and_leaves_no_partial_files(monkeypatch, tm
         raise RuntimeError("unsupported operation aten::frobnicate")
 
     monkeypatch.setitem(sys.modules, "openvino", fake_openvino(broken))
+    no_child_process(monkeypatch)
     pipe = tiny_sd_pipeline()
     unet, decode = pipe.unet, pipe.vae.decode
     with caplog.at_level(logging.ERROR):
@@ -93,6 +94,7 @@ def test_an_exception_from_on_progress_propagates(monkeypatch, tmp_path):
     """A caller cancelling the first conversion through its progress callback gets its own
     exception back (not a silent fallback), and the pipeline stays as it was."""
     monkeypatch.setitem(sys.modules, "openvino", fake_openvino(lambda *a, **k: None))
+    no_child_process(monkeypatch)
 
     class Stop(Exception):
         pass
@@ -110,17 +112,35 @@ def test_an_exception_from_on_progress_propagates(monkeypatch, tmp_path):
 # ---- OpenVINO itself ----
 
 def counting_conversions(monkeypatch) -> list:
+    """The conversions asked for (kind per call). Each must run in a child process: the window's
+    process never calls OpenVINO's converter (it holds the GIL for seconds)."""
     import openvino
 
+    from desktop.core.image import openvino_conversion
+
     calls = []
-    real = openvino.convert_model
+    real = openvino_conversion.convert_in_child
 
-    def counted(*args, **kwargs):
-        calls.append(args[0])
-        return real(*args, **kwargs)
+    def counted(store_root, key, kind, *args, **kwargs):
+        calls.append(kind)
+        return real(store_root, key, kind, *args, **kwargs)
 
-    monkeypatch.setattr(openvino, "convert_model", counted)
+    def in_this_process(*args, **kwargs):
+        raise AssertionError("converted in the app's own process")
+
+    monkeypatch.setattr(openvino_conversion, "convert_in_child", counted)
+    monkeypatch.setattr(openvino, "convert_model", in_this_process)
     return calls
+
+
+def no_child_process(monkeypatch) -> None:
+    """Fake OpenVINO modules live in this process only: convert here, as the fallback does."""
+    from desktop.core.image import openvino_conversion
+
+    def refuse(*args, **kwargs):
+        raise OSError("no child process in this test")
+
+    monkeypatch.setattr(openvino_conversion, "convert_in_child", refuse)
 
 
 @needs_openvino
@@ -263,3 +283,27 @@ def test_restore_puts_torch_back(cache_dir):
     assert fast_runtime.accelerate(pipe, "openvino", cache_dir, "fp32") == "openvino"  # again: nothing to redo
     fast_runtime.restore(pipe)
     assert untouched(pipe, unet, decode)
+
+
+@needs_openvino
+def test_a_cancel_during_a_conversion_stops_the_child_and_keeps_nothing(tmp_path):
+    import multiprocessing
+
+    class Stop(Exception):
+        pass
+
+    said = []
+
+    def cancel_while_converting(done, total, message):
+        said.append(message)
+        if len(said) >= 3:  # the announcement, then the polls while the child works
+            raise Stop()
+
+    pipe = tiny_sd_pipeline()
+    unet, decode = pipe.unet, pipe.vae.decode
+    with pytest.raises(Stop):
+        fast_runtime.accelerate(pipe, "openvino", tmp_path, "fp32", cancel_while_converting)
+    assert all("Converting the UNet" in message for message in said)
+    assert untouched(pipe, unet, decode)
+    assert not list(tmp_path.rglob("*.xml")) and not list(tmp_path.rglob("*.bin"))
+    assert not [child for child in multiprocessing.active_children() if child.name.startswith("atelier-convert")]

@@ -128,8 +128,10 @@ def _openvino_swaps(parts: list[tuple], cache_dir: Path, dtype_name: str, progre
         keys.add(key)
         shown = LABELS[kind]
         if not store.has(key):
-            progress(done, total, f"Converting the {shown} for OpenVINO (first time only)…")
-            store.convert(key, graph(module, names), example(module))
+            message = f"Converting the {shown} for OpenVINO (first time only)…"
+            progress(done, total, message)
+            _convert(store, key, kind, module, names, lambda: graph(module, names), lambda: example(module),
+                     lambda: progress(done, total, message), threads)
         done += 1
         progress(done, total, f"Compiling the {shown} for this CPU (cached after the first time)…")
         compiled = CompiledGraph(store.path(key), runtime_cache.compiled_folder(root, key), dtype_name, threads)
@@ -139,6 +141,20 @@ def _openvino_swaps(parts: list[tuple], cache_dir: Path, dtype_name: str, progre
         progress(done, total, f"The {shown} is ready in OpenVINO.")
     runtime_cache.prune(root, keep=keys)
     return swaps
+
+
+def _convert(store, key: str, kind: str, module, names, graph, example, still_wanted, threads: int) -> None:
+    """In a child process (openvino_conversion says why); in this one if a child cannot be had."""
+    from desktop.core.image.openvino_conversion import convert_in_child
+
+    try:
+        convert_in_child(store.root, key, kind, module, names, still_wanted, threads)
+    except _ProgressError:
+        raise
+    except Exception:
+        log.warning("converting %s in a child process failed; converting here (the window may pause)", key,
+                    exc_info=True)
+        store.convert(key, graph(), example())
 
 
 def openvino_folder(cache_dir: Path) -> Path:
