@@ -6,20 +6,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QGroupBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QCursor, QKeySequence, QShortcut
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QGroupBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMenu,
                                QPlainTextEdit, QPushButton, QSplitter, QStackedWidget, QVBoxLayout, QWidget)
 
+from desktop.core import lineage
 from desktop.core.audio.audio_request import AUDIO_FORMATS
 from desktop.core.jobs import JobKind, Studio
 from desktop.ui.audio.audio_form import MusicForm, SpeechForm
 from desktop.ui.widgets.error_overlay import ErrorOverlay
+from desktop.ui.widgets.hand_off_menu import add_hand_offs
 from desktop.ui.widgets.audio_player import AudioPlayer
 from desktop.ui.widgets.model_offer_card import ModelOfferCard
 from desktop.ui.widgets.model_picker import ModelPicker
 from desktop.ui.widgets.job_panel import JobPanel
 from desktop.ui.widgets.prompt_history import PromptHistory
+from desktop.ui.widgets.prompt_suggestion import PromptSuggestion
 from desktop.ui.widgets.status_line import StatusLine
 
 MODEL_SETTING = "last_audio_model"
@@ -31,10 +34,13 @@ MUSIC_HINT = "Describe the music, e.g. “calm piano with soft rain” (Ctrl+Ent
 
 
 class AudioPanel(JobPanel, QWidget):
+    hand_off = Signal(object)  # a HandOff from a result: laid under a video as its soundtrack
+
     def __init__(self, services, theme, parent=None):
         super().__init__(parent)
         self.services, self.theme = services, theme
         self.session = services.job_session(Studio.AUDIO, self)
+        self.text_source: tuple[str, lineage.Source] | None = None  # the text a hand-off put here, and its source
         self._build()
         self._connect()
 
@@ -69,6 +75,9 @@ class AudioPanel(JobPanel, QWidget):
         self.player = AudioPlayer(self.services.background)
         self.results = QListWidget()
         self.results.setToolTip("This session's results; everything is also in the Library")
+        # A music prompt written from another item's text ("Compose music for this"), shown to edit.
+        self.suggestion = PromptSuggestion(self.text, "music")
+        self.suggestion.set_writer(self.services.prompt_writer)
 
         self.offer_card = ModelOfferCard(self.services, "audio", self.services.audio_models, lambda models: bool(models))
         # Music is a mode even with no music model here: it offers one (MusicGen) in its place.
@@ -93,6 +102,7 @@ class AudioPanel(JobPanel, QWidget):
         column.addLayout(header)
         column.addWidget(self.music_offer)
         column.addWidget(self.text, 3)
+        column.addWidget(self.suggestion)
         column.addLayout(actions)
         column.addWidget(self.player)
         column.addWidget(QLabel("This session's results (everything is also in the Library)"))
@@ -124,6 +134,9 @@ class AudioPanel(JobPanel, QWidget):
         self.generate_button.clicked.connect(self.generate)
         self.cancel_button.clicked.connect(self.cancel)
         self.results.itemClicked.connect(lambda item: self.player.load(item.data(Qt.UserRole)))
+        self.suggestion.used.connect(self._prompt_used)
+        self.results.setContextMenuPolicy(Qt.CustomContextMenu)
+        self.results.customContextMenuRequested.connect(self._result_menu)
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(keys), self, self.generate, context=Qt.WidgetWithChildrenShortcut)
         QShortcut(QKeySequence("Escape"), self, self.cancel, context=Qt.WidgetWithChildrenShortcut)
@@ -176,7 +189,45 @@ class AudioPanel(JobPanel, QWidget):
 
     def build_request(self):
         text, fmt = self.text.toPlainText(), self.file_format.currentData()
-        return self.music_form.request(text, fmt) if self.music_mode() else self.speech_form.request(text, fmt)
+        request = self.music_form.request(text, fmt) if self.music_mode() else self.speech_form.request(text, fmt)
+        if self.text_source is not None and self.text_source[0] == text:  # still the handed text
+            request.sources = (self.text_source[1],)
+        return request
+
+    def read_aloud(self, text: str, generation_id: int | None) -> None:
+        """A hand-off: speak `text` with the chosen voice (or the first one), linked to its item."""
+        if self.music_mode() or self.picker.current() is None:
+            self.mode.setCurrentIndex(self.mode.findData(SPEECH))
+            self._mode_chosen()
+        self.text.setPlainText(text)
+        self.text_source = (text, lineage.Source(lineage.READ_ALOUD, generation_id)) if generation_id else None
+        if self.session.busy:
+            self.show_error("The Audio studio is busy: press Speak once the audio being made is done.")
+            return
+        self.generate()
+
+    def compose_from(self, text: str, source: lineage.Source | None) -> None:
+        """A hand-off ("Compose music for this"): Music mode, and the built-in model writes a
+        music prompt from `text`, shown to edit; once used, the music made links to `source`."""
+        if not self.music_mode():
+            self.mode.setCurrentIndex(self.mode.findData(MUSIC))
+            self._mode_chosen()
+        self.text_source = (None, source) if source is not None else None
+        self.suggestion.write_from(text, "music")
+
+    def _prompt_used(self, text: str) -> None:
+        if self.text_source is not None:
+            self.text_source = (text, self.text_source[1])
+        if self.music_mode() and self.picker.current() is None:
+            self.show_error(NO_MUSIC_MODEL)
+
+    def _result_menu(self, where) -> None:
+        item = self.results.itemAt(where)
+        if item is None:
+            return
+        menu = QMenu(self)
+        add_hand_offs(menu, "audio", self.hand_off.emit, item.data(Qt.UserRole + 1), item.data(Qt.UserRole))
+        menu.exec(QCursor.pos())
 
     def generate(self) -> None:
         music = self.music_mode()
@@ -228,6 +279,7 @@ class AudioPanel(JobPanel, QWidget):
         self.status.setText(f"{made.duration_s:.1f} s of audio in {made.seconds:.1f} s{seed}{notes}")
         item = QListWidgetItem(f"{Path(path).name} — {' '.join(job.title.split())}")
         item.setData(Qt.UserRole, path)
+        item.setData(Qt.UserRole + 1, outcome.generation_id)
         self.results.insertItem(0, item)
         self.results.setCurrentItem(item)
         self.player.finish_stream(path)

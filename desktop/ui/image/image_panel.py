@@ -6,18 +6,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage, QKeySequence, QPixmap, QShortcut
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QCursor, QKeySequence, QPixmap, QShortcut
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QMenu, QPushButton, QSplitter, QVBoxLayout, QWidget
 
-from desktop.model_routing import looks_droppable
+from desktop.core import lineage
 from desktop.core.jobs import JobKind, Studio
 from desktop.ui.image.image_form import ImageForm
 from desktop.ui.image.image_results import ImageResults
 from desktop.ui.image.image_prompt_box import ImagePromptBox, fitted_size
+from desktop.ui.image.image_prompt_input import ImagePromptInput
 from desktop.ui.image.speed_notes import SpeedNotes
 from desktop.ui.image.upscale_bar import UpscaleBar
 from desktop.ui.widgets.error_overlay import ErrorOverlay
+from desktop.ui.widgets.hand_off_menu import add_hand_offs
 from desktop.ui.widgets.job_panel import JobPanel
 from desktop.ui.widgets.layouts import scrolling
 from desktop.ui.widgets.model_offer_card import ModelOfferCard
@@ -30,25 +32,17 @@ NO_MODEL = ("Choose an image model first: get one from Models › Catalog (or th
             "checkpoint with File › Add model file…")
 
 
-def _load_dropped(path: str):
-    """Off the GUI thread: decode the image, read any settings it carries, make a QImage."""
-    from desktop.core.image.image_files import open_image
-    from desktop.core.image.image_metadata import read_settings
+class ImagePanel(ImagePromptInput, JobPanel, QWidget):
+    hand_off = Signal(object)  # a HandOff from a result: animate it, upscale it, use it as image prompt
 
-    image = open_image(path)
-    try:
-        settings = read_settings(path)
-    except Exception:  # noqa: BLE001 - unreadable metadata is simply none
-        settings = None
-    return path, image, pil_to_qimage(image), settings
-
-
-class ImagePanel(JobPanel, QWidget):
     def __init__(self, services, theme, parent=None):
         super().__init__(parent)
         self.services, self.theme = services, theme
         self.session = services.job_session(Studio.IMAGE, self)
         self.init_image = None       # PIL image of the image prompt
+        self.init_source = None      # lineage.Source of the image prompt, when it came from a file
+        self._handed: dict[str, lineage.Source] = {}  # files on their way in from a hand-off
+        self._prompt_source: tuple = ()  # (prompt text or None while it is being written, lineage.Source)
         self.found_settings = None   # settings read from the dropped image, offered on request
         self._chosen_path = None     # the model last chosen: its recommended settings were applied
         self.setAcceptDrops(True)
@@ -61,7 +55,7 @@ class ImagePanel(JobPanel, QWidget):
         self.picker = ModelPicker(self.services.image_models, self.services.settings.get(MODEL_SETTING))
         self.picker.say_missing("No image model yet", "No image model: get one from Models › Catalog, or add a "
                                 "checkpoint with File › Add model file…")
-        self.form = ImageForm(background=self.services.background)
+        self.form = ImageForm(background=self.services.background, prompt_writer=self.services.prompt_writer)
         self.generate_button = QPushButton("Generate")
         self.generate_button.setToolTip("Ctrl+Enter")
         self.generate_button.setDefault(True)
@@ -149,6 +143,9 @@ class ImagePanel(JobPanel, QWidget):
             lambda info: info is not None and self.services.settings.set("last_upscaler_model", info.path))
         self.upscaler.model_chosen.connect(lambda _info: self._update_state())
         self.results.model().rowsInserted.connect(lambda *_: self._update_state())
+        self.form.suggestion.used.connect(self._prompt_used)
+        self.results.setContextMenuPolicy(Qt.CustomContextMenu)
+        self.results.customContextMenuRequested.connect(self._result_menu)
         self.history = PromptHistory(self.services.store, self.form.prompt, "image", [])
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(keys), self, self.generate, context=Qt.WidgetWithChildrenShortcut)
@@ -200,77 +197,6 @@ class ImagePanel(JobPanel, QWidget):
         self.form.width_box.setValue(width)
         self.form.height_box.setValue(height)
 
-    # -- image prompts: drop, paste, settings ---------------------------------------------
-
-    def dragEnterEvent(self, event) -> None:
-        mime = event.mimeData()
-        files = [u.toLocalFile() for u in mime.urls() if u.isLocalFile()]
-        if mime.hasImage() or any(not looks_droppable(f) for f in files):
-            event.acceptProposedAction()
-        else:
-            event.ignore()  # a model file: the window adds it
-
-    def dropEvent(self, event) -> None:
-        mime = event.mimeData()
-        files = [u.toLocalFile() for u in mime.urls() if u.isLocalFile()]
-        if files:
-            self.load_image_file(files[0])
-        elif mime.hasImage():
-            self._use_qimage(QImage(mime.imageData()))
-        event.acceptProposedAction()
-
-    def load_image_file(self, path: str) -> None:
-        """Decode off the GUI thread; a bad file gets a message and changes nothing."""
-        self.status.setText(f"Reading {Path(path).name}…")
-        self.services.background.run(lambda: _load_dropped(path), self._on_image_loaded,
-                                     lambda exc: (self.show_error(str(exc)), self.status.setText("")))
-
-    def paste_image(self) -> None:
-        from PySide6.QtGui import QGuiApplication
-
-        clipboard = QGuiApplication.clipboard()
-        if clipboard.mimeData().hasImage():
-            self._use_qimage(clipboard.image())
-        elif clipboard.mimeData().hasUrls():
-            self.load_image_file(clipboard.mimeData().urls()[0].toLocalFile())
-        else:
-            self.show_error("The clipboard holds no image.")
-
-    def _use_qimage(self, qimage: QImage) -> None:
-        from desktop.core.image.image_files import MAX_PIXELS
-
-        if qimage.isNull():
-            self.show_error("That is not an image Atelier can read.")
-            return
-        if qimage.width() * qimage.height() > MAX_PIXELS:
-            self.show_error(f"That image is {qimage.width()}×{qimage.height()} pixels, too large for an "
-                            f"image prompt (limit {MAX_PIXELS // 1_000_000} megapixels). Downscale it first.")
-            return
-        self.services.background.run(lambda: (None, qimage_to_pil(qimage), qimage.copy(), None),
-                                     self._on_image_loaded, lambda exc: self.show_error(str(exc)))
-
-    def _on_image_loaded(self, loaded) -> None:
-        path, image, qimage, settings = loaded
-        self.show_error("")
-        self.status.setText("")
-        self.set_init_image(image, qimage)
-        self.found_settings = settings if settings is not None and not settings.is_empty() else None
-        if self.found_settings is not None:
-            s = self.found_settings
-            summary = f"“{s.prompt[:80]}”" + (f", seed {s.seed}" if s.seed is not None else "") + \
-                      (f", {s.steps} steps" if s.steps else "") + (f", {s.width}×{s.height}" if s.width else "")
-            self.settings_text.setText(f"This image carries {s.source} settings: {summary}")
-        self.settings_bar.setVisible(self.found_settings is not None)
-
-    def set_init_image(self, image, qimage) -> None:
-        self.init_image = image
-        self.canvas.set_image(qimage)
-        if image is None:
-            self.settings_bar.hide()
-            self.paint_mask.setChecked(False)
-        self._say_prompt_size()
-        self._update_state()
-
     def use_found_settings(self) -> None:
         if self.found_settings is None:
             return
@@ -302,8 +228,12 @@ class ImagePanel(JobPanel, QWidget):
             height=form.height_box.value(), seed=form.seed.value(), batch=form.batch.value(),
             scheduler=form.scheduler_name(), file_format=form.file_format.currentText(),
             decoder=form.decoder_choice())
+        request.typed_prompt = form.typed_prompt()
+        if self._prompt_source and self._prompt_source[0] == request.prompt:  # the prompt written for a hand-off
+            request.sources += (self._prompt_source[1],)
         if self.init_image is not None:
             request.init_image = self.init_image
+            request.sources += (self.init_source,) if self.init_source is not None else ()
             request.strength = self.strength.value() / 100
             if self.paint_mask.isChecked() and self.canvas.has_mask():
                 mask = qimage_to_pil(self.canvas.mask_image(), "L")
@@ -326,21 +256,50 @@ class ImagePanel(JobPanel, QWidget):
         if self.session.busy and ("Waiting" in current or "Loading" in current):
             self.status.setText(f"{current} · {text}")
 
+    def prompt_from_text(self, text: str, source: lineage.Source | None) -> None:
+        """A hand-off ("Make an image"): the built-in model writes an image prompt from `text`,
+        shown to edit; once used, the images made from it link to `source`."""
+        self._prompt_source = (None, source) if source is not None else ()
+        self.form.suggestion.write_from(text, "image")
+
+    def _prompt_used(self, text: str) -> None:
+        if self._prompt_source:
+            self._prompt_source = (text, self._prompt_source[1])
+
     def upscale_selected(self, factor: int) -> None:
         """Upscale the selected result (or the newest) with the chosen GAN upscaler."""
+        item = self.results.currentItem() or self.results.item(0)
+        if item is None or self.upscaler.current() is None:  # the buttons are disabled then, with the reason
+            return
+        self.upscale_file(item.data(Qt.UserRole), item.data(Qt.UserRole + 1), factor, item.text())
+
+    def upscale_file(self, path: str, generation_id: int | None, factor: int = 4, name: str = "") -> bool:
+        """Upscale an image file (a result, or a hand-off from elsewhere); False, saying why, when
+        it cannot start."""
         from desktop.core.image.upscale_engine import UpscaleRequest
 
-        item = self.results.currentItem() or self.results.item(0)
         upscaler = self.upscaler.current()
+        if upscaler is None:
+            self.upscale_bar.say("Choose an upscaler first: get Real-ESRGAN from Models › Catalog, or add one with "
+                                 "File › Add model file…")
+            return False
         if self.session.busy:
-            return
-        if item is None or upscaler is None:  # the buttons are disabled then, with the reason
-            return
+            self.upscale_bar.say("The studio is busy: upscale once the image being made is done.")
+            return False
         self.upscale_bar.say("")
-        request = UpscaleRequest(item.data(Qt.UserRole), factor, source_generation_id=item.data(Qt.UserRole + 1))
-        self.session.submit(JobKind.UPSCALE, request, upscaler.path, f"Upscale ×{factor}: {item.text()}")
+        request = UpscaleRequest(path, factor, source_generation_id=generation_id)
+        self.session.submit(JobKind.UPSCALE, request, upscaler.path, f"Upscale ×{factor}: {name or Path(path).name}")
         self.status.setText("Waiting for the upscaler…")
         self._update_state()
+        return True
+
+    def _result_menu(self, where) -> None:
+        item = self.results.itemAt(where)
+        if item is None:
+            return
+        menu = QMenu(self)
+        add_hand_offs(menu, "image", self.hand_off.emit, item.data(Qt.UserRole + 1), item.data(Qt.UserRole))
+        menu.exec(QCursor.pos())
 
     def _on_started(self, _job) -> None:
         self.status.setText("Loading the model…" + (f" · {self.speed.text}" if self.speed.text else ""))

@@ -7,6 +7,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QMenu
 
 from desktop.ui.library.missing_file import ask_locate, missing_relative
+from desktop.ui.widgets.hand_off_menu import add_hand_offs
 
 RATING_LABELS = ["No rating", "★", "★★", "★★★", "★★★★", "★★★★★"]
 
@@ -26,9 +27,12 @@ def show_item_menu(panel, where) -> None:
         menu.exec(where)
         return
     menu.addAction("Use these settings", panel._reuse)
-    if panel._image_asset() is not None:
-        video = panel.details is not None and panel.details.generation.modality == "video"
-        menu.addAction("Use a frame as image prompt" if video else "Use as image prompt", panel._use_as_image_prompt)
+    if panel.details is not None and len(panel.selected_ids()) == 1:
+        g = panel.details.generation
+        clip = g.assets[0]["path"] if g.assets else ""  # the item's own file (a clip before its poster)
+        menu.addSeparator()
+        add_hand_offs(menu, g.modality, panel.hand_off.emit, g.id, panel.model.absolute(clip) if clip else "",
+                      g.output_text if g.modality == "text" else "")
     menu.addSeparator()
     menu.addAction("Favourite", lambda: panel.set_favorite(True))
     menu.addAction("Not a favourite", lambda: panel.set_favorite(False))

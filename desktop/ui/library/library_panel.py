@@ -30,6 +30,7 @@ from desktop.ui.library.missing_file import missing_relative
 class LibraryPanel(LibraryActions, QWidget):
     reuse_requested = Signal(object)          # a Generation: its settings back to its panel
     image_prompt_requested = Signal(str)      # an image file for img2img
+    hand_off = Signal(object)                 # a HandOff from the menu: the item to another studio
 
     def __init__(self, services, theme, parent=None):
         super().__init__(parent)

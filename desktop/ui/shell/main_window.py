@@ -95,6 +95,11 @@ class MainWindow(QMainWindow):
         library = self.panels["library"]
         library.reuse_requested.connect(self.reuse_generation)
         library.image_prompt_requested.connect(self.use_as_image_prompt)
+        from desktop.ui.shell.hand_offs import HandOffs
+
+        self.hand_offs = HandOffs(self, services)
+        for panel in self.panels.values():
+            self.hand_offs.watch(panel)
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")

@@ -4,7 +4,7 @@ the library is reached through the store writer and generation through the job q
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QWidget
 
@@ -17,6 +17,7 @@ from desktop.ui.text.chat_view import ShownMessage
 from desktop.ui.widgets.job_panel import JobPanel
 from desktop.ui.widgets.studio_files import StudioFiles
 from desktop.ui.widgets.prompt_history import PromptHistory
+from desktop.viewmodels.hand_off import HandOff
 
 BASE_MODEL_NOTE = ("{name} has no chat template: it is a base model that continues text rather "
                    "than answering. This studio is in “Complete text” mode; load an instruct/chat "
@@ -32,6 +33,7 @@ class ChatStudio(ChatLayout, JobPanel, StudioFiles, QWidget):
     presets: list[Preset] = []
     completion_presets: list[Preset] = []  # openings a base model continues (Complete text mode)
     model_setting = "last_text_model"
+    hand_off = Signal(object)  # a HandOff: a reply made into an image, speech or music
 
     def __init__(self, services, theme, parent=None):
         super().__init__(parent)
@@ -68,6 +70,8 @@ class ChatStudio(ChatLayout, JobPanel, StudioFiles, QWidget):
         self.view.edit_requested.connect(self.edit_message)
         self.view.regenerate_requested.connect(self.regenerate)
         self.view.save_code_requested.connect(self.save_code_dialog)
+        self.view.hand_off_requested.connect(
+            lambda action, message: self.hand_off.emit(HandOff(action, message.generation_id, text=message.content)))
         self.theme.changed.connect(self.view.set_dark)
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(keys), self, self.send, context=Qt.WidgetWithChildrenShortcut)
@@ -234,7 +238,7 @@ class ChatStudio(ChatLayout, JobPanel, StudioFiles, QWidget):
     def _show_messages(self, cid: int, messages, note_for_last: str, reveal: str = "") -> None:
         if self.conversation is None or self.conversation.id != cid:
             return
-        shown = [ShownMessage(m.id, m.role, m.content) for m in messages]
+        shown = [ShownMessage(m.id, m.role, m.content, generation_id=m.generation_id) for m in messages]
         if shown and note_for_last:
             shown[-1].note = note_for_last
         self.view.set_messages(shown)
@@ -323,7 +327,7 @@ class ChatStudio(ChatLayout, JobPanel, StudioFiles, QWidget):
         self._recording = False
         self.conversation = conversation
         self.sidebar.select_id(conversation.id)
-        self.view.set_messages([ShownMessage(m.id, m.role, m.content) for m in messages])
+        self.view.set_messages([ShownMessage(m.id, m.role, m.content, generation_id=m.generation_id) for m in messages])
         model = self.picker.current()
         if model is None:
             self._update_buttons()

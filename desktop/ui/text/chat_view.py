@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QTextBrowser
 from desktop.core.text.markdown_html import CodeBlock, MarkdownRenderer
 from desktop.ui.text.live_markdown import LiveMarkdownRenderer
 from desktop.ui.text.live_reply import LiveReply
+from desktop.viewmodels.hand_off import LABELS, actions_for
 
 ROLE_LABELS = {"user": "You", "assistant": "Assistant", "system": "System"}
 CELL_PADDING = 8  # px around a message's text
@@ -41,6 +42,7 @@ class ShownMessage:
     role: str
     content: str
     note: str = ""
+    generation_id: int | None = None  # the library item of a reply, for hand-offs
 
 
 @dataclass
@@ -64,6 +66,7 @@ class ChatView(QTextBrowser):
     edit_requested = Signal(int)          # message id
     regenerate_requested = Signal()
     save_code_requested = Signal(object)  # CodeBlock
+    hand_off_requested = Signal(str, object)  # a hand-off action (viewmodels/hand_off.py), the ShownMessage
     window_size = WINDOW_SIZE
 
     def __init__(self, parent=None):
@@ -340,6 +343,9 @@ class ChatView(QTextBrowser):
             links.append(f'<a href="msg:copy:{index}">Copy</a>')
             if message.role == "user":
                 links.append(f'<a href="msg:edit:{message.id}">Edit &amp; resend</a>')
+            elif message.role == "assistant" and message.content.strip():
+                links += [f'<a href="msg:handoff:{index}:{action.replace(" ", "_")}">{html.escape(LABELS[action])}</a>'
+                          for action in actions_for("text", has_text=True)]
         if key[4]:  # the last reply, finished
             links.append('<a href="msg:regenerate:0">Regenerate</a>')
         label = self.assistant_label if message.role == "assistant" else ROLE_LABELS.get(message.role, message.role)
@@ -362,6 +368,8 @@ class ChatView(QTextBrowser):
             self.edit_requested.emit(int(key))
         elif kind == "msg" and action == "regenerate":
             self.regenerate_requested.emit()
+        elif kind == "msg" and action == "handoff" and len(scheme_parts) == 4:
+            self.hand_off_requested.emit(scheme_parts[3].replace("_", " "), self._messages[int(key)])
         elif kind == "msg" and action == "earlier":
             self.show_earlier()
         elif kind == "code" and len(scheme_parts) == 4:

@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton
 
+from desktop.core import lineage
 from desktop.ui.widgets.pil_qt import pil_to_qimage, qimage_to_pil
 
 EMPTY = "Drop or paste an image here to animate it"
@@ -31,6 +32,7 @@ class ImagePromptBox(QGroupBox):
         super().__init__("Image prompt", parent)
         self.background = background
         self.image = None  # PIL RGB image to animate
+        self.source = None  # lineage.Source of that image, when it came from a file
         self.view = QLabel(EMPTY)
         self.view.setAlignment(Qt.AlignCenter)
         self.view.setMinimumHeight(72)
@@ -49,10 +51,13 @@ class ImagePromptBox(QGroupBox):
         elif mime.hasImage():
             self.take_qimage(QImage(mime.imageData()))
 
-    def load_file(self, path: str) -> None:
-        """Decode off the GUI thread; a bad file gets a message and changes nothing."""
+    def load_file(self, path: str, source=None) -> None:
+        """Decode off the GUI thread; a bad file gets a message and changes nothing. `source`
+        (lineage.Source): what clips made from the image link to; by default the file itself,
+        matched to its library item when it is one."""
+        source = source or lineage.Source(lineage.ANIMATE, path=str(Path(path).resolve()))
         self.reading.emit(Path(path).name)
-        self.background.run(lambda: _load_image(path), lambda loaded: self.set_image(*loaded),
+        self.background.run(lambda: _load_image(path), lambda loaded: self.set_image(*loaded, source=source),
                             lambda exc: self.failed.emit(str(exc)))
 
     def paste(self) -> None:
@@ -77,8 +82,9 @@ class ImagePromptBox(QGroupBox):
         self.background.run(lambda: qimage_to_pil(copy), lambda image: self.set_image(image, copy),
                             lambda exc: self.failed.emit(str(exc)))
 
-    def set_image(self, image, qimage) -> None:
+    def set_image(self, image, qimage, source=None) -> None:
         self.image = image
+        self.source = source if image is not None else None
         if qimage is None:
             self.view.clear()
             self.view.setText(EMPTY)

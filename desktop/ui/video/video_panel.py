@@ -5,17 +5,17 @@ and "Extend from the last frame" / "Join clips" — jobs like any other, through
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout,
                                QWidget)
 
+from desktop.core import lineage
 from desktop.model_routing import looks_droppable
 from desktop.core.errors import UserFacingError
 from desktop.core.jobs import JobKind, Studio
 from desktop.pipeline.video_estimate import estimate_clip
+from desktop.ui.video.clip_edits import NO_MODEL, ClipEdits
 from desktop.ui.video.image_prompt import ImagePromptBox
 from desktop.ui.video.video_form import VideoForm
 from desktop.ui.video.video_model_bar import ADAPTER_KIND, BASE_KIND, VideoModelBar
@@ -26,9 +26,6 @@ from desktop.ui.widgets.layouts import scrolling
 from desktop.ui.widgets.prompt_history import PromptHistory
 
 MODEL_SETTING, ADAPTER_SETTING = "last_video_model", "last_video_adapter"
-NO_MODEL = ("Choose a video model first: a Stable Diffusion 1.5 folder with a motion adapter (AnimateDiff), "
-            "Stable Video Diffusion or LTX-Video, in a folder listed in Settings › Model folders.")
-
 
 def can_make_clips(models) -> bool:
     """A model that makes clips alone, or an AnimateDiff base with a motion adapter: until then
@@ -37,7 +34,9 @@ def can_make_clips(models) -> bool:
     return bool(kinds - {ADAPTER_KIND, BASE_KIND}) or {ADAPTER_KIND, BASE_KIND} <= kinds
 
 
-class VideoPanel(JobPanel, QWidget):
+class VideoPanel(ClipEdits, JobPanel, QWidget):
+    hand_off = Signal(object)  # a HandOff from a clip: a frame to the Image studio
+
     def __init__(self, services, theme, parent=None):
         super().__init__(parent)
         self.services, self.theme = services, theme
@@ -53,7 +52,7 @@ class VideoPanel(JobPanel, QWidget):
     def _build(self) -> None:
         self.models = VideoModelBar(self.services.video_models, self.services.settings.get(MODEL_SETTING),
                                     self.services.settings.get(ADAPTER_SETTING))
-        self.form = VideoForm()
+        self.form = VideoForm(prompt_writer=self.services.prompt_writer)
         self.preset_button = QPushButton("Model preset")
         self.preset_button.setToolTip("The chosen model's recommended frames, steps, guidance and size")
         self.cpu_button = QPushButton("CPU preset")
@@ -146,6 +145,8 @@ class VideoPanel(JobPanel, QWidget):
         self.image_prompt.reading.connect(lambda name: self.status.setText(f"Reading {name}…"))
         self.extend_button.clicked.connect(self.extend_selected)
         self.join_button.clicked.connect(self.join_selected)
+        self.shown.clips.setContextMenuPolicy(Qt.CustomContextMenu)
+        self.shown.clips.customContextMenuRequested.connect(self._clip_menu)
         self.models.changed.connect(self._on_model_changed)
         self._estimate_timer = QTimer(self, singleShot=True, interval=400)
         self._estimate_timer.timeout.connect(self.update_estimate)
@@ -195,8 +196,11 @@ class VideoPanel(JobPanel, QWidget):
         from desktop.core.video.video_request import VideoRequest
 
         adapter = self.models.current_adapter()
+        source = self.image_prompt.source if self.init_image is not None else None
         return VideoRequest(**self.form.values(), init_image=self.init_image,
-                            motion_adapter=adapter.path if adapter is not None else "")
+                            motion_adapter=adapter.path if adapter is not None else "",
+                            typed_prompt=getattr(self.form, "typed_prompt", lambda: "")(),
+                            sources=(source,) if source is not None else ())
 
     def update_estimate(self) -> None:
         """Memory and time for the clip as the form stands, worked out on the thread pool."""
@@ -241,8 +245,10 @@ class VideoPanel(JobPanel, QWidget):
         self.image_prompt.take_drop(event.mimeData())
         event.acceptProposedAction()
 
-    def load_image_file(self, path: str) -> None:
-        self.image_prompt.load_file(path)
+    def load_image_file(self, path: str, source: lineage.Source | None = None) -> None:
+        """`path` becomes the picture to animate; clips made from it link to `source` (by
+        default the file itself, matched to its library item when it is one)."""
+        self.image_prompt.load_file(path, source)
 
     @property
     def init_image(self):
@@ -270,46 +276,6 @@ class VideoPanel(JobPanel, QWidget):
         found = getattr(self, "last_estimate", None)
         raw = found.raw_seconds if found is not None else None
         self._estimated = (self.session.job.id, model_path, raw) if raw else ()
-
-    def extend_selected(self) -> None:
-        """The selected clip (or the newest) continued from its last frame, with its own settings
-        and the chosen model; the clip is read off the GUI thread."""
-        clip, info = self.shown.current(), self.models.current()
-        if self.session.busy:
-            return
-        if clip is None:
-            self.show_error("Make or pick a clip to extend first.")
-            return
-        if info is None:
-            self.show_error(NO_MODEL)
-            return
-        from desktop.pipeline.video_edits import extend_request
-
-        path, generation_id = clip
-        adapter = self.models.current_adapter()
-        overrides = {"motion_adapter": adapter.path if adapter is not None else "", "seed": self.form.seed.value()}
-        self.status.setText(f"Reading the last frame of {Path(path).name}…")
-        self.services.background.run(lambda: extend_request(path, generation_id, **overrides),
-                                     lambda request: self._submit(JobKind.VIDEO, request, info,
-                                                                  f"Extend {Path(path).name}", NO_MODEL,
-                                                                  validate=self._validator(request, info)),
-                                     lambda exc: (self.show_error(str(exc)), self.status.setText("")))
-
-    def join_selected(self) -> None:
-        from desktop.pipeline.video_edits import JoinRequest
-
-        if self.session.busy:
-            return
-        chosen = self.shown.selected()
-        if len(chosen) < 2:
-            self.show_error("Select two or more clips to join (Ctrl+click them in the list).")
-            return
-        request = JoinRequest([path for path, _ in chosen], self.form.file_format.currentText(),
-                              [generation_id for _, generation_id in chosen])
-        self.show_error("")
-        self.session.submit(JobKind.VIDEO, request, "", f"Join {len(chosen)} clips")
-        self.status.setText(f"Joining {len(chosen)} clips…")
-        self._update_state()
 
     def cancel(self) -> None:
         if self.session.cancel():
