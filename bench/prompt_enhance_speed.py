@@ -50,7 +50,7 @@ def app_expansion(app, writer, prompt: str, kind: str, seed: int):
 def raw_same_tokens(llm, opening: str, tokens_out: int, seed: int) -> float:
     """Raw llama-cpp-python: the same opening (its own prefix cache reused as it does by
     itself), then exactly as many sampled tokens as the app's expansion had."""
-    from desktop.viewmodels.prompt_writer import SAMPLING
+    from desktop.core.text.prompt_completer import SAMPLING
 
     started = time.perf_counter()
     tokens = llm.tokenize(opening.encode(), add_bos=True, special=True)

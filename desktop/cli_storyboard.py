@@ -120,7 +120,7 @@ def _write(premise: str, n: int, seed: int, music: bool, threads: int):
     from desktop.core.errors import UserFacingError
     from desktop.core.text import builtin_models, prompt_writing
     from desktop.core.text.llama_engine import LlamaTextEngine
-    from desktop.viewmodels.prompt_writer import N_CTX, NOT_INSTALLED, EngineCompleter
+    from desktop.core.text.prompt_completer import N_CTX, NOT_INSTALLED, EngineCompleter
 
     path = builtin_models.gemma_path()
     if path is None:

@@ -64,7 +64,7 @@ def test_core_root_imports_no_studio():
                     if any(m.startswith(f"desktop.core.{s}") for s in CORE_STUDIOS)], path.name
 
 
-UI_STUDIOS = ("text", "image", "audio", "video", "library", "models")  # models: the model manager's window
+UI_STUDIOS = ("text", "image", "audio", "video", "story", "library", "models")  # models: the model manager's window
 
 
 @pytest.mark.parametrize("path", [p for s in (*UI_STUDIOS, "widgets") for p in files_of(f"ui/{s}")],

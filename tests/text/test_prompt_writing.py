@@ -203,7 +203,7 @@ def test_sentences_are_bounded_at_a_sentence_or_word():
 def complete(gemma_gguf):
     """prompt_writing's `complete` as the app's PromptWriter builds it, on the built-in model."""
     from desktop.core.text.llama_engine import LlamaTextEngine
-    from desktop.viewmodels.prompt_writer import N_CTX, EngineCompleter
+    from desktop.core.text.prompt_completer import N_CTX, EngineCompleter
 
     engine = LlamaTextEngine(gemma_gguf, n_ctx=N_CTX, n_threads=2)
     yield EngineCompleter(engine, threading.Event())

@@ -245,3 +245,12 @@ def test_auto_precision_on_a_cpu_without_bf16_takes_bf16_when_fp32_would_not_fit
     outcome = run(job, ModelCache(2**34), library)
     assert outcome.precision == "bf16"
     assert "Made in bf16: in fp32 this clip would not fit in memory." in outcome.notes
+
+
+def test_animating_an_image_with_no_step_left_is_refused_with_what_to_change():
+    """diffusers runs int(steps × strength) steps from the image; none crashed inside diffusers."""
+    request = VideoRequest(prompt="waves", init_image=Image.new("RGB", (64, 64)), steps=1, strength=0.8,
+                           width=64, height=64, frames=8)
+    with pytest.raises(UserFacingError, match="1 step.* at strength 0.8 leave no step to animate"):
+        request.validate("animatediff")
+    dataclasses.replace(request, steps=2).validate("animatediff")

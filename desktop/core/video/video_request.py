@@ -74,6 +74,10 @@ class VideoRequest:
         checks.finite("Strength", self.strength)
         if self.init_image is not None and not 0.0 < self.strength <= 1.0:
             raise UserFacingError(f"Strength must be above 0 and at most 1 (got {self.strength}).")
+        if family == "animatediff" and self.init_image is not None and int(self.steps * self.strength) < 1:
+            # diffusers runs int(steps × strength) steps from the image: none would leave nothing to animate
+            raise UserFacingError(f"{self.steps} step(s) at strength {self.strength:g} leave no step to animate the "
+                                  "image: use more steps or a higher strength.")
         if isinstance(self.motion_bucket_id, bool) or not isinstance(self.motion_bucket_id, int) \
                 or not 1 <= self.motion_bucket_id <= 255:
             raise UserFacingError(f"Motion amount must be between 1 and 255 (got {self.motion_bucket_id}).")

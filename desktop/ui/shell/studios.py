@@ -7,7 +7,6 @@ from desktop.ui.image.image_panel import ImagePanel
 from desktop.ui.library.library_panel import LibraryPanel
 from desktop.ui.story.story_panel import StoryPanel
 from desktop.ui.text.text_panel import TextPanel
-from desktop.ui.video.clip_player import ClipPlayer
 from desktop.ui.video.video_panel import VideoPanel
 
 # (key, label, panel class)
@@ -17,6 +16,6 @@ PANELS = [
     ("image", "Image", ImagePanel),
     ("audio", "Audio", AudioPanel),
     ("video", "Video", VideoPanel),
-    ("story", "Story", lambda services, theme: StoryPanel(services, theme, player_factory=ClipPlayer)),
+    ("story", "Story", StoryPanel),
     ("library", "Library", LibraryPanel),
 ]

@@ -6,9 +6,8 @@ Any scene's piece can be made again after editing its text; Cancel keeps what is
 storyboard opens again from "Open". Everything made is in the Library, in the storyboard's
 collection.
 
-The final video plays in `player_factory(background)` when the window gives one (the Video
-studio's player; a studio does not import another), else its poster shows with a button that
-opens it in the system's player."""
+The final video plays in the clip player the Video studio uses (`player_factory`; None shows
+its poster with a button that opens it in the system's player)."""
 
 from __future__ import annotations
 
@@ -26,6 +25,7 @@ from desktop.pipeline import storyboard_saving
 from desktop.pipeline.store_access import DirectStore
 from desktop.pipeline.storyboard import IMAGE, MAX_SCENES, SEED_LIMIT, StoryModels as Models, StoryScene, Storyboard
 from desktop.pipeline.storyboard_run import FINAL, StoryboardRequest
+from desktop.ui.widgets.clip_player import ClipPlayer
 from desktop.ui.story.scene_card import SceneCard
 from desktop.ui.story.story_models import StoryModels
 from desktop.ui.widgets.error_overlay import ErrorOverlay
@@ -37,7 +37,7 @@ WRITER_KEY = "story"
 
 
 class StoryPanel(JobPanel, QWidget):
-    def __init__(self, services, theme, parent=None, player_factory=None):
+    def __init__(self, services, theme, parent=None, player_factory=ClipPlayer):
         super().__init__(parent)
         self.services, self.theme = services, theme
         self.session = services.job_session(Studio.STORY, self)

@@ -10,7 +10,7 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
-from desktop.ui.video.clip_player import ClipPlayer
+from desktop.ui.widgets.clip_player import ClipPlayer
 from desktop.ui.widgets.pil_qt import pil_to_qimage
 from desktop.ui.widgets.status_line import StatusLine
 
