@@ -26,6 +26,7 @@ from desktop.pipeline.store_access import DirectStore
 from desktop.pipeline.storyboard import IMAGE, MAX_SCENES, SEED_LIMIT, StoryModels as Models, StoryScene, Storyboard
 from desktop.pipeline.storyboard_run import FINAL, StoryboardRequest
 from desktop.ui.widgets.clip_player import ClipPlayer
+from desktop.ui.story.recommended import RecommendedSettings
 from desktop.ui.story.scene_card import SceneCard
 from desktop.ui.story.story_models import StoryModels
 from desktop.ui.widgets.error_overlay import ErrorOverlay
@@ -36,7 +37,7 @@ from desktop.ui.widgets.status_line import StatusLine
 WRITER_KEY = "story"
 
 
-class StoryPanel(JobPanel, QWidget):
+class StoryPanel(RecommendedSettings, JobPanel, QWidget):
     def __init__(self, services, theme, parent=None, player_factory=ClipPlayer):
         super().__init__(parent)
         self.services, self.theme = services, theme
@@ -45,7 +46,9 @@ class StoryPanel(JobPanel, QWidget):
         self.board: Storyboard | None = None   # the storyboard being edited; None until scenes are written
         self.cards: list[SceneCard] = []
         self.final_path = ""
-        self.clip_settings: dict = {}          # overrides of the clip defaults (frames, steps, guidance, fps)
+        self.clip_settings: dict = {}          # the video model's preset: clip frames, steps, guidance, fps
+        self.image_guidance: float | None = None  # the image model's recommended guidance
+        self._image_followed = ""              # the image model whose recommended settings were applied
         self._scenes_request = self._music_request = None
         self._seed_used: int | None = None
         self._build(player_factory)
@@ -153,6 +156,7 @@ class StoryPanel(JobPanel, QWidget):
         self.cancel_button.clicked.connect(self.cancel)
         self.open_video.clicked.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(self.final_path)))
         self.open_box.activated.connect(lambda row: self.open_saved(self.open_box.itemData(row)))
+        self.models.changed.connect(self._follow_models)
         self.writer.written.connect(self._on_written)
         self.writer.failed.connect(self._on_write_failed)
         self.refresh_saved()
@@ -235,11 +239,9 @@ class StoryPanel(JobPanel, QWidget):
         if self.board is None or self.board.premise != premise or len(self.board.scenes) != len(self.cards):
             scenes = [StoryScene(*card.text()) for card in self.cards]
             seed = self._seed_used
-            side = self.picture_size.value()
-            return Storyboard(premise, scenes, models, seed=seed if seed is not None else -1, width=side, height=side,
-                              steps=self.steps.value(), music_prompt=music_prompt, **self.clip_settings)
-        self.board.revise([card.text() for card in self.cards], models, music_prompt, steps=self.steps.value(),
-                          width=self.picture_size.value(), height=self.picture_size.value())
+            return Storyboard(premise, scenes, models, seed=seed if seed is not None else -1, music_prompt=music_prompt,
+                              **self._picture_settings())
+        self.board.revise([card.text() for card in self.cards], models, music_prompt, **self._picture_settings())
         return self.board
 
     def make(self, regenerate: tuple[int, str] | None = None) -> bool:
