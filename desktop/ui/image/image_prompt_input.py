@@ -9,7 +9,7 @@ from pathlib import Path
 from PySide6.QtGui import QImage
 
 from desktop.core import lineage
-from desktop.model_routing import looks_droppable
+from desktop.ui.widgets.image_drags import accept_image_drag
 from desktop.ui.widgets.pil_qt import pil_to_qimage, qimage_to_pil
 
 
@@ -30,12 +30,7 @@ class ImagePromptInput:
     """Mixed into the Image panel: needs its services, canvas, settings bar, status and form."""
 
     def dragEnterEvent(self, event) -> None:
-        mime = event.mimeData()
-        files = [u.toLocalFile() for u in mime.urls() if u.isLocalFile()]
-        if mime.hasImage() or any(not looks_droppable(f) for f in files):
-            event.acceptProposedAction()
-        else:
-            event.ignore()  # a model file: the window adds it
+        accept_image_drag(event)
 
     def dropEvent(self, event) -> None:
         mime = event.mimeData()

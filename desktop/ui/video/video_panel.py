@@ -11,10 +11,10 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QSplitter, QVBo
                                QWidget)
 
 from desktop.core import lineage
-from desktop.model_routing import looks_droppable
 from desktop.core.errors import UserFacingError
 from desktop.core.jobs import JobKind, Studio
 from desktop.pipeline.video_estimate import estimate_clip
+from desktop.ui.widgets.image_drags import accept_image_drag
 from desktop.ui.video.clip_edits import NO_MODEL, ClipEdits
 from desktop.ui.video.image_prompt import ImagePromptBox
 from desktop.ui.video.video_form import VideoForm
@@ -234,12 +234,7 @@ class VideoPanel(ClipEdits, JobPanel, QWidget):
     # -- image prompts: dropped or pasted anywhere on the panel ------------------------------
 
     def dragEnterEvent(self, event) -> None:
-        mime = event.mimeData()
-        files = [u.toLocalFile() for u in mime.urls() if u.isLocalFile()]
-        if mime.hasImage() or any(not looks_droppable(f) for f in files):
-            event.acceptProposedAction()
-        else:
-            event.ignore()  # a model file: the window adds it
+        accept_image_drag(event)
 
     def dropEvent(self, event) -> None:
         self.image_prompt.take_drop(event.mimeData())
