@@ -7,8 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCursor, QKeySequence, QShortcut
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QGroupBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMenu,
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QGroupBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
                                QPlainTextEdit, QPushButton, QSplitter, QStackedWidget, QVBoxLayout, QWidget)
 
 from desktop.core import lineage
@@ -16,7 +16,7 @@ from desktop.core.audio.audio_request import AUDIO_FORMATS
 from desktop.core.jobs import JobKind, Studio
 from desktop.ui.audio.audio_form import MusicForm, SpeechForm
 from desktop.ui.widgets.error_overlay import ErrorOverlay
-from desktop.ui.widgets.hand_off_menu import add_hand_offs
+from desktop.ui.widgets.hand_off_menu import show_result_hand_offs
 from desktop.ui.widgets.audio_player import AudioPlayer
 from desktop.ui.widgets.model_offer_card import ModelOfferCard
 from desktop.ui.widgets.model_picker import ModelPicker
@@ -222,12 +222,7 @@ class AudioPanel(JobPanel, QWidget):
             self.show_error(NO_MUSIC_MODEL)
 
     def _result_menu(self, where) -> None:
-        item = self.results.itemAt(where)
-        if item is None:
-            return
-        menu = QMenu(self)
-        add_hand_offs(menu, "audio", self.hand_off.emit, item.data(Qt.UserRole + 1), item.data(Qt.UserRole))
-        menu.exec(QCursor.pos())
+        show_result_hand_offs(self, self.results, where, "audio", self.hand_off.emit, Qt.UserRole, Qt.UserRole + 1)
 
     def generate(self) -> None:
         music = self.music_mode()

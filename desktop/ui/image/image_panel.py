@@ -7,8 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCursor, QKeySequence, QPixmap, QShortcut
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QMenu, QPushButton, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtGui import QKeySequence, QPixmap, QShortcut
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from desktop.core import lineage
 from desktop.core.jobs import JobKind, Studio
@@ -19,7 +19,7 @@ from desktop.ui.image.image_prompt_input import ImagePromptInput
 from desktop.ui.image.speed_notes import SpeedNotes
 from desktop.ui.image.upscale_bar import UpscaleBar
 from desktop.ui.widgets.error_overlay import ErrorOverlay
-from desktop.ui.widgets.hand_off_menu import add_hand_offs
+from desktop.ui.widgets.hand_off_menu import show_result_hand_offs
 from desktop.ui.widgets.job_panel import JobPanel
 from desktop.ui.widgets.layouts import scrolling
 from desktop.ui.widgets.model_offer_card import ModelOfferCard
@@ -294,12 +294,7 @@ class ImagePanel(ImagePromptInput, JobPanel, QWidget):
         return True
 
     def _result_menu(self, where) -> None:
-        item = self.results.itemAt(where)
-        if item is None:
-            return
-        menu = QMenu(self)
-        add_hand_offs(menu, "image", self.hand_off.emit, item.data(Qt.UserRole + 1), item.data(Qt.UserRole))
-        menu.exec(QCursor.pos())
+        show_result_hand_offs(self, self.results, where, "image", self.hand_off.emit, Qt.UserRole, Qt.UserRole + 1)
 
     def _on_started(self, _job) -> None:
         self.status.setText("Loading the model…" + (f" · {self.speed.text}" if self.speed.text else ""))

@@ -6,12 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtGui import QCursor
-from PySide6.QtWidgets import QMenu
-
 from desktop.core.jobs import JobKind
 from desktop.ui.video.video_results import GENERATION_ROLE, PATH_ROLE
-from desktop.ui.widgets.hand_off_menu import add_hand_offs
+from desktop.ui.widgets.hand_off_menu import show_result_hand_offs
 
 NO_MODEL = ("Choose a video model first: a Stable Diffusion 1.5 folder with a motion adapter (AnimateDiff), "
             "Stable Video Diffusion or LTX-Video, in a folder listed in Settings › Model folders.")
@@ -79,9 +76,4 @@ class ClipEdits:
         self._update_state()
 
     def _clip_menu(self, where) -> None:
-        item = self.shown.clips.itemAt(where)
-        if item is None:
-            return
-        menu = QMenu(self)
-        add_hand_offs(menu, "video", self.hand_off.emit, item.data(GENERATION_ROLE), item.data(PATH_ROLE))
-        menu.exec(QCursor.pos())
+        show_result_hand_offs(self, self.shown.clips, where, "video", self.hand_off.emit, PATH_ROLE, GENERATION_ROLE)
