@@ -143,8 +143,12 @@ def test_speech_is_read_aloud_from_a_reply_and_laid_under_a_clip(qtbot, window, 
     from desktop.ui.shell import video_chooser
 
     shown = []
-    monkeypatch.setattr(video_chooser.VideoChooser, "exec",
-                        lambda self: shown.append([self.list.item(i).text() for i in range(self.list.count())]) or 1)
+    def accept_holding_the_last_frame(dialog):
+        shown.append([dialog.list.item(i).text() for i in range(dialog.list.count())])
+        dialog.fit.setCurrentIndex(dialog.fit.findData("hold"))
+        return 1
+
+    monkeypatch.setattr(video_chooser.VideoChooser, "exec", accept_holding_the_last_frame)
     offered = choose_in_menu(qtbot, "Add as soundtrack…")
     audio._result_menu(audio.results.visualItemRect(audio.results.item(0)).center())
     assert offered == ["Add as soundtrack…"]
@@ -153,6 +157,7 @@ def test_speech_is_read_aloud_from_a_reply_and_laid_under_a_clip(qtbot, window, 
     with_sound, kind, status = newest(window, "video")
     assert (kind, status) == ("soundtrack", "done")
     assert links(window, with_sound) == [("soundtrack", speech_id), ("video", clip_id)]
+    assert '"fit": "hold"' in query(window, "SELECT params FROM generations WHERE id=?", with_sound)[0][0]
 
 
 def test_the_library_menu_offers_each_items_hand_offs(qtbot, window):

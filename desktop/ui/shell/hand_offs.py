@@ -100,7 +100,8 @@ class HandOffs(QObject):
             if dialog.exec() != QDialog.Accepted or dialog.chosen() is None:
                 return
             clip = dialog.chosen()
-            self._show("video").add_soundtrack(clip.path, clip.generation_id, h.path, h.generation_id)
+            self._show("video").add_soundtrack(clip.path, clip.generation_id, h.path, h.generation_id,
+                                               dialog.chosen_fit())
 
         self.services.store.submit(library_clips, choose,
                                    lambda exc: self.window.statusBar().showMessage(f"The library's videos could not "

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QListWidget, QListWidgetItem, QVBoxLayout
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
+                               QVBoxLayout)
 
 LISTED = 300  # the newest clips; older ones are a search away in the Library
 CLIP_MIMES = ("video/mp4", "video/webm", "image/gif", "image/webp")
@@ -52,8 +53,7 @@ class VideoChooser(QDialog):
             self.list.addItem(item)
         if clips:
             self.list.setCurrentRow(0)
-        explain = QLabel(f"Lay {sound_name} under which video? A new clip is made; the video is left as it is. "
-                         "A clip shorter than the sound plays again until the sound ends.")
+        explain = QLabel(f"Lay {sound_name} under which video? A new clip is made; the video is left as it is.")
         explain.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
         buttons.button(QDialogButtonBox.Ok).setText("Add soundtrack")
@@ -63,8 +63,19 @@ class VideoChooser(QDialog):
         column = QVBoxLayout(self)
         column.addWidget(explain)
         column.addWidget(self.list, 1)
+        self.fit = QComboBox()
+        self.fit.addItem("plays again until the sound ends", "loop")
+        self.fit.addItem("holds its last frame until the sound ends", "hold")
+        fit_row = QHBoxLayout()
+        fit_row.addWidget(QLabel("A clip shorter than the sound"))
+        fit_row.addWidget(self.fit, 1)
+        column.addLayout(fit_row)
         column.addWidget(buttons)
         self.resize(560, 380)
+
+    def chosen_fit(self) -> str:
+        """soundtrack.LOOP or soundtrack.HOLD."""
+        return self.fit.currentData()
 
     def chosen(self) -> LibraryClip | None:
         item = self.list.currentItem()

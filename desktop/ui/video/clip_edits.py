@@ -63,11 +63,13 @@ class ClipEdits:
         self.status.setText(f"Joining {len(chosen)} clips…")
         self._update_state()
 
-    def add_soundtrack(self, video: str, video_id: int | None, audio: str, audio_id: int | None) -> None:
-        """A new clip: `video` with `audio` under it (looped to last as long as the sound)."""
+    def add_soundtrack(self, video: str, video_id: int | None, audio: str, audio_id: int | None,
+                       fit: str = "loop") -> None:
+        """A new clip: `video` with `audio` under it, looped (or its last frame held) to last as
+        long as the sound."""
         from desktop.pipeline.soundtrack_job import SoundtrackRequest
 
-        request = SoundtrackRequest(video, audio, video_generation_id=video_id, audio_generation_id=audio_id)
+        request = SoundtrackRequest(video, audio, fit=fit, video_generation_id=video_id, audio_generation_id=audio_id)
         self.show_error("")
         if self.session.submit(JobKind.VIDEO, request, "", f"Soundtrack: {Path(audio).name} under {Path(video).name}"):
             self.status.setText(f"Laying {Path(audio).name} under {Path(video).name}…")
