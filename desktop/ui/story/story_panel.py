@@ -17,7 +17,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton, QScrollArea,
-                               QSpinBox, QSplitter, QVBoxLayout, QWidget)
+                               QSplitter, QVBoxLayout, QWidget)
 
 from desktop.core.errors import UserFacingError
 from desktop.core.jobs import JobKind, Studio
@@ -31,6 +31,7 @@ from desktop.ui.story.scene_card import SceneCard
 from desktop.ui.story.story_models import StoryModels
 from desktop.ui.widgets.error_overlay import ErrorOverlay
 from desktop.ui.widgets.job_panel import JobPanel
+from desktop.ui.widgets.number_fields import IntField
 from desktop.ui.widgets.seed_box import SeedBox
 from desktop.ui.widgets.status_line import StatusLine
 
@@ -65,10 +66,7 @@ class StoryPanel(RecommendedSettings, JobPanel, QWidget):
     def _build(self, player_factory) -> None:
         self.premise = QLineEdit()
         self.premise.setPlaceholderText("The story in a sentence, e.g. “a fox who learns to fly”")
-        self.scene_count = QSpinBox()
-        self.scene_count.setRange(1, MAX_SCENES)
-        self.scene_count.setValue(4)
-        self.scene_count.setToolTip("How many scenes the built-in model writes")
+        self.scene_count = IntField(1, MAX_SCENES, 4, "How many scenes the built-in model writes", "scenes")
         self.seed = SeedBox(SEED_LIMIT - 1)
         self.seed.setMinimumWidth(self.fontMetrics().horizontalAdvance("random") + 40)
         self.write_button = QPushButton("Write scenes")
@@ -115,16 +113,10 @@ class StoryPanel(RecommendedSettings, JobPanel, QWidget):
         splitter.setSizes([480, 300])  # a scene card's buttons and thumbnail side by side, the player beside
         self.music_prompt = QLineEdit()
         self.music_prompt.setPlaceholderText("Music bed (written from the premise when a music model is chosen)")
-        self.picture_size = QSpinBox()
-        self.picture_size.setRange(64, 1024)
+        self.picture_size = IntField(64, 1024, 512, "Width and height of the pictures (and the video)", "px")
         self.picture_size.setSingleStep(64)
-        self.picture_size.setValue(512)
         self.picture_size.setSuffix(" px")
-        self.picture_size.setToolTip("Width and height of the pictures (and the video)")
-        self.steps = QSpinBox()
-        self.steps.setRange(1, 100)
-        self.steps.setValue(20)
-        self.steps.setToolTip("Denoising steps per picture (few-step models want 1–4)")
+        self.steps = IntField(1, 100, 20, "Denoising steps per picture (few-step models want 1–4)", "steps")
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setToolTip("Stop; every finished piece is kept and the storyboard can be finished later")
         self.make_button = QPushButton("Make the storyboard")
