@@ -218,6 +218,7 @@ class Services(QObject):
         if not self.inference.wait(int(timeout_s * 1000)):
             return False
         self.background.wait(max(0, min(10000, int((deadline - time.monotonic()) * 1000))))
+        self.prompt_writer.release_model()  # its answer may never reach the GUI thread now
         self.store.close()
         self._closed = True
         return True

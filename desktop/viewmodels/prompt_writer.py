@@ -107,6 +107,19 @@ class PromptWriter(QObject):
             self._running.cancel.set()
         self._free_engine_if_idle()
 
+    def release_model(self) -> None:
+        """Free the model now, once the pool has stopped (Services.wait_stopped). Left to the
+        garbage collector, llama.cpp's model would be freed on whatever thread collects it,
+        whenever that is — possibly while another model is computing."""
+        if not self._lock.acquire(timeout=10):  # a request still loading the model: it is freed on its return
+            return
+        try:
+            engine, self._engine = self._engine, None
+            if engine is not None:
+                engine.close()
+        finally:
+            self._lock.release()
+
     # -- the pool side -------------------------------------------------------------------------
 
     def _start_next(self) -> None:
