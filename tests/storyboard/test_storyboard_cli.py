@@ -1,13 +1,25 @@
-"""`python main.py storyboard …` end to end through desktop.cli.main: the built-in model writes
-the scenes, each piece is reported on stderr as it is committed, stdout is the final video's
-path; options before or after the subcommand; Ctrl+C keeps the finished pieces."""
+"""`python main.py storyboard …` end to end, run as a person runs it (its own process): the
+built-in model writes the scenes, each piece is reported on stderr as it is committed, stdout
+is the final video's path; options before or after the subcommand; Ctrl+C keeps the finished
+pieces."""
 
+import os
 import signal
 import sqlite3
+import subprocess
+import sys
+import time
 from pathlib import Path
 
-from desktop import cli, cli_storyboard
+from desktop import cli
 from desktop.core.video.video_files import probe
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def atelier(*args) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "main.py", *args], cwd=ROOT, env=dict(os.environ), text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
 def story_args(story_models, *extra, scenes=2):
@@ -16,20 +28,19 @@ def story_args(story_models, *extra, scenes=2):
             "--seed", "5", "--threads", "2", "--precision", "fp32", *extra]
 
 
-def test_the_storyboard_command_prints_the_final_video_and_records_every_piece(tmp_path, story_models, gemma_gguf,
-                                                                             capsys):
+def test_the_storyboard_command_prints_the_final_video_and_records_every_piece(tmp_path, story_models, gemma_gguf):
     data = tmp_path / "data"
-    code = cli.main(["--data-dir", str(data), *story_args(story_models)])
-    out = capsys.readouterr()
-    assert code == 0, out.err
-    path = Path(out.out.strip())
+    child = atelier("--data-dir", str(data), *story_args(story_models))
+    out, err = child.communicate(timeout=600)
+    assert child.returncode == 0, err
+    path = Path(out.strip())
     assert path.suffix == ".mp4" and path.is_file() and path.is_relative_to(data)
     assert probe(path).frames > 8
     # The scenes the built-in model wrote, then each piece as it was committed.
-    assert "[scene 1: " in out.err and "[scene 2: " in out.err
+    assert "[scene 1: " in err and "[scene 2: " in err
     for line in ("scene 1 image", "scene 2 image", "scene 1 narration", "scene 2 narration", "final video"):
-        assert f"{line}: {data}" in out.err
-    assert "[5/5 final video" in out.err and "seed 5]" in out.err
+        assert f"{line}: {data}" in err
+    assert "[5/5 final video" in err and "seed 5]" in err
     conn = sqlite3.connect(data / "library.sqlite3")
     try:
         kinds = conn.execute("SELECT modality, kind FROM generations WHERE status='done' ORDER BY id").fetchall()
@@ -51,22 +62,25 @@ def test_options_go_before_or_after_the_subcommand(tmp_path):
         ("v", Path("mg"), Path("sd"), Path("ad"))
 
 
-def test_ctrl_c_keeps_the_finished_pieces_and_says_what_is_missing(tmp_path, story_models, gemma_gguf, capsys,
-                                                                   monkeypatch):
+def test_ctrl_c_keeps_the_finished_pieces_and_says_what_is_missing(tmp_path, story_models, gemma_gguf):
     data = tmp_path / "data"
-    report = cli_storyboard._report
-
-    def interrupt_after_the_first_image(progress):
-        report(progress)
-        if any(made.piece == "image" for made in progress.pieces):
-            signal.raise_signal(signal.SIGINT)  # what Ctrl+C does: the job's cancel is set
-
-    monkeypatch.setattr(cli_storyboard, "_report", interrupt_after_the_first_image)
-    code = cli.main([*story_args(story_models, scenes=1), "--data-dir", str(data)])  # the global option after it
-    out = capsys.readouterr()
-    assert code == 130 and out.out == ""
-    assert "scene 1 image: " in out.err and "narration: " not in out.err
-    assert "kept 1 finished pieces; missing: scene 1 narration, final video" in out.err
+    child = atelier(*story_args(story_models, scenes=1), "--data-dir", str(data))  # the global option after it
+    said = []
+    try:
+        deadline = time.monotonic() + 600
+        while not any("scene 1 image: " in line for line in said):  # Ctrl+C once the first piece is in
+            line = child.stderr.readline()
+            assert line or child.poll() is None, "".join(said)
+            assert time.monotonic() < deadline, "no image was made"
+            said.append(line)
+        child.send_signal(signal.SIGINT)
+        out, err = child.communicate(timeout=120)
+    finally:
+        child.kill()
+    err = "".join(said) + err
+    assert child.returncode == 130 and out == "", err
+    assert "narration: " not in err
+    assert "kept 1 finished pieces; missing: scene 1 narration, final video" in err
     conn = sqlite3.connect(data / "library.sqlite3")
     try:
         statuses = conn.execute("SELECT kind, status FROM generations ORDER BY id").fetchall()
