@@ -111,14 +111,7 @@ class PromptWriter(QObject):
         """Free the model now, once the pool has stopped (Services.wait_stopped). Left to the
         garbage collector, llama.cpp's model would be freed on whatever thread collects it,
         whenever that is — possibly while another model is computing."""
-        if not self._lock.acquire(timeout=10):  # a request still loading the model: it is freed on its return
-            return
-        try:
-            engine, self._engine = self._engine, None
-            if engine is not None:
-                engine.close()
-        finally:
-            self._lock.release()
+        self._free_engine(wait_s=10)  # a request still loading the model past that frees it on its return
 
     # -- the pool side -------------------------------------------------------------------------
 
@@ -167,13 +160,20 @@ class PromptWriter(QObject):
         self._start_next()
 
     def _free_engine_if_idle(self) -> None:
-        if self._running is None and self._lock.acquire(blocking=False):
-            try:
-                engine, self._engine = self._engine, None
-                if engine is not None:
-                    engine.close()
-            finally:
-                self._lock.release()
+        if self._running is None:
+            self._free_engine(wait_s=0)
+
+    def _free_engine(self, wait_s: float) -> None:
+        """Close the model under the lock (never while a request uses it); nothing if the lock
+        is not had within wait_s."""
+        if not (self._lock.acquire(timeout=wait_s) if wait_s > 0 else self._lock.acquire(blocking=False)):
+            return
+        try:
+            engine, self._engine = self._engine, None
+            if engine is not None:
+                engine.close()
+        finally:
+            self._lock.release()
 
 
 def _thread_count(setting: int) -> int:
